@@ -1,0 +1,88 @@
+export { interpretCancellation, type Replay, type TransactionItemRole } from './cancellation.js';
+export { putEventsEntrySize, type SizedEntry } from './entry-size.js';
+export { buildEnvelope, type EventEnvelope, type EventMetadata } from './envelope.js';
+export {
+  AdditionalItemConditionError,
+  AggregateAlreadyExistsError,
+  AggregateNotFoundError,
+  IdempotencyKeyReusedError,
+  OutboxConfigError,
+  OutboxError,
+  OutboxValidationError,
+  SequenceConflictError,
+  type ValidationIssue,
+  VersionConflictError,
+  WriteContentionError,
+} from './errors.js';
+export {
+  isPlainObject,
+  type JsonProblem,
+  jsonProblem,
+  LONE_SURROGATE,
+  type OutboxEventInput,
+  outboxEventInputSchema,
+} from './event-input.js';
+export {
+  buildIdempotencyRecord,
+  DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  IDEMPOTENCY_KEY_PATTERN,
+  type IdempotencyInput,
+  type IdempotencyRecord,
+  idempotencyPk,
+  isLive,
+  requestHash,
+} from './idempotency.js';
+export { dynamoItemSize } from './item-size.js';
+export {
+  DEFAULT_MAX_REQUEST_BYTES,
+  LEGACY_MAX_REQUEST_BYTES,
+  MAX_DETAIL_DEPTH,
+  MAX_DETAIL_TYPE_LENGTH,
+  MAX_ITEM_BYTES,
+  MAX_PARTITION_KEY_BYTES,
+  MAX_PUT_EVENTS_ENTRIES,
+  MAX_TRANSACTION_BYTES,
+  MAX_TRANSACTION_ITEMS,
+} from './limits.js';
+export type { OutboxRecord, StoredEvent } from './outbox-record.js';
+export {
+  type OutboxWriteResult,
+  OutboxWriter,
+  type OutboxWriterOptions,
+  type PreparedWrite,
+} from './outbox-writer.js';
+export {
+  isTransientCancellation,
+  retryableCancellationMiddleware,
+  retryTransientCancellations,
+} from './retryable-cancellation.js';
+export {
+  aggregateKey,
+  DEFAULT_PENDING_SHARDS,
+  formatSeq,
+  IDEMPOTENCY_PK_PREFIX,
+  IDEMPOTENCY_SK,
+  IdempotencyAttribute,
+  type IndexDefinition,
+  type KeyAttributeDefinition,
+  MAX_SEQ,
+  OutboxAttribute,
+  OutboxStatus,
+  outboxTableDefinition,
+  PENDING_INDEX_NAME,
+  PK,
+  parseSeq,
+  pendingShardOf,
+  RecordType,
+  SEQ_WIDTH,
+  SK,
+  type TableDefinition,
+  TTL_ATTRIBUTE,
+} from './schema.js';
+export {
+  type EntityCreate,
+  type EntityUpdate,
+  type EntityWrite,
+  type OutboxWriteInput,
+  outboxWriteInputSchema,
+} from './write-input.js';

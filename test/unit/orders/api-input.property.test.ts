@@ -1,0 +1,222 @@
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as cancelOrder from '../../../lambdas/orders/handlers/cancel-order.js';
+import * as createOrder from '../../../lambdas/orders/handlers/create-order.js';
+import * as getOrder from '../../../lambdas/orders/handlers/get-order.js';
+import * as transitionOrder from '../../../lambdas/orders/handlers/transition-order.js';
+import { cancelOrderBodySchema, createOrderBodySchema } from '../../../lambdas/orders/index.js';
+import { apiEvent, bodyOf, headerOf, lambdaContext } from '../../helpers/api-events.js';
+import {
+  aCreateBody,
+  anOrderItem,
+  ORDER_ID,
+  ORDERS_TABLE,
+  OUTBOX_TABLE,
+} from '../../helpers/orders-fixtures.js';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+beforeEach(() => {
+  ddb.reset();
+  ddb.on(GetCommand, { TableName: ORDERS_TABLE }).resolves({ Item: anOrderItem() });
+  ddb.on(GetCommand, { TableName: OUTBOX_TABLE }).resolves({});
+  ddb.on(TransactWriteCommand).resolves({});
+});
+
+const RUNS = 300;
+
+/** The response is a client error in RFC 9457 form, and nothing was written. */
+function expectRejected(response: APIGatewayProxyResult): void {
+  expect(response.statusCode).toBeGreaterThanOrEqual(400);
+  expect(response.statusCode).toBeLessThan(500);
+  expect(headerOf(response, 'Content-Type')).toBe('application/problem+json');
+  const problem = bodyOf(response);
+  expect(problem.status).toBe(response.statusCode);
+  expect(typeof problem.title).toBe('string');
+  expect(typeof problem.detail).toBe('string');
+  expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+}
+
+const hugeString = fc.string({ minLength: 70_000, maxLength: 80_000, unit: 'grapheme-ascii' });
+const anyString = fc.oneof(
+  fc.string({ unit: 'binary' }),
+  fc.string({ unit: 'grapheme' }),
+  fc.constant(''),
+  fc.constant('a\ud800b'),
+);
+const deep = fc.integer({ min: 1, max: 5000 }).map((n) => '['.repeat(n) + ']'.repeat(n));
+
+/** A valid create body with one field broken: wrong type, out of range, unknown, or huge. */
+const brokenCreateBody = fc
+  .oneof(
+    fc
+      .record({
+        field: fc.constantFrom('customerId', 'items', 'currency'),
+        value: fc.oneof(fc.jsonValue(), anyString),
+      })
+      .map(({ field, value }) => aCreateBody({ [field]: value })),
+    fc
+      .record({
+        field: fc.constantFrom('sku', 'quantity', 'unitPrice'),
+        value: fc.oneof(fc.jsonValue(), anyString, fc.double()),
+      })
+      .map(({ field, value }) =>
+        aCreateBody({ items: [{ sku: 'A', quantity: 1, unitPrice: 1, [field]: value }] }),
+      ),
+    fc
+      .record({ key: fc.string({ minLength: 1 }), value: fc.jsonValue() })
+      .map(({ key, value }) => ({ ...aCreateBody(), [`x${key}`]: value })),
+    fc.jsonValue(),
+  )
+  .filter((body) => !createOrderBodySchema.safeParse(body).success);
+
+describe('any invalid request to the Orders API', () => {
+  it('gets a 4xx problem+json and writes nothing: create bodies', async () => {
+    await fc.assert(
+      fc.asyncProperty(brokenCreateBody, async (body) => {
+        ddb.resetHistory();
+        expectRejected(
+          await createOrder.handler(
+            apiEvent({ method: 'POST', resource: '/orders', body }),
+            lambdaContext(),
+          ),
+        );
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('gets a 4xx problem+json and writes nothing: raw bodies that are not valid JSON objects of the schema', async () => {
+    const rawBody = fc.oneof(
+      anyString,
+      deep,
+      hugeString,
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+    );
+    await fc.assert(
+      fc.asyncProperty(rawBody, fc.boolean(), async (body, asBase64) => {
+        fc.pre(!createOrderBodySchema.safeParse(safeJson(body)).success);
+        ddb.resetHistory();
+        const event = apiEvent({
+          method: 'POST',
+          resource: '/orders',
+          body: asBase64 ? Buffer.from(body).toString('base64') : body,
+          isBase64Encoded: asBase64,
+          headers: { 'Content-Type': 'application/json' },
+        });
+        expectRejected(await createOrder.handler(event, lambdaContext()));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('gets a 4xx problem+json and writes nothing: bad headers on a valid body', async () => {
+    const badHeader = fc.oneof(
+      fc.record({
+        name: fc.constant('Content-Type'),
+        value: fc.string().filter((v) => !/json/i.test(v)),
+      }),
+      fc.record({
+        name: fc.constant('Idempotency-Key'),
+        value: fc.oneof(
+          fc.constant(''),
+          fc.string({ minLength: 256, maxLength: 300 }),
+          anyString.filter((v) => /[^\x21-\x7e]/.test(v)),
+        ),
+      }),
+      fc.record({
+        name: fc.constant('X-Correlation-Id'),
+        value: fc.oneof(
+          fc.constant(''),
+          fc.string({ minLength: 129, maxLength: 200 }),
+          anyString.filter((v) => /[^\x21-\x7e]/.test(v)),
+        ),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(badHeader, async ({ name, value }) => {
+        ddb.resetHistory();
+        const event = apiEvent({
+          method: 'POST',
+          resource: '/orders',
+          body: aCreateBody(),
+          headers: { [name]: value },
+        });
+        expectRejected(await createOrder.handler(event, lambdaContext()));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('gets a 4xx problem+json and writes nothing: bad ids, bodies and If-Match on transitions', async () => {
+    const route = fc.constantFrom('confirm', 'ship', 'cancel');
+    const badId = anyString.filter(
+      (id) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id),
+    );
+    const badIfMatch = fc.oneof(
+      fc.constant('1'),
+      fc.constant('"2"'),
+      fc.string().filter((v) => v.trim() !== '*' && !/"1"/.test(v)),
+    );
+    const badBody = fc
+      .oneof(fc.jsonValue(), anyString)
+      .filter((b) => !cancelOrderBodySchema.safeParse(b).success);
+    const mistake = fc.oneof(
+      badId.map((id) => ({ id, body: undefined, headers: {} })),
+      badBody.map((body) => ({
+        id: ORDER_ID,
+        body,
+        headers: { 'Content-Type': 'application/json' },
+      })),
+      badIfMatch.map((ifMatch) => ({
+        id: ORDER_ID,
+        body: undefined,
+        headers: { 'If-Match': ifMatch },
+      })),
+    );
+    await fc.assert(
+      fc.asyncProperty(route, mistake, async (action, { id, body, headers }) => {
+        ddb.resetHistory();
+        const handler = action === 'cancel' ? cancelOrder.handler : transitionOrder.handler;
+        const event = apiEvent({
+          method: 'POST',
+          resource: `/orders/{id}/${action}`,
+          pathParameters: { id },
+          // Any JSON value, a string included, is sent JSON-encoded.
+          body: body === undefined ? undefined : JSON.stringify(body),
+          headers,
+        });
+        expectRejected(await handler(event, lambdaContext()));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('gets a 4xx problem+json for any id that is not a UUID on GET', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        anyString.filter((id) => !/^[0-9a-f-]{36}$/i.test(id)),
+        async (id) => {
+          ddb.resetHistory();
+          const response = await getOrder.handler(
+            apiEvent({ method: 'GET', resource: '/orders/{id}', pathParameters: { id } }),
+            lambdaContext(),
+          );
+          expectRejected(response);
+          expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    setupFiles: ['test/helpers/setup.ts'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
+    environment: 'node',
+    env: {
+      // Tests never reach AWS: mocked clients, or loopback endpoints with fake credentials.
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      // What the Orders handlers read at module scope (see test/helpers/orders-fixtures.ts).
+      ORDERS_TABLE_NAME: 'orders-test',
+      OUTBOX_TABLE_NAME: 'outbox-test',
+    },
+    testTimeout: 20_000,
+    // Handlers create their clients and read env at module scope; isolate each file.
+    isolate: true,
+  },
+});
