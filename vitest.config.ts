@@ -16,6 +16,9 @@ export default defineConfig({
       // What the Orders handlers read at module scope (see test/helpers/orders-fixtures.ts).
       ORDERS_TABLE_NAME: 'orders-test',
       OUTBOX_TABLE_NAME: 'outbox-test',
+      // … and the relay.
+      EVENT_BUS_NAME: 'orders-bus',
+      DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/outbox-dlq',
     },
     testTimeout: 20_000,
     // Handlers create their clients and read env at module scope; isolate each file.

@@ -1,4 +1,6 @@
+export { type BackoffOptions, fullJitterDelay } from './backoff.js';
 export { interpretCancellation, type Replay, type TransactionItemRole } from './cancellation.js';
+export { dynamoValueProblem, MAX_DYNAMO_DEPTH } from './dynamo-value.js';
 export { putEventsEntrySize, type SizedEntry } from './entry-size.js';
 export { buildEnvelope, type EventEnvelope, type EventMetadata } from './envelope.js';
 export {
@@ -22,6 +24,7 @@ export {
   type OutboxEventInput,
   outboxEventInputSchema,
 } from './event-input.js';
+export { type EventPattern, matchesPattern } from './event-pattern.js';
 export {
   buildIdempotencyRecord,
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
@@ -44,13 +47,41 @@ export {
   MAX_TRANSACTION_BYTES,
   MAX_TRANSACTION_ITEMS,
 } from './limits.js';
+export {
+  OrderedPublisher,
+  type OrderedPublisherOptions,
+  type PublishHooks,
+  type PublishReport,
+} from './ordered-publisher.js';
+export {
+  type DeliveryPlan,
+  keyString,
+  planDelivery,
+  predecessorKey,
+  type RecordKey,
+  type RecordState,
+} from './ordering.js';
 export type { OutboxRecord, StoredEvent } from './outbox-record.js';
+export { type MarkOutcome, OutboxStore, type OutboxStoreOptions } from './outbox-store.js';
 export {
   type OutboxWriteResult,
   OutboxWriter,
   type OutboxWriterOptions,
   type PreparedWrite,
 } from './outbox-writer.js';
+export {
+  classifyEntryError,
+  classifyRequestError,
+  type PublishFailureKind,
+} from './publish-errors.js';
+export { storedEventSize, toPutEventsEntry } from './put-events-entry.js';
+export {
+  type CompressedQuarantineMessage,
+  DEFAULT_MAX_DLQ_MESSAGE_BYTES,
+  type PublishFailure,
+  Quarantine,
+  type QuarantineMessage,
+} from './quarantine.js';
 export {
   isTransientCancellation,
   retryableCancellationMiddleware,
@@ -66,6 +97,7 @@ export {
   type IndexDefinition,
   type KeyAttributeDefinition,
   MAX_SEQ,
+  OUTBOX_STREAM_FILTER_PATTERN,
   OutboxAttribute,
   OutboxStatus,
   outboxTableDefinition,

@@ -7,7 +7,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
 import { interpretCancellation, type TransactionItemRole } from './cancellation.js';
-import { putEventsEntrySize } from './entry-size.js';
 import { buildEnvelope } from './envelope.js';
 import {
   IdempotencyKeyReusedError,
@@ -26,6 +25,7 @@ import {
 import { dynamoItemSize } from './item-size.js';
 import { DEFAULT_MAX_REQUEST_BYTES, MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES } from './limits.js';
 import type { OutboxRecord, StoredEvent } from './outbox-record.js';
+import { storedEventSize } from './put-events-entry.js';
 import { retryTransientCancellations } from './retryable-cancellation.js';
 import {
   aggregateKey,
@@ -367,13 +367,7 @@ export class OutboxWriter {
   private checkSizes(record: OutboxRecord): void {
     const issues: ValidationIssue[] = [];
     record.events.forEach((event, i) => {
-      const size = putEventsEntrySize({
-        Time: new Date(event.time),
-        Source: event.source,
-        DetailType: event.detailType,
-        Detail: event.detail,
-        Resources: event.resources,
-      });
+      const size = storedEventSize(event);
       if (size > this.maxEntryBytes) {
         issues.push({
           path: `events[${i}]`,

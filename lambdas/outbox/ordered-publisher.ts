@@ -1,0 +1,308 @@
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsResultEntry,
+} from '@aws-sdk/client-eventbridge';
+import { type BackoffOptions, fullJitterDelay } from './backoff.js';
+import { OutboxError } from './errors.js';
+import { DEFAULT_MAX_REQUEST_BYTES, MAX_PUT_EVENTS_ENTRIES } from './limits.js';
+import type { OutboxRecord, StoredEvent } from './outbox-record.js';
+import { classifyEntryError, classifyRequestError } from './publish-errors.js';
+import { storedEventSize, toPutEventsEntry } from './put-events-entry.js';
+import type { PublishFailure } from './quarantine.js';
+
+/** Configuration of an {@link OrderedPublisher}. */
+export interface OrderedPublisherOptions {
+  readonly eventBridge: EventBridgeClient;
+  readonly eventBusName: string;
+  /**
+   * PutEvents request size limit, by the documented entry-size formula.
+   * @default - 1 MB (1,048,576 bytes)
+   */
+  readonly maxRequestBytes?: number;
+  /**
+   * PutEvents calls in flight at once (always for different aggregates).
+   * @default - 4
+   */
+  readonly concurrency?: number;
+  /** Backoff of retried entries. @default - full jitter, 50 ms base, 2 s cap */
+  readonly backoff?: BackoffOptions;
+  /** @default - setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Monotonic milliseconds. @default - performance.now */
+  readonly now?: () => number;
+}
+
+/** What the caller learns as publishing goes, so it can mark records immediately. */
+export interface PublishHooks {
+  /** Milliseconds the publisher may still use; it starts no call and no wait beyond them. */
+  readonly remainingMs: () => number;
+  /** Every event of the record was accepted, in order. */
+  readonly onAccepted: (record: OutboxRecord) => void;
+  /** The record can never be published; the ones after it in its chain go on. */
+  readonly onPoison: (
+    record: OutboxRecord,
+    failure: PublishFailure,
+    acceptedEventIds: readonly string[],
+  ) => void;
+}
+
+/** The outcome of {@link OrderedPublisher.publish}. */
+export interface PublishReport {
+  readonly accepted: readonly OutboxRecord[];
+  readonly poisoned: readonly OutboxRecord[];
+  /** Records not finished (time ran out, or a configuration error stopped publishing). */
+  readonly unfinished: readonly OutboxRecord[];
+  /** Set when EventBridge refused the relay itself (permissions, missing bus). */
+  readonly configurationError?: PublishFailure;
+  readonly eventsPublished: number;
+  readonly calls: number;
+  /** Entries sent again after a retryable failure. */
+  readonly retries: number;
+}
+
+/** Publishing state of one aggregate's chain. */
+interface Lane {
+  readonly records: readonly OutboxRecord[];
+  record: number;
+  event: number;
+  acceptedEventIds: string[];
+  attempts: number;
+  readyAt: number;
+  inFlight: boolean;
+  /** Send alone: a multi-entry request failed validation and the culprit is unknown. */
+  solo: boolean;
+}
+
+interface Slot {
+  readonly lane: Lane;
+  readonly event: StoredEvent;
+}
+
+/**
+ * Publishes chains of outbox records to EventBridge, never letting a later event of an
+ * aggregate overtake an earlier one:
+ *
+ * - a chain's events go out strictly one after the other (the next only once PutEvents
+ *   accepted the previous), so a PutEvents call never holds two entries of one aggregate
+ *   and a partial failure cannot reorder them;
+ * - calls take up to 10 entries from different chains, within the request byte limit,
+ *   and up to `concurrency` calls run at once;
+ * - retryable failures back off with full jitter while time remains; poison records are
+ *   handed to `onPoison` and their chain goes on; a configuration error stops everything.
+ *
+ * @example
+ * const report = await publisher.publish(plan.chains, { remainingMs, onAccepted, onPoison });
+ */
+export class OrderedPublisher {
+  private readonly eventBridge: EventBridgeClient;
+  private readonly eventBusName: string;
+  private readonly maxRequestBytes: number;
+  private readonly concurrency: number;
+  private readonly backoff: BackoffOptions;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
+
+  constructor(options: OrderedPublisherOptions) {
+    this.eventBridge = options.eventBridge;
+    this.eventBusName = options.eventBusName;
+    this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    this.concurrency = options.concurrency ?? 4;
+    this.backoff = options.backoff ?? {};
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.now = options.now ?? (() => performance.now());
+    if (!Number.isSafeInteger(this.concurrency) || this.concurrency < 1) {
+      throw new OutboxError(`concurrency must be a positive integer, got ${this.concurrency}`);
+    }
+    if (!Number.isSafeInteger(this.maxRequestBytes) || this.maxRequestBytes < 1) {
+      throw new OutboxError(
+        `maxRequestBytes must be a positive integer, got ${this.maxRequestBytes}`,
+      );
+    }
+  }
+
+  /**
+   * Publishes the chains (one per aggregate, records in sequence order).
+   *
+   * @throws OutboxError if two chains belong to the same aggregate
+   */
+  async publish(
+    chains: readonly (readonly OutboxRecord[])[],
+    hooks: PublishHooks,
+  ): Promise<PublishReport> {
+    const seen = new Set<string>();
+    for (const chain of chains) {
+      const pk = chain[0]?.pk;
+      if (pk === undefined) continue;
+      if (seen.has(pk))
+        throw new OutboxError(`two chains for aggregate ${pk}: order could not be guaranteed`);
+      seen.add(pk);
+    }
+    const lanes: Lane[] = chains
+      .filter((chain) => chain.length > 0)
+      .map((records) => ({
+        records,
+        record: 0,
+        event: 0,
+        acceptedEventIds: [],
+        attempts: 0,
+        readyAt: 0,
+        inFlight: false,
+        solo: false,
+      }));
+    const accepted: OutboxRecord[] = [];
+    const poisoned: OutboxRecord[] = [];
+    const counters = { eventsPublished: 0, calls: 0, retries: 0 };
+    let configurationError: PublishFailure | undefined;
+    const inFlight = new Set<Promise<void>>();
+
+    const done = (lane: Lane) => lane.record >= lane.records.length;
+    const current = (lane: Lane) => lane.records[lane.record] as OutboxRecord;
+    const nextRecord = (lane: Lane) => {
+      lane.record++;
+      lane.event = 0;
+      lane.acceptedEventIds = [];
+      lane.attempts = 0;
+      lane.readyAt = 0;
+    };
+    const poison = (lane: Lane, failure: PublishFailure) => {
+      const record = current(lane);
+      poisoned.push(record);
+      hooks.onPoison(record, failure, [...lane.acceptedEventIds]);
+      nextRecord(lane);
+    };
+    const retryLater = (lane: Lane) => {
+      lane.attempts++;
+      lane.readyAt = this.now() + fullJitterDelay(lane.attempts, this.backoff);
+    };
+    // Our own eventId (stable across re-deliveries), not EventBridge's.
+    const acceptOne = (lane: Lane, eventId: string) => {
+      counters.eventsPublished++;
+      // The entry that failed a multi-entry request went through alone: share calls again.
+      lane.solo = false;
+      lane.acceptedEventIds.push(eventId);
+      lane.event++;
+      lane.attempts = 0;
+      lane.readyAt = 0;
+      if (lane.event >= current(lane).events.length) {
+        accepted.push(current(lane));
+        hooks.onAccepted(current(lane));
+        nextRecord(lane);
+      }
+    };
+
+    const settle = (
+      slots: readonly Slot[],
+      entries: readonly PutEventsResultEntry[] | undefined,
+      error: unknown,
+    ) => {
+      for (const slot of slots) slot.lane.inFlight = false;
+      if (error !== undefined) {
+        const kind = classifyRequestError(error);
+        const failure = {
+          code: (error as Error).name ?? 'Error',
+          message: (error as Error).message ?? String(error),
+        };
+        if (kind === 'configuration') configurationError ??= failure;
+        else if (kind === 'poison' && slots.length > 1)
+          for (const slot of slots) slot.lane.solo = true;
+        else if (kind === 'poison') poison((slots[0] as Slot).lane, failure);
+        else for (const slot of slots) retryLater(slot.lane);
+        return;
+      }
+      slots.forEach((slot, i) => {
+        const entry = entries?.[i];
+        if (entry?.EventId) {
+          acceptOne(slot.lane, slot.event.eventId);
+          return;
+        }
+        const code = entry?.ErrorCode ?? 'MissingResultEntry';
+        const failure = {
+          code,
+          message: entry?.ErrorMessage ?? 'EventBridge returned no result for this entry',
+        };
+        const kind = classifyEntryError(code);
+        if (kind === 'poison') poison(slot.lane, failure);
+        else if (kind === 'configuration') configurationError ??= failure;
+        else retryLater(slot.lane);
+      });
+    };
+
+    const nextCall = (): Slot[] => {
+      const t = this.now();
+      const ready = (lane: Lane) => !lane.inFlight && !done(lane) && lane.readyAt <= t;
+      // A lane that must go alone goes first, so it cannot starve behind shared calls.
+      const solo = lanes.find((lane) => lane.solo && ready(lane));
+      const slots: Slot[] = [];
+      let bytes = 0;
+      for (const lane of solo ? [solo] : lanes) {
+        if (slots.length >= MAX_PUT_EVENTS_ENTRIES) break;
+        if (!ready(lane)) continue;
+        const event = current(lane).events[lane.event] as StoredEvent;
+        const size = storedEventSize(event);
+        if (size > this.maxRequestBytes) {
+          poison(lane, {
+            code: 'EntryTooLarge',
+            message: `entry is ${size} bytes; the request limit is ${this.maxRequestBytes}`,
+          });
+          continue;
+        }
+        if (lane.solo && slots.length > 0) continue;
+        if (bytes + size > this.maxRequestBytes) continue;
+        slots.push({ lane, event });
+        bytes += size;
+        if (lane.solo) break;
+      }
+      return slots;
+    };
+
+    const launch = (slots: Slot[]) => {
+      for (const slot of slots) {
+        slot.lane.inFlight = true;
+        if (slot.lane.attempts > 0) counters.retries++;
+      }
+      counters.calls++;
+      const command = new PutEventsCommand({
+        Entries: slots.map((s) => toPutEventsEntry(s.event, this.eventBusName)),
+      });
+      // Through an async function, so that even a synchronous throw settles the lanes.
+      const call = (async () => this.eventBridge.send(command))()
+        .then(
+          (output) => settle(slots, output.Entries, undefined),
+          (error: unknown) => settle(slots, undefined, error ?? new Error('PutEvents failed')),
+        )
+        .finally(() => inFlight.delete(call));
+      inFlight.add(call);
+    };
+
+    for (;;) {
+      while (
+        configurationError === undefined &&
+        inFlight.size < this.concurrency &&
+        hooks.remainingMs() > 0
+      ) {
+        const slots = nextCall();
+        if (slots.length === 0) break;
+        launch(slots);
+      }
+      if (inFlight.size > 0) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      const waiting = lanes.filter((lane) => !done(lane));
+      if (configurationError !== undefined || waiting.length === 0) break;
+      const wait = Math.max(0, Math.min(...waiting.map((lane) => lane.readyAt)) - this.now());
+      if (wait >= hooks.remainingMs()) break;
+      await this.sleep(wait);
+    }
+
+    const unfinished = lanes.flatMap((lane) => lane.records.slice(lane.record));
+    return {
+      accepted,
+      poisoned,
+      unfinished,
+      ...(configurationError ? { configurationError } : {}),
+      ...counters,
+    };
+  }
+}

@@ -1,0 +1,9 @@
+export { loadRelayConfig, type RelayConfig } from './config.js';
+export { PublishNotAuthorizedError, RelayConfigError, RelayError } from './errors.js';
+export {
+  type RelayDependencies,
+  type RelayMetrics,
+  type RemainingTime,
+  relayStreamBatch,
+} from './relay.js';
+export { type DecodedStreamRecord, decodeStreamEvent } from './stream-records.js';

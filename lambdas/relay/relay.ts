@@ -1,0 +1,277 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import {
+  fullJitterDelay,
+  keyString,
+  type OrderedPublisher,
+  type OutboxRecord,
+  type OutboxStore,
+  type PublishFailure,
+  planDelivery,
+  predecessorKey,
+  type Quarantine,
+  type RecordKey,
+  type RecordState,
+} from '../outbox/index.js';
+import { PublishNotAuthorizedError } from './errors.js';
+import { type DecodedStreamRecord, decodeStreamEvent } from './stream-records.js';
+
+/** The metric sink: Powertools `Metrics` fits it; tests pass a recorder. */
+export interface RelayMetrics {
+  addMetric(name: string, unit: 'Count' | 'Milliseconds', value: number): void;
+}
+
+/** What the relay core needs; the handler creates these once per container. */
+export interface RelayDependencies {
+  readonly store: OutboxStore;
+  readonly publisher: OrderedPublisher;
+  readonly quarantine: Quarantine;
+  readonly logger: Logger;
+  readonly metrics: RelayMetrics;
+  /** Time kept free before the Lambda timeout for marking and answering, in ms. */
+  readonly safetyMarginMs: number;
+  /** How long to wait for predecessors another lane is publishing, in ms. */
+  readonly predecessorWaitMs: number;
+  /** @default - the system clock */
+  readonly clock?: () => Date;
+  /** @default - setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** What the relay needs of the Lambda context. */
+export interface RemainingTime {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Counters of one invocation, also emitted as metrics. */
+interface Tally {
+  published: number;
+  duplicatesSkipped: number;
+  poison: number;
+  retries: number;
+  calls: number;
+}
+
+/**
+ * Relays one DynamoDB Stream batch of outbox INSERTs to EventBridge, enforcing order per
+ * aggregate (a record goes out only once its predecessor is delivered, quarantined or
+ * gone), skipping what is already delivered, quarantining poison, and marking what was
+ * published. Returns the earliest record not done as the batch item failure, so Lambda
+ * restarts there; records after it that are done are skipped on the retry.
+ *
+ * @throws PublishNotAuthorizedError when EventBridge refuses the relay itself, after
+ *   marking what was published
+ * @example
+ * export const handler = (event, context) => relayStreamBatch(deps, event, context);
+ */
+export async function relayStreamBatch(
+  deps: RelayDependencies,
+  event: DynamoDBStreamEvent,
+  context: RemainingTime,
+): Promise<DynamoDBBatchResponse> {
+  const clock = deps.clock ?? (() => new Date());
+  const sleep =
+    deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const remainingMs = () => context.getRemainingTimeInMillis() - deps.safetyMarginMs;
+  const decoded = decodeStreamEvent(event);
+  emitLag(deps, decoded, clock());
+
+  const done = new Set<string>();
+  const tally: Tally = { published: 0, duplicatesSkipped: 0, poison: 0, retries: 0, calls: 0 };
+  await quarantineMalformed(deps, decoded, done, tally);
+
+  // One stream position per record: a repeated record counts where it first appears.
+  const records = [
+    ...new Map(
+      decoded.flatMap((d) => (d.record ? [[keyString(d.record), d.record] as const] : [])),
+    ).values(),
+  ];
+  let todo: OutboxRecord[] = records;
+  let configurationError: PublishFailure | undefined;
+  let waitedMs = 0;
+  for (let round = 1; todo.length > 0 && configurationError === undefined; round++) {
+    if (round > 1) {
+      // A predecessor held by another lane is usually delivered within milliseconds:
+      // waiting a little here is cheaper than a failed batch and Lambda's retry.
+      const delay = Math.min(
+        10 + fullJitterDelay(round - 1, { baseDelayMs: 50, maxDelayMs: 400 }),
+        deps.predecessorWaitMs - waitedMs,
+      );
+      if (delay <= 0 || delay >= remainingMs()) break;
+      await sleep(delay);
+      waitedMs += delay;
+    }
+    const outcome = await deliverRound(deps, todo, done, tally, remainingMs);
+    configurationError = outcome.configurationError;
+    todo = outcome.deferred;
+  }
+
+  const deferred = records.filter((r) => !done.has(keyString(r))).length;
+  deps.metrics.addMetric('EventsPublished', 'Count', tally.published);
+  deps.metrics.addMetric('RecordsDeferred', 'Count', deferred);
+  deps.metrics.addMetric('DuplicatesSkipped', 'Count', tally.duplicatesSkipped);
+  deps.metrics.addMetric('PoisonRecords', 'Count', tally.poison);
+  deps.metrics.addMetric('PublishRetries', 'Count', tally.retries);
+  deps.logger.info('batch relayed', { records: records.length, ...tally, notDone: deferred });
+
+  if (configurationError !== undefined) {
+    throw new PublishNotAuthorizedError(configurationError.code, configurationError.message);
+  }
+  const notDone = decoded.filter(
+    (d) => (d.record !== undefined || d.malformed !== undefined) && !done.has(keyString(keyOf(d))),
+  );
+  // Lambda restarts at the reported sequence number and re-sends everything after it in
+  // stream order; the lowest sequence number is the only safe choice, whatever the
+  // order of the batch array.
+  const earliest = notDone.reduce<DecodedStreamRecord | undefined>(
+    (min, d) =>
+      min === undefined || compareSequenceNumbers(d.sequenceNumber, min.sequenceNumber) < 0
+        ? d
+        : min,
+    undefined,
+  );
+  return {
+    batchItemFailures: earliest === undefined ? [] : [{ itemIdentifier: earliest.sequenceNumber }],
+  };
+}
+
+/**
+ * One pass: read the states of the records and their predecessors, plan, publish, mark.
+ * Returns the records still waiting for a predecessor.
+ */
+async function deliverRound(
+  deps: RelayDependencies,
+  records: readonly OutboxRecord[],
+  done: Set<string>,
+  tally: Tally,
+  remainingMs: () => number,
+): Promise<{ deferred: OutboxRecord[]; configurationError?: PublishFailure }> {
+  const inBatch = new Set(records.map(keyString));
+  const predecessors = records
+    .map(predecessorKey)
+    .filter((k): k is RecordKey => k !== undefined && !inBatch.has(keyString(k)));
+  const states = await deps.store.readStates([...records, ...predecessors]);
+  const stateOf = (key: RecordKey): RecordState =>
+    done.has(keyString(key)) ? 'DELIVERED' : (states.get(keyString(key)) ?? 'ABSENT');
+  const plan = planDelivery(records, stateOf);
+  for (const { record, state } of plan.alreadyDone) {
+    done.add(keyString(record));
+    if (state === 'DELIVERED') tally.duplicatesSkipped++;
+  }
+
+  const settling: Promise<void>[] = [];
+  const report = await deps.publisher.publish(plan.chains, {
+    remainingMs,
+    onAccepted: (record) => {
+      settling.push(
+        deps.store.markDelivered(record).then(
+          () => void done.add(keyString(record)),
+          (error: unknown) =>
+            deps.logger.warn('marking failed; the record will be published again', {
+              key: record.pk,
+              sk: record.sk,
+              error: error as Error,
+            }),
+        ),
+      );
+    },
+    onPoison: (record, failure, acceptedEventIds) => {
+      settling.push(quarantine(deps, record, failure, acceptedEventIds, done, tally));
+    },
+  });
+  await Promise.all(settling);
+  tally.published += report.eventsPublished;
+  tally.retries += report.retries;
+  tally.calls += report.calls;
+  const deferred = plan.deferred.map((d) => d.record);
+  return {
+    deferred,
+    ...(report.configurationError ? { configurationError: report.configurationError } : {}),
+  };
+}
+
+/** Sends a poison record to the DLQ with its payload, then marks it FAILED. */
+async function quarantine(
+  deps: RelayDependencies,
+  record: OutboxRecord,
+  failure: PublishFailure,
+  acceptedEventIds: readonly string[],
+  done: Set<string>,
+  tally: Tally,
+): Promise<void> {
+  try {
+    await deps.quarantine.send(record, failure, acceptedEventIds);
+    await deps.store.markFailed(record, `${failure.code}: ${failure.message}`);
+    done.add(keyString(record));
+    tally.poison++;
+    deps.logger.error('poison record quarantined', { key: record.pk, sk: record.sk, failure });
+  } catch (error) {
+    deps.logger.error('quarantine failed; the record stays PENDING', {
+      key: record.pk,
+      sk: record.sk,
+      error: error as Error,
+    });
+  }
+}
+
+async function quarantineMalformed(
+  deps: RelayDependencies,
+  decoded: readonly DecodedStreamRecord[],
+  done: Set<string>,
+  tally: Tally,
+): Promise<void> {
+  for (const d of decoded) {
+    if (d.malformed === undefined) continue;
+    const record = d.malformed.image as unknown as OutboxRecord;
+    if (typeof record.pk !== 'string' || typeof record.sk !== 'string') {
+      // Without a key nothing can be marked; the DLQ copy is all there is.
+      await deps.quarantine
+        .send(record, { code: 'MalformedRecord', message: d.malformed.reason }, [])
+        .then(
+          () => void done.add(keyString(keyOf(d))),
+          (error: unknown) => deps.logger.error('quarantine failed', { error: error as Error }),
+        );
+      continue;
+    }
+    await quarantine(
+      deps,
+      record,
+      { code: 'MalformedRecord', message: d.malformed.reason },
+      [],
+      done,
+      tally,
+    );
+  }
+}
+
+/** The key a decoded record is tracked under (malformed ones without a key by position). */
+function keyOf(d: DecodedStreamRecord): RecordKey {
+  const source = d.record ?? (d.malformed?.image as { pk?: unknown; sk?: unknown } | undefined);
+  return typeof source?.pk === 'string' && typeof source.sk === 'string'
+    ? { pk: source.pk, sk: source.sk }
+    : { pk: `#malformed#${d.index}`, sk: d.sequenceNumber };
+}
+
+/** Orders stream sequence numbers (decimal strings of up to 40 digits) numerically. */
+export function compareSequenceNumbers(a: string, b: string): number {
+  const numeric = /^\d+$/;
+  if (!numeric.test(a) || !numeric.test(b)) return 0;
+  const difference = BigInt(a) - BigInt(b);
+  return difference < 0n ? -1 : difference > 0n ? 1 : 0;
+}
+
+function emitLag(
+  deps: RelayDependencies,
+  decoded: readonly DecodedStreamRecord[],
+  now: Date,
+): void {
+  const created = decoded.flatMap((d) =>
+    d.record && d.createdAtMs !== undefined ? [d.createdAtMs] : [],
+  );
+  if (created.length > 0)
+    deps.metrics.addMetric(
+      'RelayLagMs',
+      'Milliseconds',
+      Math.max(0, now.getTime() - Math.min(...created)),
+    );
+}

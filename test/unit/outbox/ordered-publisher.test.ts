@@ -1,0 +1,1061 @@
+import {
+  EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsCommandInput,
+  type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
+  type PutEventsResultEntry,
+} from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  type EventEnvelope,
+  MAX_PUT_EVENTS_ENTRIES,
+  OrderedPublisher,
+  type OrderedPublisherOptions,
+  OutboxError,
+  type OutboxRecord,
+  type PublishFailure,
+  type PublishHooks,
+  type PublishReport,
+  toPutEventsEntry,
+} from '../../../lambdas/outbox/index.js';
+import { aChain, anOutboxRecord, eventIdsOf } from '../../helpers/outbox-records.js';
+
+const ebMock = mockClient(EventBridgeClient);
+const BUS = 'orders-bus';
+
+beforeEach(() => {
+  ebMock.reset();
+});
+
+// ---------------------------------------------------------------------------------------
+// A PutEvents fake: scripted outcomes per event and per call, deferred responses, and a
+// record of every call (entries decoded back to aggregate and sequence).
+// ---------------------------------------------------------------------------------------
+
+/** What EventBridge answers for one entry: accept it, an error code, or no result at all. */
+type EntryOutcome = 'accept' | 'missing' | { readonly code: string; readonly message?: string };
+
+/** One entry of a PutEvents call, decoded from its Detail envelope. */
+interface SentEntry {
+  readonly aggregate: string;
+  readonly sequence: number;
+  /** The outbox event id (from the envelope), not EventBridge's. */
+  readonly eventId: string;
+  /** Size by the documented formula, computed here independently of the publisher. */
+  readonly size: number;
+  readonly entry: PutEventsRequestEntry;
+}
+
+const utf8 = (s: string | undefined) => (s === undefined ? 0 : Buffer.byteLength(s, 'utf8'));
+
+/** "Calculating PutEvents event entry size": 14 for Time, plus Source, DetailType, Detail, Resources. */
+function documentedEntrySize(entry: PutEventsRequestEntry): number {
+  return (
+    (entry.Time === undefined ? 0 : 14) +
+    utf8(entry.Source) +
+    utf8(entry.DetailType) +
+    utf8(entry.Detail) +
+    (entry.Resources ?? []).reduce((sum, r) => sum + utf8(r), 0)
+  );
+}
+
+function decode(entry: PutEventsRequestEntry): SentEntry {
+  const envelope = JSON.parse(entry.Detail ?? '{}') as EventEnvelope;
+  return {
+    aggregate: `${envelope.aggregateType}#${envelope.aggregateId}`,
+    sequence: envelope.sequence,
+    eventId: envelope.eventId,
+    size: documentedEntrySize(entry),
+    entry,
+  };
+}
+
+/** An error as the SDK raises it for a failed request. */
+function requestError(name: string, httpStatusCode = 400): Error {
+  return Object.assign(new Error(`${name} (simulated)`), {
+    name,
+    $fault: httpStatusCode >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode },
+  });
+}
+
+class PutEventsFake {
+  /** Every call, in the order the publisher started them. */
+  readonly calls: SentEntry[][] = [];
+  /** Every accepted entry, in the order EventBridge accepted them. */
+  readonly accepted: SentEntry[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Set when a call started while another call for the same aggregate was in flight. */
+  overlap: string | undefined;
+  private readonly inFlightAggregates = new Set<string>();
+  private readonly outcomes = new Map<string, EntryOutcome[]>();
+  private readonly requestRules: ((entries: readonly SentEntry[], call: number) => unknown)[] = [];
+  private held: (() => void)[] | undefined;
+  private ids = 0;
+  /** Called at the start of every call (e.g. to advance a fake clock). */
+  onCall: (call: number) => void = () => {};
+
+  constructor(
+    /** Wraps the response promise, e.g. in a fast-check scheduler. */
+    private readonly wrap: <T>(response: () => Promise<T>) => Promise<T> = (response) => response(),
+  ) {
+    ebMock.on(PutEventsCommand).callsFake((input: PutEventsCommandInput) => this.handle(input));
+  }
+
+  /** EventBridge answers these outcomes for the event's next attempts (then accepts it). */
+  entryFails(eventId: string, ...outcomes: EntryOutcome[]): this {
+    this.outcomes.set(eventId, [...(this.outcomes.get(eventId) ?? []), ...outcomes]);
+    return this;
+  }
+
+  /** A request-level error for calls the rule picks (the rule returns the error, or undefined). */
+  requestFails(rule: (entries: readonly SentEntry[], call: number) => unknown): this {
+    this.requestRules.push(rule);
+    return this;
+  }
+
+  /** The next call only (by index) fails as a whole with this error. */
+  callFails(call: number, error: unknown): this {
+    return this.requestFails((_, n) => (n === call ? error : undefined));
+  }
+
+  /** Responses wait until {@link releaseOldest}. */
+  hold(): this {
+    this.held = [];
+    return this;
+  }
+
+  releaseOldest(): boolean {
+    const release = this.held?.shift();
+    release?.();
+    return release !== undefined;
+  }
+
+  /** Every entry sent, for one aggregate, in call order. */
+  sentFor(aggregate: string): number[] {
+    return this.calls.flat().flatMap((e) => (e.aggregate === aggregate ? [e.sequence] : []));
+  }
+
+  /** Sequences EventBridge accepted for one aggregate, in acceptance order. */
+  acceptedFor(aggregate: string): number[] {
+    return this.accepted.flatMap((e) => (e.aggregate === aggregate ? [e.sequence] : []));
+  }
+
+  private handle(input: PutEventsCommandInput): Promise<Partial<PutEventsCommandOutput>> {
+    const entries = (input.Entries ?? []).map(decode);
+    const call = this.calls.length;
+    this.calls.push(entries);
+    this.onCall(call);
+    for (const e of entries) {
+      if (this.inFlightAggregates.has(e.aggregate)) this.overlap ??= e.aggregate;
+      this.inFlightAggregates.add(e.aggregate);
+    }
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const finish = () => {
+      this.inFlight--;
+      for (const e of entries) this.inFlightAggregates.delete(e.aggregate);
+    };
+    const response = async (): Promise<Partial<PutEventsCommandOutput>> => {
+      if (this.held !== undefined) {
+        const held = this.held;
+        await new Promise<void>((resolve) => held.push(resolve));
+      }
+      finish();
+      for (const rule of this.requestRules) {
+        const error = rule(entries, call);
+        if (error !== undefined) throw error;
+      }
+      // Results are positional: a missing result truncates the list, so the entries from
+      // there on get no answer (and are neither accepted nor rejected).
+      const results: PutEventsResultEntry[] = [];
+      for (const e of entries) {
+        const outcome = this.outcomes.get(e.eventId)?.shift() ?? 'accept';
+        if (outcome === 'missing') break;
+        if (outcome === 'accept') {
+          this.accepted.push(e);
+          this.ids++;
+          results.push({ EventId: `eb-${this.ids}` });
+        } else {
+          results.push({
+            ErrorCode: outcome.code,
+            ErrorMessage: outcome.message ?? `${outcome.code}!`,
+          });
+        }
+      }
+      return {
+        FailedEntryCount: results.filter((r) => r.ErrorCode !== undefined).length,
+        Entries: results,
+      };
+    };
+    return this.wrap(response);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// A fake clock, the publisher and recording hooks
+// ---------------------------------------------------------------------------------------
+
+class FakeClock {
+  t = 0;
+  readonly sleeps: number[] = [];
+  readonly now = (): number => this.t;
+  /** Advances the clock at once, yielding to the event loop so that a busy loop still times out. */
+  readonly sleep = async (ms: number): Promise<void> => {
+    this.sleeps.push(ms);
+    this.t += ms;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+}
+
+function aPublisher(
+  clock: FakeClock,
+  options: Partial<OrderedPublisherOptions> = {},
+): OrderedPublisher {
+  return new OrderedPublisher({
+    eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
+    eventBusName: BUS,
+    now: clock.now,
+    sleep: clock.sleep,
+    backoff: { baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.5 },
+    ...options,
+  });
+}
+
+interface Poisoned {
+  readonly record: OutboxRecord;
+  readonly failure: PublishFailure;
+  readonly acceptedEventIds: readonly string[];
+}
+
+interface Recorder {
+  readonly hooks: PublishHooks;
+  readonly accepted: OutboxRecord[];
+  readonly poisoned: Poisoned[];
+}
+
+function recordingHooks(remainingMs: () => number = () => Number.POSITIVE_INFINITY): Recorder {
+  const accepted: OutboxRecord[] = [];
+  const poisoned: Poisoned[] = [];
+  return {
+    accepted,
+    poisoned,
+    hooks: {
+      remainingMs,
+      onAccepted: (record) => accepted.push(record),
+      onPoison: (record, failure, acceptedEventIds) =>
+        poisoned.push({ record, failure, acceptedEventIds }),
+    },
+  };
+}
+
+/** `n` aggregates `Order#0` … with one single-event record each. */
+function singleEventAggregates(n: number, detailBytes?: number): OutboxRecord[][] {
+  return Array.from({ length: n }, (_, i) =>
+    aChain({ aggregate: `Order#${i}`, ...(detailBytes === undefined ? {} : { detailBytes }) }),
+  );
+}
+
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Runs a publish whose PutEvents responses are held, releasing them one at a time. */
+async function releasingOneByOne(
+  fake: PutEventsFake,
+  run: Promise<PublishReport>,
+): Promise<PublishReport> {
+  let settled = false;
+  run.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
+  while (!settled) {
+    await flush();
+    fake.releaseOldest();
+  }
+  return run;
+}
+
+const callSizes = (fake: PutEventsFake) => fake.calls.map((c) => c.length);
+
+// ---------------------------------------------------------------------------------------
+
+describe('OrderedPublisher', () => {
+  describe('constructor', () => {
+    it.each([0, -1, 1.5, Number.NaN])('fails if concurrency is %s', (concurrency) => {
+      expect(() => aPublisher(new FakeClock(), { concurrency })).toThrow(OutboxError);
+    });
+
+    it.each([0, -1, 0.5])('fails if maxRequestBytes is %s', (maxRequestBytes) => {
+      expect(() => aPublisher(new FakeClock(), { maxRequestBytes })).toThrow(OutboxError);
+    });
+  });
+
+  describe('building calls', () => {
+    it('sends each stored event as its PutEvents entry on the configured bus', async () => {
+      const fake = new PutEventsFake();
+      const record = anOutboxRecord({
+        aggregate: 'Order#1',
+        resources: ['arn:aws:dynamodb:us-east-1:1:table/orders'],
+        traceHeader: 'Root=1-abc',
+      });
+
+      await aPublisher(new FakeClock()).publish([[record]], recordingHooks().hooks);
+
+      const event = record.events[0];
+      if (event === undefined) throw new Error('the record has no event');
+      expect(ebMock).toHaveReceivedCommandWith(PutEventsCommand, {
+        Entries: [toPutEventsEntry(event, BUS)],
+      });
+      expect(fake.calls[0]?.[0]?.entry.EventBusName).toBe(BUS);
+    });
+
+    it('puts at most 10 entries in a call: 25 single-event aggregates go out as 10, 10 and 5', async () => {
+      const fake = new PutEventsFake();
+
+      const report = await aPublisher(new FakeClock()).publish(
+        singleEventAggregates(25),
+        recordingHooks().hooks,
+      );
+
+      expect(callSizes(fake)).toEqual([10, 10, 5]);
+      expect(ebMock).toHaveReceivedCommandTimes(PutEventsCommand, 3);
+      expect(report.calls).toBe(3);
+      expect(report.eventsPublished).toBe(25);
+      expect(MAX_PUT_EVENTS_ENTRIES).toBe(10);
+    });
+
+    it('keeps every call within maxRequestBytes by the documented formula: 3 entries fit exactly, the 4th goes to the next call', async () => {
+      const fake = new PutEventsFake();
+      const chains = singleEventAggregates(4, 1_000);
+      const entrySize = 14 + utf8('com.example.orders') + utf8('OrderChanged') + 1_000;
+      const limit = 3 * entrySize;
+
+      await aPublisher(new FakeClock(), { maxRequestBytes: limit }).publish(
+        chains,
+        recordingHooks().hooks,
+      );
+
+      expect(callSizes(fake)).toEqual([3, 1]);
+      const bytes = fake.calls.map((call) => call.reduce((sum, e) => sum + e.size, 0));
+      expect(bytes).toEqual([limit, entrySize]);
+      for (const b of bytes) expect(b).toBeLessThanOrEqual(limit);
+    });
+
+    it('fails if one byte less than 3 entries is allowed and it still puts 3 in a call', async () => {
+      const fake = new PutEventsFake();
+      const chains = singleEventAggregates(4, 1_000);
+      const entrySize = 14 + utf8('com.example.orders') + utf8('OrderChanged') + 1_000;
+
+      await aPublisher(new FakeClock(), { maxRequestBytes: 3 * entrySize - 1 }).publish(
+        chains,
+        recordingHooks().hooks,
+      );
+
+      expect(callSizes(fake)).toEqual([2, 2]);
+    });
+
+    it('fills a call with a smaller entry that fits when a larger one does not', async () => {
+      const fake = new PutEventsFake();
+      const big = aChain({ aggregate: 'Order#big1', detailBytes: 600 });
+      const big2 = aChain({ aggregate: 'Order#big2', detailBytes: 600 });
+      const small = aChain({ aggregate: 'Order#small', detailBytes: 200 });
+      const limit = 2 * (14 + 30 + 600) - 100; // one big + one small, not two bigs
+
+      await aPublisher(new FakeClock(), { maxRequestBytes: limit }).publish(
+        [big, big2, small],
+        recordingHooks().hooks,
+      );
+
+      expect(fake.calls.map((c) => c.map((e) => e.aggregate))).toEqual([
+        ['Order#big1', 'Order#small'],
+        ['Order#big2'],
+      ]);
+    });
+
+    it('counts resources towards the request size', async () => {
+      const fake = new PutEventsFake();
+      const resources = ['r'.repeat(500)];
+      const chains = [
+        aChain({ aggregate: 'Order#1', detailBytes: 300, resources }),
+        aChain({ aggregate: 'Order#2', detailBytes: 300, resources }),
+      ];
+      const entrySize = 14 + 30 + 300 + 500;
+
+      await aPublisher(new FakeClock(), { maxRequestBytes: 2 * entrySize - 1 }).publish(
+        chains,
+        recordingHooks().hooks,
+      );
+
+      expect(callSizes(fake)).toEqual([1, 1]);
+      expect(fake.calls[0]?.[0]?.size).toBe(entrySize);
+    });
+  });
+
+  describe('order per aggregate', () => {
+    it('never puts two entries of one aggregate in a call: 3 records × 4 events of a hot aggregate take 12 single-entry calls in sequence order', async () => {
+      const fake = new PutEventsFake();
+      const chain = aChain({ aggregate: 'Order#hot', records: 3, eventsPerRecord: 4 });
+
+      const report = await aPublisher(new FakeClock()).publish([chain], recordingHooks().hooks);
+
+      expect(callSizes(fake)).toEqual(Array.from({ length: 12 }, () => 1));
+      expect(fake.sentFor('Order#hot')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+      expect(report.eventsPublished).toBe(12);
+      expect(report.calls).toBe(12);
+    });
+
+    it('takes the next event of every chain into each call, one per aggregate', async () => {
+      const fake = new PutEventsFake();
+      const a = aChain({ aggregate: 'Order#A', records: 2, eventsPerRecord: [2, 1] });
+      const b = aChain({ aggregate: 'Order#B', records: 1, eventsPerRecord: 2 });
+
+      await aPublisher(new FakeClock()).publish([a, b], recordingHooks().hooks);
+
+      expect(fake.calls.map((c) => c.map((e) => `${e.aggregate}:${e.sequence}`))).toEqual([
+        ['Order#A:1', 'Order#B:1'],
+        ['Order#A:2', 'Order#B:2'],
+        ['Order#A:3'],
+      ]);
+    });
+
+    it('fails if two chains belong to one aggregate', async () => {
+      new PutEventsFake();
+      const [first, second] = aChain({ aggregate: 'Order#1', records: 2 });
+      if (first === undefined || second === undefined) throw new Error('short chain');
+
+      await expect(
+        aPublisher(new FakeClock()).publish([[first], [second]], recordingHooks().hooks),
+      ).rejects.toThrow(OutboxError);
+      expect(ebMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+    });
+
+    it('ignores empty chains', async () => {
+      new PutEventsFake();
+
+      const report = await aPublisher(new FakeClock()).publish(
+        [[], aChain({ aggregate: 'Order#1' }), []],
+        recordingHooks().hooks,
+      );
+
+      expect(report.accepted).toHaveLength(1);
+      expect(report.unfinished).toEqual([]);
+    });
+
+    it('makes no call for no chains', async () => {
+      new PutEventsFake();
+
+      const report = await aPublisher(new FakeClock()).publish([], recordingHooks().hooks);
+
+      expect(report).toEqual({
+        accepted: [],
+        poisoned: [],
+        unfinished: [],
+        eventsPublished: 0,
+        calls: 0,
+        retries: 0,
+      });
+      expect(ebMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+    });
+  });
+
+  describe('concurrency', () => {
+    it.each([1, 2, 3])(
+      'runs calls for different aggregates concurrently, never more than %i in flight',
+      async (concurrency) => {
+        const fake = new PutEventsFake().hold();
+        const publisher = aPublisher(new FakeClock(), { concurrency });
+
+        const report = await releasingOneByOne(
+          fake,
+          publisher.publish(singleEventAggregates(60), recordingHooks().hooks),
+        );
+
+        expect(fake.calls).toHaveLength(6);
+        expect(fake.maxInFlight).toBe(concurrency);
+        expect(report.eventsPublished).toBe(60);
+      },
+    );
+
+    it('defaults to 4 calls in flight', async () => {
+      const fake = new PutEventsFake().hold();
+
+      await releasingOneByOne(
+        fake,
+        aPublisher(new FakeClock()).publish(singleEventAggregates(100), recordingHooks().hooks),
+      );
+
+      expect(fake.maxInFlight).toBe(4);
+    });
+
+    it('starts no call for an aggregate while one of its entries is in flight', async () => {
+      const fake = new PutEventsFake().hold();
+      const hot = aChain({ aggregate: 'Order#hot', records: 2, eventsPerRecord: 3 });
+      const others = singleEventAggregates(30);
+
+      await releasingOneByOne(
+        fake,
+        aPublisher(new FakeClock(), { concurrency: 4 }).publish(
+          [hot, ...others],
+          recordingHooks().hooks,
+        ),
+      );
+
+      expect(fake.overlap).toBeUndefined();
+      expect(fake.sentFor('Order#hot')).toEqual([1, 2, 3, 4, 5, 6]);
+    });
+  });
+
+  describe('retryable failures', () => {
+    it.each(['ThrottlingException', 'InternalFailure'])(
+      'retries an entry rejected with %s and publishes it before any later event of its aggregate',
+      async (code) => {
+        const clock = new FakeClock();
+        // Record 1 holds sequences 1 and 2 (ids Order#1/2/0, Order#1/2/1); record 2 holds 3.
+        const fake = new PutEventsFake().entryFails('Order#1/2/1', { code }, { code });
+        const chain = aChain({ aggregate: 'Order#1', records: 2, eventsPerRecord: [2, 1] });
+
+        const report = await aPublisher(clock).publish([chain], recordingHooks().hooks);
+
+        expect(fake.sentFor('Order#1')).toEqual([1, 2, 2, 2, 3]);
+        expect(fake.acceptedFor('Order#1')).toEqual([1, 2, 3]);
+        expect(report.retries).toBe(2);
+        expect(report.accepted).toEqual(chain);
+        expect(clock.sleeps).toEqual([50, 100]);
+      },
+    );
+
+    it('lets other aggregates go on while one backs off', async () => {
+      const clock = new FakeClock();
+      const fake = new PutEventsFake().entryFails('Order#A/1/0', { code: 'ThrottlingException' });
+      const a = aChain({ aggregate: 'Order#A', records: 2 });
+      const b = aChain({ aggregate: 'Order#B', records: 3 });
+
+      await aPublisher(clock).publish([a, b], recordingHooks().hooks);
+
+      expect(fake.calls.map((c) => c.map((e) => `${e.aggregate}:${e.sequence}`))).toEqual([
+        ['Order#A:1', 'Order#B:1'],
+        ['Order#B:2'],
+        ['Order#B:3'],
+        ['Order#A:1'],
+        ['Order#A:2'],
+      ]);
+    });
+
+    it('backs off with full jitter: retry n waits within [0, min(max, base·2^(n−1))]', async () => {
+      const clock = new FakeClock();
+      const throttled = Array.from({ length: 6 }, () => ({ code: 'ThrottlingException' }));
+      const fake = new PutEventsFake().entryFails('Order#1/1/0', ...throttled);
+      const callTimes: number[] = [];
+      fake.onCall = () => callTimes.push(clock.t);
+      const randoms = [0.999_999, 0, 0.999_999, 0.25, 0.999_999, 0.999_999];
+      const random = () => randoms.shift() ?? 0;
+
+      await aPublisher(clock, {
+        backoff: { baseDelayMs: 100, maxDelayMs: 1_000, random },
+      }).publish([aChain({ aggregate: 'Order#1' })], recordingHooks().hooks);
+
+      const ceilings = [100, 200, 400, 800, 1_000, 1_000];
+      const delays = callTimes.slice(1).map((t, i) => t - (callTimes[i] ?? 0));
+      expect(delays).toEqual([99, 0, 399, 200, 999, 999]);
+      delays.forEach((delay, i) => {
+        expect(delay).toBeGreaterThanOrEqual(0);
+        expect(delay).toBeLessThanOrEqual(ceilings[i] ?? 0);
+      });
+    });
+
+    it('starts the backoff over for the next event once an event was accepted', async () => {
+      const clock = new FakeClock();
+      new PutEventsFake()
+        .entryFails('Order#1/2/0', { code: 'InternalFailure' }, { code: 'InternalFailure' })
+        .entryFails('Order#1/2/1', { code: 'InternalFailure' });
+
+      await aPublisher(clock).publish(
+        [aChain({ aggregate: 'Order#1', eventsPerRecord: 2 })],
+        recordingHooks().hooks,
+      );
+
+      expect(clock.sleeps).toEqual([50, 100, 50]);
+    });
+
+    it('retries every entry of a call that was throttled as a whole', async () => {
+      const fake = new PutEventsFake().callFails(0, requestError('ThrottlingException'));
+
+      const report = await aPublisher(new FakeClock()).publish(
+        singleEventAggregates(3),
+        recordingHooks().hooks,
+      );
+
+      expect(fake.calls.map((c) => c.map((e) => e.aggregate))).toEqual([
+        ['Order#0', 'Order#1', 'Order#2'],
+        ['Order#0', 'Order#1', 'Order#2'],
+      ]);
+      expect(report.retries).toBe(3);
+      expect(report.accepted).toHaveLength(3);
+    });
+
+    it.each([
+      ['a 5xx', requestError('InternalException', 500)],
+      ['a network error', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
+      ['a non-Error rejection', 'boom'],
+    ])('retries a call that failed with %s', async (_, error) => {
+      const fake = new PutEventsFake().callFails(0, error);
+
+      const report = await aPublisher(new FakeClock()).publish(
+        singleEventAggregates(2),
+        recordingHooks().hooks,
+      );
+
+      expect(callSizes(fake)).toEqual([2, 2]);
+      expect(report.accepted).toHaveLength(2);
+      expect(report.configurationError).toBeUndefined();
+      expect(report.poisoned).toEqual([]);
+    });
+
+    it('retries an entry for which PutEvents returned no result', async () => {
+      const fake = new PutEventsFake().entryFails('Order#1/1/0', 'missing');
+
+      const report = await aPublisher(new FakeClock()).publish(
+        singleEventAggregates(2),
+        recordingHooks().hooks,
+      );
+
+      expect(fake.calls.map((c) => c.map((e) => e.aggregate))).toEqual([
+        ['Order#0', 'Order#1'],
+        ['Order#1'],
+      ]);
+      expect(report.retries).toBe(1);
+      expect(report.accepted).toHaveLength(2);
+    });
+
+    it('retries an entry with an unknown error code', async () => {
+      const fake = new PutEventsFake().entryFails('Order#1/1/0', { code: 'SomethingNew' });
+
+      const report = await aPublisher(new FakeClock()).publish(
+        [aChain({ aggregate: 'Order#1' })],
+        recordingHooks().hooks,
+      );
+
+      expect(fake.calls).toHaveLength(2);
+      expect(report.poisoned).toEqual([]);
+      expect(report.accepted).toHaveLength(1);
+    });
+  });
+
+  describe('poison records', () => {
+    it.each(['InvalidArgument', 'MalformedDetail'])(
+      'hands a record rejected with %s to onPoison with the failure and the event ids accepted before it, and goes on with the next record',
+      async (code) => {
+        // Records: seq 1 (sequence 1), seq 4 (sequences 2, 3, 4), seq 5 (sequence 5).
+        const fake = new PutEventsFake().entryFails('Order#1/4/1', {
+          code,
+          message: 'bad detail',
+        });
+        const chain = aChain({ aggregate: 'Order#1', records: 3, eventsPerRecord: [1, 3, 1] });
+        const [first, poison, last] = chain;
+        const recorder = recordingHooks();
+
+        const report = await aPublisher(new FakeClock()).publish([chain], recorder.hooks);
+
+        expect(recorder.poisoned).toEqual([
+          {
+            record: poison,
+            failure: { code, message: 'bad detail' },
+            acceptedEventIds: ['Order#1/4/0'],
+          },
+        ]);
+        expect(fake.sentFor('Order#1')).toEqual([1, 2, 3, 5]);
+        expect(recorder.accepted).toEqual([first, last]);
+        expect(report.poisoned).toEqual([poison]);
+        expect(report.accepted).toEqual([first, last]);
+        expect(report.unfinished).toEqual([]);
+        expect(report.retries).toBe(0);
+      },
+    );
+
+    it('reports no accepted event ids when the first event of a record is poison', async () => {
+      new PutEventsFake().entryFails('Order#1/2/0', { code: 'InvalidArgument' });
+      const recorder = recordingHooks();
+
+      await aPublisher(new FakeClock()).publish(
+        [aChain({ aggregate: 'Order#1', eventsPerRecord: 2 })],
+        recorder.hooks,
+      );
+
+      expect(recorder.poisoned.map((p) => p.acceptedEventIds)).toEqual([[]]);
+    });
+
+    it('retries the entries of a multi-entry call rejected with ValidationException each alone, and poisons the one that fails alone', async () => {
+      const validation = requestError('ValidationException');
+      const fake = new PutEventsFake().requestFails((entries) =>
+        entries.some((e) => e.aggregate === 'Order#1') ? validation : undefined,
+      );
+      const chains = singleEventAggregates(3);
+      const recorder = recordingHooks();
+
+      const report = await aPublisher(new FakeClock()).publish(chains, recorder.hooks);
+
+      expect(fake.calls.map((c) => c.map((e) => e.aggregate))).toEqual([
+        ['Order#0', 'Order#1', 'Order#2'],
+        ['Order#0'],
+        ['Order#1'],
+        ['Order#2'],
+      ]);
+      expect(recorder.poisoned).toEqual([
+        {
+          record: chains[1]?.[0],
+          failure: { code: 'ValidationException', message: validation.message },
+          acceptedEventIds: [],
+        },
+      ]);
+      expect(report.accepted).toEqual([chains[0]?.[0], chains[2]?.[0]]);
+    });
+
+    it('lets an aggregate share calls again once its entry went through alone', async () => {
+      let failedOnce = false;
+      const fake = new PutEventsFake().requestFails((entries) => {
+        if (failedOnce || entries.length < 2) return undefined;
+        failedOnce = true;
+        return requestError('ValidationException');
+      });
+      const chains = [
+        aChain({ aggregate: 'Order#0', records: 2 }),
+        aChain({ aggregate: 'Order#1', records: 2 }),
+      ];
+
+      await aPublisher(new FakeClock(), { concurrency: 1 }).publish(chains, recordingHooks().hooks);
+
+      expect(fake.calls.map((c) => c.map((e) => e.aggregate))).toEqual([
+        ['Order#0', 'Order#1'],
+        ['Order#0'],
+        ['Order#1'],
+        ['Order#0', 'Order#1'],
+      ]);
+    });
+
+    it('poisons the record of a single-entry call rejected with ValidationException', async () => {
+      const fake = new PutEventsFake().callFails(0, requestError('ValidationException'));
+      const chain = aChain({ aggregate: 'Order#1', records: 2 });
+      const recorder = recordingHooks();
+
+      const report = await aPublisher(new FakeClock()).publish([chain], recorder.hooks);
+
+      expect(recorder.poisoned.map((p) => p.record)).toEqual([chain[0]]);
+      expect(recorder.poisoned[0]?.failure.code).toBe('ValidationException');
+      expect(fake.sentFor('Order#1')).toEqual([1, 2]);
+      expect(report.accepted).toEqual([chain[1]]);
+    });
+
+    it('poisons an entry larger than maxRequestBytes as EntryTooLarge without any call, and goes on', async () => {
+      new PutEventsFake();
+      const tooBig = anOutboxRecord({ aggregate: 'Order#1', seq: 1, detailBytes: 2_000 });
+      const next = anOutboxRecord({ aggregate: 'Order#1', seq: 2, prevSeq: 1, detailBytes: 500 });
+      const recorder = recordingHooks();
+
+      const report = await aPublisher(new FakeClock(), { maxRequestBytes: 1_000 }).publish(
+        [[tooBig, next]],
+        recorder.hooks,
+      );
+
+      expect(recorder.poisoned).toHaveLength(1);
+      expect(recorder.poisoned[0]?.record).toBe(tooBig);
+      expect(recorder.poisoned[0]?.failure.code).toBe('EntryTooLarge');
+      expect(recorder.poisoned[0]?.acceptedEventIds).toEqual([]);
+      expect(ebMock).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+      expect(report.accepted).toEqual([next]);
+    });
+
+    it('makes no call at all when the only entry is too large', async () => {
+      new PutEventsFake();
+      const recorder = recordingHooks();
+
+      const report = await aPublisher(new FakeClock(), { maxRequestBytes: 1_000 }).publish(
+        [[anOutboxRecord({ detailBytes: 2_000 })]],
+        recorder.hooks,
+      );
+
+      expect(ebMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+      expect(report.poisoned).toHaveLength(1);
+      expect(report.calls).toBe(0);
+    });
+  });
+
+  describe('configuration errors', () => {
+    it.each(['AccessDeniedException', 'NotAuthorizedForSourceException'])(
+      'stops at a %s entry: configurationError set, no further call, nothing poisoned',
+      async (code) => {
+        const fake = new PutEventsFake().entryFails('Order#1/1/0', {
+          code,
+          message: 'not allowed',
+        });
+        const chains = [
+          aChain({ aggregate: 'Order#0', records: 2 }),
+          aChain({ aggregate: 'Order#1', records: 2 }),
+        ];
+        const recorder = recordingHooks();
+
+        const report = await aPublisher(new FakeClock()).publish(chains, recorder.hooks);
+
+        expect(fake.calls).toHaveLength(1);
+        expect(report.configurationError).toEqual({ code, message: 'not allowed' });
+        expect(report.poisoned).toEqual([]);
+        expect(recorder.poisoned).toEqual([]);
+        expect(report.accepted).toEqual([chains[0]?.[0]]);
+        expect(report.unfinished).toEqual([chains[0]?.[1], ...(chains[1] ?? [])]);
+      },
+    );
+
+    it.each([
+      'AccessDeniedException',
+      'NotAuthorizedForSourceException',
+      'ResourceNotFoundException',
+    ])(
+      'stops at a call that failed with %s: configurationError set, no further call, nothing poisoned',
+      async (name) => {
+        const error = requestError(name);
+        const fake = new PutEventsFake().callFails(0, error);
+        const chains = singleEventAggregates(12);
+        const recorder = recordingHooks();
+
+        const report = await aPublisher(new FakeClock(), { concurrency: 1 }).publish(
+          chains,
+          recorder.hooks,
+        );
+
+        expect(fake.calls).toHaveLength(1);
+        expect(report.configurationError).toEqual({ code: name, message: error.message });
+        expect(recorder.poisoned).toEqual([]);
+        expect(report.accepted).toEqual([]);
+        expect(report.unfinished).toEqual(chains.flat());
+      },
+    );
+
+    it('still settles the calls already in flight', async () => {
+      const fake = new PutEventsFake().hold().callFails(0, requestError('AccessDeniedException'));
+      const chains = singleEventAggregates(20);
+
+      const report = await releasingOneByOne(
+        fake,
+        aPublisher(new FakeClock(), { concurrency: 2 }).publish(chains, recordingHooks().hooks),
+      );
+
+      expect(fake.calls).toHaveLength(2);
+      expect(report.accepted).toEqual(chains.slice(10).flat());
+      expect(report.unfinished).toEqual(chains.slice(0, 10).flat());
+    });
+  });
+
+  describe('time budget', () => {
+    it('starts no call when no time remains, and reports every record unfinished', async () => {
+      new PutEventsFake();
+      const chains = [aChain({ aggregate: 'Order#1', records: 2 })];
+
+      const report = await aPublisher(new FakeClock()).publish(
+        chains,
+        recordingHooks(() => 0).hooks,
+      );
+
+      expect(ebMock).toHaveReceivedCommandTimes(PutEventsCommand, 0);
+      expect(report.unfinished).toEqual(chains.flat());
+      expect(report.calls).toBe(0);
+    });
+
+    it('starts no new call once remainingMs drops to 0', async () => {
+      const clock = new FakeClock();
+      const fake = new PutEventsFake();
+      fake.onCall = () => {
+        clock.t += 100;
+      };
+      const chain = aChain({ aggregate: 'Order#1', records: 5 });
+
+      const report = await aPublisher(clock).publish(
+        [chain],
+        recordingHooks(() => 300 - clock.t).hooks,
+      );
+
+      expect(fake.calls).toHaveLength(3);
+      expect(report.accepted).toEqual(chain.slice(0, 3));
+      expect(report.unfinished).toEqual(chain.slice(3));
+    });
+
+    it('reports a record that was partly published as unfinished', async () => {
+      const clock = new FakeClock();
+      const fake = new PutEventsFake();
+      fake.onCall = () => {
+        clock.t += 100;
+      };
+      const chain = aChain({ aggregate: 'Order#1', eventsPerRecord: 3 });
+      const recorder = recordingHooks(() => 150 - clock.t);
+
+      const report = await aPublisher(clock).publish([chain], recorder.hooks);
+
+      expect(fake.calls).toHaveLength(2);
+      expect(report.eventsPublished).toBe(2);
+      expect(report.unfinished).toEqual(chain);
+      expect(recorder.accepted).toEqual([]);
+    });
+
+    it('does not wait for a retry whose backoff would exceed the remaining time', async () => {
+      const clock = new FakeClock();
+      const fake = new PutEventsFake().entryFails('Order#1/1/0', {
+        code: 'ThrottlingException',
+      });
+      const chain = aChain({ aggregate: 'Order#1' });
+
+      const report = await aPublisher(clock, {
+        backoff: { baseDelayMs: 1_000, random: () => 0.5 },
+      }).publish([chain], recordingHooks(() => 400).hooks);
+
+      expect(clock.sleeps).toEqual([]);
+      expect(fake.calls).toHaveLength(1);
+      expect(report.unfinished).toEqual(chain);
+      // A retry that was never sent is not counted.
+      expect(report.retries).toBe(0);
+    });
+
+    it('waits for a retry whose backoff fits in the remaining time', async () => {
+      const clock = new FakeClock();
+      new PutEventsFake().entryFails('Order#1/1/0', { code: 'ThrottlingException' });
+
+      const report = await aPublisher(clock, {
+        backoff: { baseDelayMs: 1_000, random: () => 0.5 },
+      }).publish([aChain({ aggregate: 'Order#1' })], recordingHooks(() => 501 - clock.t).hooks);
+
+      expect(clock.sleeps).toEqual([500]);
+      expect(report.accepted).toHaveLength(1);
+    });
+  });
+
+  describe('hooks and report', () => {
+    it('calls onAccepted once per fully accepted record, in chain order', async () => {
+      new PutEventsFake().entryFails('Order#1/3/1', { code: 'InternalFailure' });
+      const a = aChain({ aggregate: 'Order#1', records: 3, eventsPerRecord: [1, 2, 2] });
+      const b = aChain({ aggregate: 'Order#2', records: 2, eventsPerRecord: 3 });
+      const recorder = recordingHooks();
+
+      await aPublisher(new FakeClock()).publish([a, b], recorder.hooks);
+
+      expect(recorder.accepted.filter((r) => r.pk === 'Order#1')).toEqual(a);
+      expect(recorder.accepted.filter((r) => r.pk === 'Order#2')).toEqual(b);
+      expect(recorder.accepted).toHaveLength(5);
+    });
+
+    it('reports what was accepted, eventsPublished, calls and retries', async () => {
+      new PutEventsFake()
+        .entryFails('Order#1/2/1', { code: 'ThrottlingException' })
+        .entryFails('Order#2/1/0', { code: 'InternalFailure' }, { code: 'InternalFailure' });
+      const a = aChain({ aggregate: 'Order#1', eventsPerRecord: 2 });
+      const b = aChain({ aggregate: 'Order#2' });
+
+      const report = await aPublisher(new FakeClock()).publish([a, b], recordingHooks().hooks);
+
+      // t=0: [#1 seq 1 ✓, #2 seq 1 ✗]; t=0: [#1 seq 2 ✗]; t=50: [#1 seq 2 ✓, #2 seq 1 ✗];
+      // t=150: [#2 seq 1 ✓].
+      expect(report).toEqual({
+        accepted: [...a, ...b],
+        poisoned: [],
+        unfinished: [],
+        eventsPublished: 3,
+        calls: 4,
+        retries: 3,
+      });
+    });
+
+    it('reports the outbox event ids as accepted, not the ids EventBridge assigned', async () => {
+      new PutEventsFake().entryFails('Order#1/3/2', { code: 'InvalidArgument' });
+      const recorder = recordingHooks();
+      const record = anOutboxRecord({ aggregate: 'Order#1', events: 3 });
+
+      await aPublisher(new FakeClock()).publish([[record]], recorder.hooks);
+
+      expect(recorder.poisoned[0]?.acceptedEventIds).toEqual(eventIdsOf([record]).slice(0, 2));
+    });
+  });
+
+  describe('properties', () => {
+    const outcomeArb = fc.constantFrom<EntryOutcome>(
+      { code: 'ThrottlingException' },
+      { code: 'InternalFailure' },
+      'missing',
+    );
+    const chainShapeArb = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 4 });
+
+    it('publishes every chain completely, in order per aggregate, within the call limits, whatever fails transiently', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(chainShapeArb, { minLength: 1, maxLength: 8 }),
+          fc.array(fc.array(outcomeArb, { maxLength: 3 }), { minLength: 40, maxLength: 40 }),
+          fc.uniqueArray(fc.nat({ max: 30 }), { maxLength: 5 }),
+          fc.integer({ min: 0, max: 400 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.integer({ min: 1, max: 4 }),
+          fc.scheduler(),
+          async (shapes, failureLists, throttledCalls, detailBytes, concurrency, spread, s) => {
+            // Arrange
+            ebMock.reset();
+            const chains = shapes.map((eventsPerRecord, i) =>
+              aChain({
+                aggregate: `Order#${i}`,
+                records: eventsPerRecord.length,
+                eventsPerRecord,
+                detailBytes: 200 + ((detailBytes * (i + 1)) % 400),
+              }),
+            );
+            const maxEntry = 14 + 30 + 600;
+            const limit = maxEntry * spread;
+            const fake = new PutEventsFake(<T>(response: () => Promise<T>) =>
+              s.schedule(Promise.resolve()).then(response),
+            );
+            let n = 0;
+            for (const id of eventIdsOf(chains.flat())) {
+              const failures = failureLists[n++ % failureLists.length] ?? [];
+              if (failures.length > 0) fake.entryFails(id, ...failures);
+            }
+            const throttled = new Set(throttledCalls);
+            fake.requestFails((_, call) =>
+              throttled.has(call) ? requestError('ThrottlingException') : undefined,
+            );
+            const clock = new FakeClock();
+            const recorder = recordingHooks();
+            const publisher = aPublisher(clock, {
+              concurrency,
+              maxRequestBytes: limit,
+              backoff: { baseDelayMs: 10, maxDelayMs: 100, random: () => 0.5 },
+            });
+
+            // Act
+            const report = await s.waitFor(publisher.publish(chains, recorder.hooks));
+
+            // Assert
+            for (const chain of chains) {
+              const pk = chain[0]?.pk ?? '';
+              const expected = chain.flatMap((r) => r.events.map((e) => e.sequence));
+              expect(fake.acceptedFor(pk)).toEqual(expected);
+              expect(recorder.accepted.filter((r) => r.pk === pk)).toEqual(chain);
+            }
+            for (const call of fake.calls) {
+              expect(call.length).toBeLessThanOrEqual(MAX_PUT_EVENTS_ENTRIES);
+              expect(call.reduce((sum, e) => sum + e.size, 0)).toBeLessThanOrEqual(limit);
+              expect(new Set(call.map((e) => e.aggregate)).size).toBe(call.length);
+            }
+            expect(fake.overlap).toBeUndefined();
+            expect(fake.maxInFlight).toBeLessThanOrEqual(concurrency);
+            expect(report.unfinished).toEqual([]);
+            expect(report.poisoned).toEqual([]);
+            expect(report.accepted).toHaveLength(chains.flat().length);
+            expect(report.eventsPublished).toBe(eventIdsOf(chains.flat()).length);
+            expect(report.calls).toBe(fake.calls.length);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+  });
+});
