@@ -1,0 +1,370 @@
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  Metric,
+  type MetricOptions,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import {
+  AttributeType,
+  Billing,
+  type ITableV2,
+  ProjectionType,
+  StreamViewType,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  type KeyAttributeDefinition,
+  OUTBOX_STREAM_FILTER_PATTERN,
+  outboxTableDefinition,
+} from '../lambdas/outbox/schema.js';
+import { createOutboxFunction } from './node-function.js';
+
+/** Metric namespace of the relay's EMF metrics. */
+export const OUTBOX_METRICS_NAMESPACE = 'DynamoOutbox';
+
+/** Properties of a {@link TransactionalOutbox}. */
+export interface TransactionalOutboxProps {
+  /**
+   * An existing outbox table to relay from. It must have the outbox key schema
+   * (`pk`/`sk` strings), the pending index, TTL on `expiresAt`, and a stream with new
+   * images (`tableStreamArn` set).
+   * @default - a new table: on-demand, stream NEW_IMAGE, TTL, point-in-time recovery,
+   *   deletion protection, retained on stack deletion
+   */
+  readonly table?: ITableV2;
+  /**
+   * The bus events are published to.
+   * @default - a new event bus
+   */
+  readonly eventBus?: IEventBus;
+  /**
+   * Removal policy of the table the construct creates.
+   * @default - RemovalPolicy.RETAIN: pending events survive a stack deletion
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Deletion protection of the table the construct creates.
+   * @default - true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * How long delivered records stay in the table before TTL removes them (at least 1 day).
+   * Pending records never expire.
+   * @default - 7 days
+   */
+  readonly retention?: Duration;
+  /**
+   * Concurrent batches per stream shard (1..10). Order is enforced by the relay, so more
+   * lanes only add throughput.
+   * @default - 10
+   */
+  readonly parallelizationFactor?: number;
+  /**
+   * Records per relay invocation (1..10,000).
+   * @default - 100
+   */
+  readonly batchSize?: number;
+  /**
+   * How long Lambda gathers records before invoking (0..300 s): latency against cost.
+   * @default - no batching window: lowest latency
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Retries of a failed batch before Lambda skips it to the stream-failure queue (0..10,000).
+   * Skipped records stay PENDING in the table: the sweeper delivers them.
+   * @default - 100
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Oldest record Lambda still hands to the relay (60 s..7 days); older ones are skipped to
+   * the stream-failure queue and, still PENDING, left to the sweeper.
+   * @default - 1 day
+   */
+  readonly maxRecordAge?: Duration;
+  /**
+   * PutEvents request size limit in bytes (1 MB since 2026; 262,144 in accounts still on 256 KB).
+   * @default - 1,048,576
+   */
+  readonly maxRequestBytes?: number;
+  /**
+   * PutEvents calls the relay keeps in flight (1..50).
+   * @default - 4
+   */
+  readonly publishConcurrency?: number;
+  /**
+   * Timeout of the relay function (10 s..15 min).
+   * @default - 1 minute
+   */
+  readonly relayTimeout?: Duration;
+  /**
+   * Memory of the relay function, in MB.
+   * @default - 512
+   */
+  readonly relayMemorySize?: number;
+  /**
+   * Topic the default alarms notify.
+   * @default - alarms without actions
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * Iterator age (stream lag) that raises the alarm.
+   * @default - 5 minutes
+   */
+  readonly iteratorAgeAlarmThreshold?: Duration;
+  /**
+   * Service name in the relay's logs and metric dimension; distinguishes several outboxes.
+   * @default - `<stack name>-<construct id>-relay`
+   */
+  readonly serviceName?: string;
+}
+
+/**
+ * The transactional outbox: the outbox table with its stream, the relay Lambda that
+ * publishes committed events to EventBridge in order per aggregate, a dead-letter queue
+ * for poison records (with their payload), and alarms.
+ *
+ * @example
+ * const outbox = new TransactionalOutbox(this, 'Outbox');
+ * outbox.grantWriteEvents(createOrderFunction);
+ * createOrderFunction.addEnvironment('OUTBOX_TABLE_NAME', outbox.table.tableName);
+ */
+export class TransactionalOutbox extends Construct {
+  /** The outbox table. */
+  readonly table: ITableV2;
+  /** The bus the relay publishes to. */
+  readonly eventBus: IEventBus;
+  /** The relay Lambda. */
+  readonly relayFunction: NodejsFunction;
+  /** Poison records, each with its full payload: never publishable as they are. */
+  readonly deadLetterQueue: Queue;
+  /** Metadata of stream batches Lambda gave up on (the records stay PENDING). */
+  readonly streamFailureQueue: Queue;
+  /** The default alarms. */
+  readonly alarms: readonly Alarm[];
+  /** Service name of the relay's logs and metrics. */
+  readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: TransactionalOutboxProps = {}) {
+    super(scope, id);
+    validateProps(props);
+    this.serviceName = props.serviceName ?? `${Stack.of(this).stackName}-${id}-relay`;
+
+    this.table = props.table ?? this.createTable(props);
+    if (props.table && props.table.tableStreamArn === undefined) {
+      throw new Error(
+        `table ${props.table.node.path} has no stream: the outbox needs a stream with NEW_IMAGE`,
+      );
+    }
+    this.eventBus = props.eventBus ?? new EventBus(this, 'Bus');
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.streamFailureQueue = new Queue(this, 'StreamFailureQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const queue of [this.deadLetterQueue, this.streamFailureQueue]) {
+      Validations.of(queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself a dead-letter queue: the last stop for records the relay cannot publish.',
+      });
+    }
+
+    const retention = props.retention ?? Duration.days(7);
+    this.relayFunction = createOutboxFunction(this, 'Relay', {
+      handler: 'relay/handler.ts',
+      description: 'dynamo-outbox relay: outbox stream → EventBridge, in order per aggregate',
+      memorySize: props.relayMemorySize ?? 512,
+      timeout: props.relayTimeout ?? Duration.minutes(1),
+      environment: {
+        EVENT_BUS_NAME: this.eventBus.eventBusName,
+        OUTBOX_TABLE_NAME: this.table.tableName,
+        DLQ_URL: this.deadLetterQueue.queueUrl,
+        RETENTION_DAYS: String(retention.toDays({ integral: false })),
+        MAX_REQUEST_BYTES: String(props.maxRequestBytes ?? 1_048_576),
+        PUBLISH_CONCURRENCY: String(props.publishConcurrency ?? 4),
+        POWERTOOLS_SERVICE_NAME: this.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: OUTBOX_METRICS_NAMESPACE,
+      },
+    });
+    // Exactly what the relay does: read statuses, mark records, publish, quarantine.
+    this.grantTableActions(this.relayFunction, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
+    this.eventBus.grantPutEventsTo(this.relayFunction);
+    this.deadLetterQueue.grantSendMessages(this.relayFunction);
+
+    this.relayFunction.addEventSource(
+      new DynamoEventSource(this.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: props.batchSize ?? 100,
+        ...(props.maxBatchingWindow === undefined
+          ? {}
+          : { maxBatchingWindow: props.maxBatchingWindow }),
+        parallelizationFactor: props.parallelizationFactor ?? 10,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: props.retryAttempts ?? 100,
+        maxRecordAge: props.maxRecordAge ?? Duration.days(1),
+        onFailure: new SqsDlq(this.streamFailureQueue),
+        filters: [
+          FilterCriteria.filter(OUTBOX_STREAM_FILTER_PATTERN as unknown as Record<string, unknown>),
+        ],
+      }),
+    );
+
+    this.alarms = this.createAlarms(props);
+  }
+
+  /**
+   * Lets a command Lambda write through the `OutboxWriter`: `PutItem` (outbox and
+   * idempotency records) and `GetItem` (idempotency look-up) on the outbox table, nothing
+   * else. Grant the entity table's actions separately.
+   */
+  grantWriteEvents(grantee: IGrantable): Grant {
+    return this.grantTableActions(grantee, 'dynamodb:PutItem', 'dynamodb:GetItem');
+  }
+
+  /**
+   * Grants actions on the table itself. Unlike `table.grant()`, no `index/*` wildcard:
+   * these actions never touch an index.
+   */
+  private grantTableActions(grantee: IGrantable, ...actions: string[]): Grant {
+    return Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.tableArn] });
+  }
+
+  /** Age of the newest record the relay has read: how far it lags behind the stream. */
+  metricIteratorAge(options?: MetricOptions): Metric {
+    return this.relayFunction.metric('IteratorAge', { statistic: 'Maximum', ...options });
+  }
+
+  /** Poison records waiting in the dead-letter queue. */
+  metricDeadLetterMessages(options?: MetricOptions): Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      statistic: 'Maximum',
+      ...options,
+    });
+  }
+
+  /** Events the relay published (EMF metric). */
+  metricEventsPublished(options?: MetricOptions): Metric {
+    return new Metric({
+      namespace: OUTBOX_METRICS_NAMESPACE,
+      metricName: 'EventsPublished',
+      dimensionsMap: { service: this.serviceName },
+      statistic: 'Sum',
+      period: Duration.minutes(1),
+      ...options,
+    });
+  }
+
+  private createTable(props: TransactionalOutboxProps): TableV2 {
+    const definition = outboxTableDefinition;
+    const attribute = (key: KeyAttributeDefinition) => ({
+      name: key.name,
+      type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER,
+    });
+    return new TableV2(this, 'Table', {
+      partitionKey: attribute(definition.partitionKey),
+      ...(definition.sortKey ? { sortKey: attribute(definition.sortKey) } : {}),
+      billing: Billing.onDemand(),
+      dynamoStream: StreamViewType.NEW_IMAGE,
+      timeToLiveAttribute: definition.timeToLiveAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection ?? true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      globalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
+        indexName: index.indexName,
+        partitionKey: attribute(index.partitionKey),
+        ...(index.sortKey ? { sortKey: attribute(index.sortKey) } : {}),
+        projectionType: index.projection === 'ALL' ? ProjectionType.ALL : ProjectionType.KEYS_ONLY,
+      })),
+    });
+  }
+
+  private createAlarms(props: TransactionalOutboxProps): Alarm[] {
+    const iteratorAge = props.iteratorAgeAlarmThreshold ?? Duration.minutes(5);
+    const alarms = [
+      new Alarm(this, 'IteratorAgeAlarm', {
+        alarmDescription: 'The outbox relay lags behind its stream: events are delayed.',
+        metric: this.metricIteratorAge({ period: Duration.minutes(1) }),
+        threshold: iteratorAge.toMilliseconds(),
+        evaluationPeriods: 5,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'DeadLetterAlarm', {
+        alarmDescription:
+          'Poison records are in the outbox dead-letter queue: events were not published.',
+        metric: this.metricDeadLetterMessages({ period: Duration.minutes(1) }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'RelayErrorsAlarm', {
+        alarmDescription:
+          'The outbox relay fails whole batches (e.g. EventBridge refuses its permissions).',
+        metric: this.relayFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    if (props.alarmTopic) {
+      const action = new SnsAction(props.alarmTopic);
+      for (const alarm of alarms) alarm.addAlarmAction(action);
+    }
+    return alarms;
+  }
+}
+
+/** Validates props early, with the bad value in the message; unresolved tokens pass. */
+function validateProps(props: TransactionalOutboxProps): void {
+  const range = (name: string, value: number | undefined, min: number, max: number) => {
+    if (value === undefined || Token.isUnresolved(value)) return;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`${name} must be an integer in ${min}..${max}, got ${value}`);
+    }
+  };
+  const duration = (
+    name: string,
+    value: Duration | undefined,
+    minSeconds: number,
+    maxSeconds: number,
+  ) => {
+    if (value === undefined || value.isUnresolved()) return;
+    const seconds = value.toSeconds();
+    if (seconds < minSeconds || seconds > maxSeconds) {
+      throw new Error(
+        `${name} must be between ${minSeconds} and ${maxSeconds} seconds, got ${value.toHumanString()}`,
+      );
+    }
+  };
+  range('parallelizationFactor', props.parallelizationFactor, 1, 10);
+  range('batchSize', props.batchSize, 1, 10_000);
+  range('retryAttempts', props.retryAttempts, 0, 10_000);
+  range('maxRequestBytes', props.maxRequestBytes, 1024, 1_048_576);
+  range('publishConcurrency', props.publishConcurrency, 1, 50);
+  range('relayMemorySize', props.relayMemorySize, 128, 10_240);
+  duration('retention', props.retention, 86_400, 3650 * 86_400);
+  duration('maxBatchingWindow', props.maxBatchingWindow, 0, 300);
+  duration('maxRecordAge', props.maxRecordAge, 60, 604_800);
+  duration('relayTimeout', props.relayTimeout, 10, 900);
+  duration('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold, 1, 7 * 86_400);
+}

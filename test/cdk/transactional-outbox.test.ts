@@ -1,0 +1,361 @@
+import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { OUTBOX_STREAM_FILTER_PATTERN } from '../../lambdas/outbox/index.js';
+import { TransactionalOutbox, type TransactionalOutboxProps } from '../../lib/index.js';
+import { testStack } from '../helpers/cdk.js';
+
+const synth = (props: TransactionalOutboxProps = {}) => {
+  const stack = testStack();
+  const outbox = new TransactionalOutbox(stack, 'Outbox', props);
+  return { stack, outbox, template: Template.fromStack(stack) };
+};
+
+describe('TransactionalOutbox', () => {
+  describe('the outbox table', () => {
+    it('keys records by pk/sk, streams new images, expires on expiresAt, with PITR and deletion protection', () => {
+      const { template } = synth();
+
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        BillingMode: 'PAY_PER_REQUEST',
+        Replicas: [
+          Match.objectLike({
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: true,
+          }),
+        ],
+      });
+    });
+
+    it('has the sparse, keys-only pending index', () => {
+      synth().template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'pending-by-age',
+            KeySchema: [
+              { AttributeName: 'pendingShard', KeyType: 'HASH' },
+              { AttributeName: 'createdAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+      });
+    });
+
+    it('is retained when the stack is deleted', () => {
+      synth().template.hasResource('AWS::DynamoDB::GlobalTable', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+
+    it('takes an existing table with a stream instead', () => {
+      const stack = testStack();
+      const table = new TableV2(stack, 'Existing', {
+        partitionKey: { name: 'pk', type: AttributeType.STRING },
+        sortKey: { name: 'sk', type: AttributeType.STRING },
+        dynamoStream: StreamViewType.NEW_IMAGE,
+      });
+
+      const outbox = new TransactionalOutbox(stack, 'Outbox', { table });
+
+      expect(outbox.table).toBe(table);
+      Template.fromStack(stack).resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    });
+
+    it('fails if an existing table has no stream', () => {
+      const stack = testStack();
+      const table = TableV2.fromTableName(stack, 'NoStream', 'outbox');
+
+      expect(() => new TransactionalOutbox(stack, 'Outbox', { table })).toThrow('has no stream');
+    });
+  });
+
+  describe('the relay', () => {
+    it('runs on Node.js 24, arm64, with source maps and its configuration in the environment', () => {
+      synth().template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 512,
+        Timeout: 60,
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: Match.objectLike({
+            NODE_OPTIONS: '--enable-source-maps',
+            RETENTION_DAYS: '7',
+            MAX_REQUEST_BYTES: '1048576',
+            PUBLISH_CONCURRENCY: '4',
+            POWERTOOLS_SERVICE_NAME: 'Test-Outbox-relay',
+            POWERTOOLS_METRICS_NAMESPACE: 'DynamoOutbox',
+            EVENT_BUS_NAME: Match.anyValue(),
+            OUTBOX_TABLE_NAME: Match.anyValue(),
+            DLQ_URL: Match.anyValue(),
+          }),
+        },
+      });
+    });
+
+    it('reads the stream from TRIM_HORIZON with partial batch failures, bisection, bounded retries and an on-failure queue', () => {
+      synth().template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        ParallelizationFactor: 10,
+        BisectBatchOnFunctionError: true,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        MaximumRetryAttempts: 100,
+        MaximumRecordAgeInSeconds: 86_400,
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+    });
+
+    it('filters the stream to outbox inserts with the pattern the relay is tested against', () => {
+      synth().template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify(OUTBOX_STREAM_FILTER_PATTERN) }] },
+      });
+    });
+
+    it('passes the tuning props through', () => {
+      synth({
+        parallelizationFactor: 2,
+        batchSize: 500,
+        maxBatchingWindow: Duration.seconds(2),
+        retryAttempts: 7,
+        maxRecordAge: Duration.hours(2),
+      }).template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        ParallelizationFactor: 2,
+        BatchSize: 500,
+        MaximumBatchingWindowInSeconds: 2,
+        MaximumRetryAttempts: 7,
+        MaximumRecordAgeInSeconds: 7_200,
+      });
+    });
+
+    it('may only read statuses and mark records on the table, publish to its bus and send to its DLQ', () => {
+      const { template, stack } = synth();
+      const policies = template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('OutboxRelayRole') }] },
+      });
+      const statements = Object.values(policies).flatMap(
+        (p) =>
+          (
+            p as {
+              Properties: {
+                PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] };
+              };
+            }
+          ).Properties.PolicyDocument.Statement,
+      );
+      const actions = [
+        ...new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))),
+      ].sort();
+      const sqsTargets = statements
+        .filter((s) => JSON.stringify(s.Action).includes('sqs:SendMessage'))
+        .map((s) => JSON.stringify(s.Resource));
+
+      expect(sqsTargets).toHaveLength(2);
+      expect(sqsTargets.some((t) => t.includes('OutboxDeadLetterQueue'))).toBe(true);
+      expect(sqsTargets.some((t) => t.includes('OutboxStreamFailureQueue'))).toBe(true);
+      expect(actions).toEqual(
+        [
+          'dynamodb:BatchGetItem',
+          'dynamodb:UpdateItem',
+          'events:PutEvents',
+          'sqs:SendMessage',
+          'sqs:GetQueueAttributes',
+          'sqs:GetQueueUrl',
+          'logs:CreateLogStream',
+          'logs:PutLogEvents',
+          'xray:PutTraceSegments',
+          'xray:PutTelemetryRecords',
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ].sort(),
+      );
+      expect(JSON.stringify(statements)).not.toContain('/index/*');
+      expect(stack.node.tryFindChild('Outbox')).toBeDefined();
+    });
+  });
+
+  describe('the dead-letter queues', () => {
+    it('keep poison records and skipped batches 14 days, encrypted, TLS only', () => {
+      const { template } = synth();
+
+      template.resourcePropertiesCountIs(
+        'AWS::SQS::Queue',
+        { MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true },
+        2,
+      );
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('grantWriteEvents', () => {
+    it('grants exactly PutItem and GetItem on the outbox table', () => {
+      const stack = testStack();
+      const outbox = new TransactionalOutbox(stack, 'Outbox');
+      const role = new Role(stack, 'Api', {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      });
+
+      outbox.grantWriteEvents(role);
+
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp('^Api') }],
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+              Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('OutboxTable'), 'Arn'] },
+            },
+          ],
+        },
+      });
+    });
+  });
+
+  describe('alarms and metrics', () => {
+    it('alarms on iterator age, DLQ depth and relay errors', () => {
+      const { template } = synth();
+
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'IteratorAge',
+        Threshold: 300_000,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Threshold: 0,
+      });
+    });
+
+    it('notifies the alarm topic when one is given', () => {
+      const stack = testStack();
+      const topic = new Topic(stack, 'OnCall');
+
+      new TransactionalOutbox(stack, 'Outbox', { alarmTopic: topic });
+
+      Template.fromStack(stack).resourcePropertiesCountIs(
+        'AWS::CloudWatch::Alarm',
+        { AlarmActions: [{ Ref: Match.stringLikeRegexp('OnCall') }] },
+        3,
+      );
+    });
+
+    it('exposes the metrics it alarms on, and the EMF metric of published events', () => {
+      const { outbox } = synth();
+
+      expect(outbox.metricIteratorAge().metricName).toBe('IteratorAge');
+      expect(outbox.metricDeadLetterMessages().metricName).toBe(
+        'ApproximateNumberOfMessagesVisible',
+      );
+      expect(outbox.metricEventsPublished()).toMatchObject({
+        namespace: 'DynamoOutbox',
+        metricName: 'EventsPublished',
+        dimensions: { service: 'Test-Outbox-relay' },
+      });
+    });
+  });
+
+  it('publishes to an existing bus when one is given', () => {
+    const stack = testStack();
+    const bus = EventBus.fromEventBusName(stack, 'Bus', 'shared-bus');
+
+    const outbox = new TransactionalOutbox(stack, 'Outbox', { eventBus: bus });
+
+    expect(outbox.eventBus).toBe(bus);
+    Template.fromStack(stack).resourceCountIs('AWS::Events::EventBus', 0);
+  });
+
+  it('can be destroyed with its stack when asked', () => {
+    synth({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false }).template.hasResource(
+      'AWS::DynamoDB::GlobalTable',
+      { DeletionPolicy: 'Delete' },
+    );
+  });
+
+  describe('prop validation', () => {
+    it.each<[string, TransactionalOutboxProps, string]>([
+      [
+        'parallelizationFactor is 0',
+        { parallelizationFactor: 0 },
+        'parallelizationFactor must be an integer in 1..10, got 0',
+      ],
+      ['parallelizationFactor is 11', { parallelizationFactor: 11 }, 'got 11'],
+      ['batchSize is 0', { batchSize: 0 }, 'batchSize must be an integer in 1..10000, got 0'],
+      ['batchSize is 10,001', { batchSize: 10_001 }, 'got 10001'],
+      [
+        'retryAttempts is negative',
+        { retryAttempts: -1 },
+        'retryAttempts must be an integer in 0..10000, got -1',
+      ],
+      [
+        'retention is under a day',
+        { retention: Duration.hours(12) },
+        'retention must be between 86400 and',
+      ],
+      [
+        'maxBatchingWindow is over 300 s',
+        { maxBatchingWindow: Duration.minutes(6) },
+        'maxBatchingWindow must be between 0 and 300 seconds, got 6 minutes',
+      ],
+      [
+        'maxRecordAge is under a minute',
+        { maxRecordAge: Duration.seconds(30) },
+        'maxRecordAge must be between 60',
+      ],
+      [
+        'maxRequestBytes is over 1 MB',
+        { maxRequestBytes: 2_000_000 },
+        'maxRequestBytes must be an integer in 1024..1048576, got 2000000',
+      ],
+      [
+        'publishConcurrency is 0',
+        { publishConcurrency: 0 },
+        'publishConcurrency must be an integer in 1..50, got 0',
+      ],
+      [
+        'relayTimeout is over 15 minutes',
+        { relayTimeout: Duration.minutes(16) },
+        'relayTimeout must be between 10 and 900 seconds',
+      ],
+    ])('fails if %s', (_, props, message) => {
+      expect(() => new TransactionalOutbox(testStack(), 'Outbox', props)).toThrow(message);
+    });
+
+    it('accepts unresolved tokens', () => {
+      const stack = new Stack();
+      expect(
+        () =>
+          new TransactionalOutbox(stack, 'Outbox', {
+            parallelizationFactor: Token.asNumber({ Ref: 'Factor' }),
+            batchSize: Token.asNumber({ Ref: 'Size' }),
+          }),
+      ).not.toThrow();
+    });
+  });
+});
