@@ -1,0 +1,707 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import {
+  DEFAULT_MAX_REQUEST_BYTES,
+  isPlainObject,
+  MAX_DETAIL_TYPE_LENGTH,
+  MAX_PUT_EVENTS_ENTRIES,
+  putEventsEntrySize,
+} from '../lambdas/outbox/index.js';
+import {
+  BodyTooLargeError,
+  jsonPointer,
+  parseJson,
+  readBody,
+  sendJson,
+  sendProblem,
+} from './http-json.js';
+
+/**
+ * The local EventBridge-compatible endpoint of local mode. It speaks AWS JSON 1.1
+ * `AWSEvents.PutEvents` as the real `EventBridgeClient` sends it (configured with
+ * `endpoint`), validates like EventBridge, and keeps what it accepted for `GET /events`.
+ * It also answers the relay's dead-letter queue: AWS JSON 1.0 `AmazonSQS.SendMessage`,
+ * kept for `GET /dlq`. `/faults` injects per-entry failures, whole-request 500s and
+ * latency, so the relay's retry paths run locally.
+ *
+ * HTTP surface:
+ * - `POST /` with `x-amz-target: AWSEvents.PutEvents` or `AmazonSQS.SendMessage`
+ * - `GET /events[?since=<id>]`, `GET /dlq`
+ * - `GET /faults`, `POST /faults`, `DELETE /faults`
+ */
+
+/** An event the local bus accepted, as `GET /events` shows it. */
+export interface LocalEvent {
+  /** The EventId PutEvents answered with (a UUID). */
+  readonly id: string;
+  /** ISO-8601: the entry's `Time` when given, else the time it was accepted. */
+  readonly time: string;
+  readonly source: string;
+  readonly detailType: string;
+  /** The entry's `Detail`, parsed. */
+  readonly detail: Readonly<Record<string, unknown>>;
+  /** The bus name (an event-bus ARN is reduced to its name); `default` when not given. */
+  readonly eventBusName: string;
+  readonly resources: readonly string[];
+}
+
+/** A message attribute as SQS takes it (binary values stay base64, as sent). */
+export interface SqsMessageAttribute {
+  readonly DataType: string;
+  readonly StringValue?: string | undefined;
+  readonly BinaryValue?: string | undefined;
+}
+
+/** A message sent to a local queue, as `GET /dlq` shows it. */
+export interface DlqMessage {
+  /** The MessageId SendMessage answered with (a UUID). */
+  readonly id: string;
+  /** The queue name: the last path segment of the `QueueUrl`. */
+  readonly queue: string;
+  /** The message body, parsed when it is JSON, else the text. */
+  readonly body: unknown;
+  readonly attributes: Readonly<Record<string, SqsMessageAttribute>>;
+  /** ISO-8601 time the message was received. */
+  readonly receivedAt: string;
+}
+
+/** The per-entry error codes fault injection can produce. */
+export const INJECTABLE_ENTRY_ERRORS = ['ThrottlingException', 'InternalFailure'] as const;
+export type InjectableEntryError = (typeof INJECTABLE_ENTRY_ERRORS)[number];
+
+/** Longest latency `/faults` accepts: beyond it a client would time out, not wait. */
+export const MAX_FAULT_LATENCY_MS = 60_000;
+
+/** The faults in force. */
+export interface Faults {
+  /** Probability that an otherwise valid entry fails with `errorCode`. */
+  readonly failRate: number;
+  readonly errorCode: InjectableEntryError;
+  /** Probability that a whole PutEvents request is answered with HTTP 500. */
+  readonly requestFailRate: number;
+  /** Delay added to every PutEvents answer. */
+  readonly latencyMs: number;
+}
+
+/** No faults. */
+export const NO_FAULTS: Faults = Object.freeze({
+  failRate: 0,
+  errorCode: 'ThrottlingException',
+  requestFailRate: 0,
+  latencyMs: 0,
+});
+
+const rate = (name: string) =>
+  z
+    .number({ error: `${name} must be a number between 0 and 1` })
+    .min(0, `${name} must be between 0 and 1`)
+    .max(1, `${name} must be between 0 and 1`);
+
+/** What `POST /faults` and `setFaults` accept; every field optional (absent: no fault). */
+export const faultsSchema = z.strictObject({
+  failRate: rate('failRate').optional(),
+  errorCode: z
+    .enum(INJECTABLE_ENTRY_ERRORS, {
+      error: `errorCode must be one of ${INJECTABLE_ENTRY_ERRORS.join(', ')}`,
+    })
+    .optional(),
+  requestFailRate: rate('requestFailRate').optional(),
+  latencyMs: z
+    .number({ error: 'latencyMs must be a number of milliseconds' })
+    .int('latencyMs must be a whole number of milliseconds')
+    .min(0, 'latencyMs must not be negative')
+    .max(MAX_FAULT_LATENCY_MS, `latencyMs must be at most ${MAX_FAULT_LATENCY_MS}`)
+    .optional(),
+});
+export type FaultsInput = z.input<typeof faultsSchema>;
+
+/** Options of {@link startEventBusServer}. */
+export interface EventBusServerOptions {
+  /** 0 lets the OS pick a free port. */
+  readonly port: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** PutEvents request size limit by the documented entry-size formula. @default 1,048,576 */
+  readonly maxRequestBytes?: number;
+  /** Receives one readable line per accepted event (and per rejected entry or injected 500). */
+  readonly log?: (line: string) => void;
+  /** Source of randomness for fault injection (inject a seeded one in tests). @default Math.random */
+  readonly random?: () => number;
+  /** @default the system clock */
+  readonly clock?: () => Date;
+}
+
+/** Called for every accepted event, in acceptance order. */
+export type EventListener = (event: LocalEvent) => void | Promise<void>;
+
+/** A running local bus. */
+export interface EventBusServer {
+  /** e.g. `http://127.0.0.1:4010`; what `EventBridgeClient`/`SQSClient` take as `endpoint`. */
+  readonly url: string;
+  readonly port: number;
+  /** Accepted events, in acceptance order (a copy). */
+  accepted(): LocalEvent[];
+  /** Messages sent to any local queue, in arrival order (a copy). */
+  dlqMessages(): DlqMessage[];
+  /** The faults in force. */
+  faults(): Faults;
+  /** Replaces the faults in force (absent fields: no fault); throws a ZodError on bad input. */
+  setFaults(faults: FaultsInput): Faults;
+  clearFaults(): void;
+  /** Registers a listener for accepted events; returns a function that removes it. */
+  onEvent(listener: EventListener): () => void;
+  /** Stops listening and closes every connection (keep-alive ones too). */
+  close(): Promise<void>;
+}
+
+const JSON_1_1 = 'application/x-amz-json-1.1';
+const JSON_1_0 = 'application/x-amz-json-1.0';
+const PUT_EVENTS = 'AWSEvents.PutEvents';
+const SEND_MESSAGE = 'AmazonSQS.SendMessage';
+/** Largest `POST /faults` body. */
+const MAX_FAULTS_BODY_BYTES = 64 * 1024;
+
+/** An AWS JSON protocol error answer. */
+interface AwsError {
+  readonly status: number;
+  readonly type: string;
+  readonly message: string;
+}
+
+/** The result of one PutEvents entry. */
+type EntryResult =
+  | { readonly EventId: string }
+  | { readonly ErrorCode: string; readonly ErrorMessage: string };
+
+const putEventsEntrySchema = z.looseObject({
+  Source: z.string().nullish(),
+  DetailType: z.string().nullish(),
+  Detail: z.string().nullish(),
+  EventBusName: z.string().nullish(),
+  Time: z.number().nullish(),
+  Resources: z.array(z.string()).nullish(),
+  TraceHeader: z.string().nullish(),
+});
+type PutEventsEntry = z.infer<typeof putEventsEntrySchema>;
+
+const putEventsRequestSchema = z.looseObject({
+  Entries: z.array(putEventsEntrySchema).nullish(),
+  EndpointId: z.string().nullish(),
+});
+
+const sendMessageRequestSchema = z.looseObject({
+  QueueUrl: z.string().nullish(),
+  MessageBody: z.string().nullish(),
+  MessageAttributes: z
+    .record(
+      z.string(),
+      z.looseObject({
+        DataType: z.string(),
+        StringValue: z.string().nullish(),
+        BinaryValue: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+  DelaySeconds: z.number().nullish(),
+  MessageGroupId: z.string().nullish(),
+  MessageDeduplicationId: z.string().nullish(),
+});
+
+/**
+ * Starts the local bus.
+ *
+ * @example
+ * const bus = await startEventBusServer({ port: 4010, log: (line) => console.log(line) });
+ * const eventBridge = new EventBridgeClient({ endpoint: bus.url });
+ */
+export async function startEventBusServer(options: EventBusServerOptions): Promise<EventBusServer> {
+  const host = options.host ?? '127.0.0.1';
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const log = options.log ?? (() => undefined);
+  const random = options.random ?? Math.random;
+  const clock = options.clock ?? (() => new Date());
+  // JSON escaping can make the wire body several times the formula size; bound it anyway.
+  const maxWireBytes = Math.max(maxRequestBytes * 8, 1024 * 1024) + 64 * 1024;
+
+  const events: LocalEvent[] = [];
+  const positions = new Map<string, number>();
+  const messages: DlqMessage[] = [];
+  const listeners = new Set<EventListener>();
+  let faults: Faults = NO_FAULTS;
+  const closing = new AbortController();
+
+  const notify = (event: LocalEvent): void => {
+    for (const listener of listeners) {
+      const failed = (error: unknown) =>
+        log(`${clockTime(clock())} listener failed on event ${event.id}: ${String(error)}`);
+      try {
+        const result = listener(event);
+        if (result instanceof Promise) result.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
+    }
+  };
+
+  /** Validates one entry like EventBridge; the error, or undefined when it is valid. */
+  const entryProblem = (entry: PutEventsEntry): { code: string; message: string } | undefined => {
+    const invalid = (name: string, reason: string) => ({
+      code: 'InvalidArgument',
+      message: `Parameter ${name} is not valid. Reason: ${reason}`,
+    });
+    if (!entry.Source) return invalid('Source', 'Source is a required argument.');
+    if (entry.Source.startsWith('aws.'))
+      return { code: 'NotAuthorizedForSourceException', message: 'Not authorized for the source.' };
+    if (!entry.DetailType) return invalid('DetailType', 'DetailType is a required argument.');
+    if (entry.DetailType.length > MAX_DETAIL_TYPE_LENGTH)
+      return invalid(
+        'DetailType',
+        `Provided DetailType is longer than ${MAX_DETAIL_TYPE_LENGTH} characters.`,
+      );
+    if (entry.Time != null && Number.isNaN(new Date(entry.Time * 1000).getTime()))
+      return invalid('Time', 'Time is out of range.');
+    if (entry.Detail == null) return invalid('Detail', 'Detail is a required argument.');
+    const detail = parseJson(entry.Detail);
+    if (!detail.ok || !isPlainObject(detail.value))
+      return { code: 'MalformedDetail', message: 'Detail is malformed.' };
+    return undefined;
+  };
+
+  const accept = (entry: PutEventsEntry): LocalEvent => {
+    const event: LocalEvent = {
+      id: randomUUID(),
+      time: (entry.Time == null ? clock() : new Date(entry.Time * 1000)).toISOString(),
+      source: entry.Source ?? '',
+      detailType: entry.DetailType ?? '',
+      detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>,
+      eventBusName: busName(entry.EventBusName),
+      resources: [...(entry.Resources ?? [])],
+    };
+    positions.set(event.id, events.length);
+    events.push(event);
+    log(eventLine(clock(), event));
+    notify(event);
+    return event;
+  };
+
+  const putEvents = (input: unknown): { status: number; body: unknown } => {
+    const request = putEventsRequestSchema.safeParse(input);
+    if (!request.success) return awsErrorBody(serializationError(request.error));
+    const entries = request.data.Entries;
+    if (entries == null || entries.length === 0)
+      return awsErrorBody({
+        status: 400,
+        type: 'ValidationException',
+        message: `1 validation error detected: Value ${entries == null ? 'null' : '[]'} at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+      });
+    if (entries.length > MAX_PUT_EVENTS_ENTRIES)
+      return awsErrorBody({
+        status: 400,
+        type: 'ValidationException',
+        message: `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PUT_EVENTS_ENTRIES} (got ${entries.length})`,
+      });
+    const size = entries.reduce(
+      (sum, e) =>
+        sum +
+        putEventsEntrySize({
+          Time: e.Time == null ? undefined : new Date(e.Time * 1000),
+          Source: e.Source ?? undefined,
+          DetailType: e.DetailType ?? undefined,
+          Detail: e.Detail ?? undefined,
+          Resources: e.Resources ?? undefined,
+        }),
+      0,
+    );
+    if (size > maxRequestBytes)
+      return awsErrorBody({
+        status: 400,
+        type: 'ValidationException',
+        message: `Total size of the entries in the request is over the limit (${size} > ${maxRequestBytes} bytes).`,
+      });
+    const results: EntryResult[] = entries.map((entry) => {
+      const problem = entryProblem(entry) ?? injectedEntryFailure();
+      if (problem === undefined) return { EventId: accept(entry).id };
+      log(
+        `${clockTime(clock())} rejected ${entry.DetailType || '?'} ${entry.Source || '?'}: ${problem.code} ${problem.message}`,
+      );
+      return { ErrorCode: problem.code, ErrorMessage: problem.message };
+    });
+    return {
+      status: 200,
+      body: {
+        FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
+        Entries: results,
+      },
+    };
+  };
+
+  const injectedEntryFailure = (): { code: string; message: string } | undefined => {
+    if (faults.failRate <= 0 || random() >= faults.failRate) return undefined;
+    return {
+      code: faults.errorCode,
+      message:
+        faults.errorCode === 'ThrottlingException'
+          ? 'Rate exceeded (injected).'
+          : 'Internal service error (injected).',
+    };
+  };
+
+  const sendMessage = (input: unknown): { status: number; body: unknown } => {
+    const request = sendMessageRequestSchema.safeParse(input);
+    if (!request.success) return awsErrorBody(serializationError(request.error));
+    const { QueueUrl: queueUrl, MessageBody: body } = request.data;
+    if (!queueUrl)
+      return awsErrorBody({
+        status: 400,
+        type: 'MissingParameter',
+        message: 'The request must contain the parameter QueueUrl.',
+      });
+    if (!body)
+      return awsErrorBody({
+        status: 400,
+        type: 'MissingParameter',
+        message: 'The request must contain the parameter MessageBody.',
+      });
+    const attributes: Record<string, SqsMessageAttribute> = {};
+    for (const [name, a] of Object.entries(request.data.MessageAttributes ?? {})) {
+      attributes[name] = {
+        DataType: a.DataType,
+        ...(a.StringValue == null ? {} : { StringValue: a.StringValue }),
+        ...(a.BinaryValue == null ? {} : { BinaryValue: a.BinaryValue }),
+      };
+    }
+    const parsed = parseJson(body);
+    const message: DlqMessage = {
+      id: randomUUID(),
+      queue: queueName(queueUrl),
+      body: parsed.ok ? parsed.value : body,
+      attributes,
+      receivedAt: clock().toISOString(),
+    };
+    messages.push(message);
+    log(`${clockTime(clock())} DLQ ${message.queue} message ${message.id}`);
+    return {
+      status: 200,
+      body: {
+        MessageId: message.id,
+        MD5OfMessageBody: md5Hex(Buffer.from(body, 'utf8')),
+        ...(Object.keys(attributes).length === 0
+          ? {}
+          : { MD5OfMessageAttributes: sqsMessageAttributesMd5(attributes) }),
+      },
+    };
+  };
+
+  const handleAws = async (
+    target: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> => {
+    const contentType = target.startsWith('AmazonSQS.') ? JSON_1_0 : JSON_1_1;
+    const answer = (status: number, body: unknown) =>
+      sendJson(response, status, body, {
+        'content-type': contentType,
+        'x-amzn-requestid': randomUUID(),
+      });
+    let raw: Buffer;
+    try {
+      raw = await readBody(request, maxWireBytes);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      const { status, body } = awsErrorBody({
+        status: 413,
+        type: 'ValidationException',
+        message: `Request body exceeds ${maxWireBytes} bytes.`,
+      });
+      answer(status, body);
+      return;
+    }
+    if (target === PUT_EVENTS && faults.latencyMs > 0)
+      await sleep(faults.latencyMs, undefined, { signal: closing.signal });
+    const text = raw.toString('utf8');
+    const input = text.trim() === '' ? { ok: true as const, value: {} } : parseJson(text);
+    let result: { status: number; body: unknown };
+    if (!input.ok) {
+      result = awsErrorBody({
+        status: 400,
+        type: 'SerializationException',
+        message: `The request body is not valid JSON: ${input.error}`,
+      });
+    } else if (target === PUT_EVENTS) {
+      if (faults.requestFailRate > 0 && random() < faults.requestFailRate) {
+        log(`${clockTime(clock())} PutEvents answered with an injected HTTP 500`);
+        result = awsErrorBody({ status: 500, type: 'InternalException', message: 'injected' });
+      } else {
+        result = putEvents(input.value);
+      }
+    } else if (target === SEND_MESSAGE) {
+      result = sendMessage(input.value);
+    } else {
+      result = awsErrorBody({
+        status: 400,
+        type: 'UnknownOperationException',
+        message: `The local bus does not implement ${target || 'an operation without x-amz-target'}; it answers ${PUT_EVENTS} and ${SEND_MESSAGE}.`,
+      });
+    }
+    answer(result.status, result.body);
+  };
+
+  const handleFaults = async (request: IncomingMessage, response: ServerResponse) => {
+    if (request.method === 'GET') return sendJson(response, 200, faults);
+    if (request.method === 'DELETE') {
+      faults = NO_FAULTS;
+      log(`${clockTime(clock())} faults cleared`);
+      response.writeHead(204).end();
+      return;
+    }
+    if (request.method !== 'POST') return methodNotAllowed(request, response, 'GET, POST, DELETE');
+    let raw: Buffer;
+    try {
+      raw = await readBody(request, MAX_FAULTS_BODY_BYTES);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      return sendProblem(response, 413, 'payload-too-large', 'Payload Too Large', error.message);
+    }
+    const input = parseJson(raw.toString('utf8'));
+    if (!input.ok)
+      return sendProblem(
+        response,
+        400,
+        'malformed-json',
+        'Malformed JSON',
+        `the body is not valid JSON: ${input.error}`,
+      );
+    const parsed = faultsSchema.safeParse(input.value);
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((issue) => ({
+        pointer: jsonPointer(issue.path),
+        detail: issue.message,
+      }));
+      return sendProblem(
+        response,
+        400,
+        'validation-failed',
+        'Invalid Faults',
+        errors.map((e) => (e.pointer === '' ? e.detail : `${e.pointer}: ${e.detail}`)).join('; '),
+        errors,
+      );
+    }
+    faults = normalizeFaults(parsed.data);
+    log(`${clockTime(clock())} faults now ${JSON.stringify(faults)}`);
+    return sendJson(response, 200, faults);
+  };
+
+  const handleEvents = (url: URL, request: IncomingMessage, response: ServerResponse) => {
+    if (request.method !== 'GET') return methodNotAllowed(request, response, 'GET');
+    const since = url.searchParams.get('since');
+    if (since === null) return sendJson(response, 200, events);
+    const position = positions.get(since);
+    if (position === undefined)
+      return sendProblem(
+        response,
+        400,
+        'unknown-event',
+        'Unknown Event',
+        `since=${since} is not the id of an event this bus accepted (it holds ${events.length} events; ids are the EventIds PutEvents returned)`,
+      );
+    return sendJson(response, 200, events.slice(position + 1));
+  };
+
+  const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://local');
+    if (url.pathname === '/events') return handleEvents(url, request, response);
+    if (url.pathname === '/faults') return handleFaults(request, response);
+    if (url.pathname === '/dlq') {
+      if (request.method !== 'GET') return methodNotAllowed(request, response, 'GET');
+      return sendJson(response, 200, messages);
+    }
+    // AWS JSON protocols post to `/`; an SQS client without `endpoint` posts to the queue
+    // URL's origin, but tolerate a path too when the target header says what it is.
+    const target = request.headers['x-amz-target'];
+    if (request.method === 'POST' && (url.pathname === '/' || typeof target === 'string'))
+      return handleAws(typeof target === 'string' ? target : '', request, response);
+    request.resume();
+    sendProblem(
+      response,
+      404,
+      'not-found',
+      'Not Found',
+      `no route for ${request.method} ${url.pathname}; the local bus answers POST / (AWS JSON), GET /events, GET /dlq and GET|POST|DELETE /faults`,
+    );
+  };
+
+  const server = createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      if (closing.signal.aborted || response.headersSent) {
+        response.destroy();
+        return;
+      }
+      sendProblem(response, 500, 'internal', 'Internal Server Error', String(error));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return {
+    url,
+    port,
+    accepted: () => [...events],
+    dlqMessages: () => [...messages],
+    faults: () => faults,
+    setFaults: (input) => {
+      faults = normalizeFaults(faultsSchema.parse(input));
+      return faults;
+    },
+    clearFaults: () => {
+      faults = NO_FAULTS;
+    },
+    onEvent: (listener) => {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    close: async () => {
+      closing.abort();
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((error) => (error === undefined ? resolve() : reject(error))),
+      );
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/** Faults with every field filled (absent: no fault). */
+function normalizeFaults(input: z.output<typeof faultsSchema>): Faults {
+  return Object.freeze({
+    failRate: input.failRate ?? NO_FAULTS.failRate,
+    errorCode: input.errorCode ?? NO_FAULTS.errorCode,
+    requestFailRate: input.requestFailRate ?? NO_FAULTS.requestFailRate,
+    latencyMs: input.latencyMs ?? NO_FAULTS.latencyMs,
+  });
+}
+
+function awsErrorBody(error: AwsError): { status: number; body: unknown } {
+  return { status: error.status, body: { __type: error.type, message: error.message } };
+}
+
+function serializationError(error: z.ZodError): AwsError {
+  const issue = error.issues[0];
+  const where = issue === undefined ? '' : issue.path.map(String).join('.');
+  return {
+    status: 400,
+    type: 'SerializationException',
+    message: `Cannot deserialize the request${where === '' ? '' : ` at ${where}`}: ${issue?.message ?? 'invalid'}`,
+  };
+}
+
+function methodNotAllowed(request: IncomingMessage, response: ServerResponse, allow: string) {
+  request.resume();
+  response.setHeader('allow', allow);
+  sendProblem(
+    response,
+    405,
+    'method-not-allowed',
+    'Method Not Allowed',
+    `${request.method} is not allowed here; use ${allow}`,
+  );
+}
+
+/** `default`, the name given, or the name inside an event-bus ARN. */
+function busName(name: string | null | undefined): string {
+  if (!name) return 'default';
+  const marker = ':event-bus/';
+  const at = name.indexOf(marker);
+  return name.startsWith('arn:') && at >= 0 ? name.slice(at + marker.length) : name;
+}
+
+/** The queue name of a queue URL (its last path segment). */
+function queueName(queueUrl: string): string {
+  const path = URL.canParse(queueUrl) ? new URL(queueUrl).pathname : queueUrl;
+  return (
+    path
+      .split('/')
+      .filter((s) => s !== '')
+      .at(-1) ?? queueUrl
+  );
+}
+
+/** `HH:MM:SS.mmm` in local time. */
+function clockTime(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** One readable line per accepted event: `12:00:01.123 OrderCreated com.example.orders Order#42 seq 1`. */
+function eventLine(now: Date, event: LocalEvent): string {
+  const { aggregateType, aggregateId, sequence } = event.detail;
+  const subject =
+    typeof aggregateId === 'string' || typeof aggregateId === 'number'
+      ? `${typeof aggregateType === 'string' ? aggregateType : '?'}#${aggregateId}${typeof sequence === 'number' ? ` seq ${sequence}` : ''}`
+      : event.id;
+  const bus = event.eventBusName === 'default' ? '' : ` (${event.eventBusName})`;
+  return `${clockTime(now)} ${event.detailType} ${event.source} ${subject}${bus}`;
+}
+
+function md5Hex(data: Buffer): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+/**
+ * MD5 of message attributes as SQS computes `MD5OfMessageAttributes`: attributes sorted
+ * by name; each as name, data type (both length-prefixed), a transport byte (1 string,
+ * 2 binary) and the length-prefixed value. Lengths are 4-byte big-endian.
+ */
+export function sqsMessageAttributesMd5(
+  attributes: Readonly<Record<string, SqsMessageAttribute>>,
+): string {
+  const parts: Buffer[] = [];
+  const withLength = (value: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(value.length);
+    parts.push(length, value);
+  };
+  for (const name of Object.keys(attributes).sort()) {
+    const attribute = attributes[name];
+    if (attribute === undefined) continue;
+    withLength(Buffer.from(name, 'utf8'));
+    withLength(Buffer.from(attribute.DataType, 'utf8'));
+    if (attribute.StringValue !== undefined) {
+      parts.push(Buffer.from([1]));
+      withLength(Buffer.from(attribute.StringValue, 'utf8'));
+    } else if (attribute.BinaryValue !== undefined) {
+      parts.push(Buffer.from([2]));
+      withLength(Buffer.from(attribute.BinaryValue, 'base64'));
+    }
+  }
+  return md5Hex(Buffer.concat(parts));
+}
+
+/**
+ * A deterministic random source (mulberry32) for reproducible fault injection.
+ *
+ * @example
+ * await startEventBusServer({ port: 0, random: seededRandom(42) });
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,766 @@
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
+import {
+  EventBridgeClient,
+  type EventBridgeClientConfig,
+  PutEventsCommand,
+  type PutEventsCommandOutput,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  MAX_DETAIL_TYPE_LENGTH,
+  putEventsEntrySize,
+  Quarantine,
+  type QuarantineMessage,
+} from '../../lambdas/outbox/index.js';
+import {
+  type DlqMessage,
+  type EventBusServer,
+  type EventBusServerOptions,
+  type Faults,
+  type LocalEvent,
+  NO_FAULTS,
+  seededRandom,
+  sqsMessageAttributesMd5,
+  startEventBusServer,
+} from '../../local/event-bus-server.js';
+import { FIXED_NOW, FIXED_NOW_ISO, fixedClock } from '../helpers/outbox-fixtures.js';
+import { anOutboxRecord } from '../helpers/outbox-records.js';
+
+const CREDENTIALS = { accessKeyId: 'x', secretAccessKey: 'x' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const JSON_1_1 = 'application/x-amz-json-1.1';
+
+const running: EventBusServer[] = [];
+let lines: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((bus) => bus.close()));
+  lines = [];
+});
+
+/** A bus on a free port, closed after the test; its log lines go to `lines`. */
+async function aBus(options: Partial<EventBusServerOptions> = {}): Promise<EventBusServer> {
+  const bus = await startEventBusServer({
+    port: 0,
+    log: (line) => lines.push(line),
+    ...options,
+  });
+  running.push(bus);
+  return bus;
+}
+
+function anEventBridge(
+  bus: EventBusServer,
+  config: Partial<EventBridgeClientConfig> = {},
+): EventBridgeClient {
+  return new EventBridgeClient({
+    region: 'us-east-1',
+    credentials: CREDENTIALS,
+    endpoint: bus.url,
+    ...config,
+  });
+}
+
+function anSqs(bus: EventBusServer): SQSClient {
+  return new SQSClient({ region: 'us-east-1', credentials: CREDENTIALS, endpoint: bus.url });
+}
+
+/** Entry `sequence` of aggregate Order#o-1, timed one second apart from FIXED_NOW. */
+function anEntry(
+  sequence: number,
+  overrides: Partial<PutEventsRequestEntry> = {},
+): PutEventsRequestEntry {
+  return {
+    Source: 'com.example.orders',
+    DetailType: 'OrderCreated',
+    Detail: JSON.stringify({ aggregateType: 'Order', aggregateId: 'o-1', sequence }),
+    EventBusName: 'orders-bus',
+    Time: new Date(FIXED_NOW.getTime() + sequence * 1000),
+    ...overrides,
+  };
+}
+
+const entries = (count: number): PutEventsRequestEntry[] =>
+  Array.from({ length: count }, (_, i) => anEntry(i + 1));
+
+async function putEvents(
+  client: EventBridgeClient,
+  batch: PutEventsRequestEntry[],
+): Promise<PutEventsCommandOutput> {
+  return client.send(new PutEventsCommand({ Entries: batch }));
+}
+
+/** What a promise rejects with (fails the test if it resolves). */
+async function rejectionOf(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error as Error & Record<string, unknown>,
+  );
+}
+
+async function getJson<T>(bus: EventBusServer, path: string): Promise<T> {
+  const response = await fetch(`${bus.url}${path}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+}
+
+async function postFaults(bus: EventBusServer, body: unknown): Promise<Response> {
+  return fetch(`${bus.url}/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** A raw AWS JSON request, for what the SDK would never send. */
+async function awsRequest(bus: EventBusServer, target: string, body: string): Promise<Response> {
+  return fetch(bus.url, {
+    method: 'POST',
+    headers: { 'content-type': JSON_1_1, 'x-amz-target': target },
+    body,
+  });
+}
+
+const errorCodes = (output: PutEventsCommandOutput) =>
+  (output.Entries ?? []).map((entry) => entry.ErrorCode);
+
+describe('the local event bus, driven by the real EventBridgeClient', () => {
+  it('answers every valid entry with an EventId and lists the events in acceptance order', async () => {
+    const bus = await aBus();
+    const client = anEventBridge(bus);
+
+    const first = await putEvents(client, entries(3));
+    const second = await putEvents(client, [anEntry(4, { Resources: ['arn:aws:x:1'] })]);
+
+    expect(first.FailedEntryCount).toBe(0);
+    const ids = [...(first.Entries ?? []), ...(second.Entries ?? [])].map((e) => e.EventId);
+    for (const id of ids) expect(id).toMatch(UUID);
+    const events = await getJson<LocalEvent[]>(bus, '/events');
+    expect(events.map((e) => e.id)).toEqual(ids);
+    expect(events[0]).toEqual({
+      id: ids[0],
+      time: new Date(FIXED_NOW.getTime() + 1000).toISOString(),
+      source: 'com.example.orders',
+      detailType: 'OrderCreated',
+      detail: { aggregateType: 'Order', aggregateId: 'o-1', sequence: 1 },
+      eventBusName: 'orders-bus',
+      resources: [],
+    });
+    expect(events[3]?.resources).toEqual(['arn:aws:x:1']);
+    expect(bus.accepted()).toEqual(events);
+  });
+
+  it('keeps the fractional seconds of Time', async () => {
+    const bus = await aBus();
+    await putEvents(anEventBridge(bus), [
+      anEntry(1, { Time: new Date('2026-01-02T03:04:05.678Z') }),
+    ]);
+
+    expect(bus.accepted()[0]?.time).toBe('2026-01-02T03:04:05.678Z');
+  });
+
+  it('stamps an entry without Time with the time it was accepted, on the default bus', async () => {
+    const bus = await aBus({ clock: fixedClock });
+    await putEvents(anEventBridge(bus), [
+      { Source: 'com.example.orders', DetailType: 'Ping', Detail: '{}' },
+    ]);
+
+    expect(bus.accepted()[0]).toMatchObject({
+      time: FIXED_NOW_ISO,
+      eventBusName: 'default',
+      resources: [],
+      detail: {},
+    });
+  });
+
+  it('reduces an event-bus ARN to the bus name', async () => {
+    const bus = await aBus();
+    await putEvents(anEventBridge(bus), [
+      anEntry(1, { EventBusName: 'arn:aws:events:us-east-1:123456789012:event-bus/orders-bus' }),
+    ]);
+
+    expect(bus.accepted()[0]?.eventBusName).toBe('orders-bus');
+  });
+
+  it('returns only the events after the given one with ?since=<id>', async () => {
+    const bus = await aBus();
+    const output = await putEvents(anEventBridge(bus), entries(4));
+    const ids = (output.Entries ?? []).map((e) => e.EventId);
+
+    const after = await getJson<LocalEvent[]>(bus, `/events?since=${ids[1]}`);
+    const afterLast = await getJson<LocalEvent[]>(bus, `/events?since=${ids[3]}`);
+
+    expect(after.map((e) => e.id)).toEqual(ids.slice(2));
+    expect(afterLast).toEqual([]);
+  });
+
+  it('fails with 400 problem+json if since is not the id of an accepted event', async () => {
+    const bus = await aBus();
+
+    const response = await fetch(`${bus.url}/events?since=nope`);
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await response.json()) as { status: number; detail: string };
+    expect(problem.status).toBe(400);
+    expect(problem.detail).toContain('since=nope is not the id of an event this bus accepted');
+  });
+
+  it('prints each accepted event on one readable line', async () => {
+    const bus = await aBus();
+    await putEvents(anEventBridge(bus), [
+      anEntry(7),
+      { Source: 'com.example.misc', DetailType: 'Ping', Detail: '{"n":1}' },
+    ]);
+
+    const [created, ping] = bus.accepted();
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^\d\d:\d\d:\d\d\.\d{3} OrderCreated com\.example\.orders Order#o-1 seq 7 \(orders-bus\)$/,
+      ),
+      expect.stringMatching(
+        new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} Ping com\\.example\\.misc ${ping?.id}$`),
+      ),
+    ]);
+    expect(created?.detail).toEqual({ aggregateType: 'Order', aggregateId: 'o-1', sequence: 7 });
+  });
+
+  it('tells onEvent listeners about each accepted event in order, until they unsubscribe', async () => {
+    const bus = await aBus();
+    const client = anEventBridge(bus);
+    const seen: string[] = [];
+    const unsubscribe = bus.onEvent((event) => {
+      seen.push(event.id);
+    });
+    bus.onEvent(() => {
+      throw new Error('a broken consumer');
+    });
+    bus.onEvent(async () => {
+      throw new Error('a broken async consumer');
+    });
+
+    const output = await putEvents(client, entries(3));
+    unsubscribe();
+    await putEvents(client, entries(1));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(output.FailedEntryCount).toBe(0);
+    expect(seen).toEqual((output.Entries ?? []).map((e) => e.EventId));
+    expect(lines.filter((l) => l.includes('listener failed'))).toHaveLength(8);
+  });
+});
+
+describe('validation like EventBridge', () => {
+  it('fails the whole request with ValidationException if it holds more than 10 entries', async () => {
+    const bus = await aBus();
+
+    const error = await rejectionOf(putEvents(anEventBridge(bus), entries(11)));
+
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toContain('less than or equal to 10');
+    expect(error.$metadata).toMatchObject({ httpStatusCode: 400 });
+    expect(bus.accepted()).toEqual([]);
+  });
+
+  it('accepts 10 entries', async () => {
+    const bus = await aBus();
+
+    const output = await putEvents(anEventBridge(bus), entries(10));
+
+    expect(output.FailedEntryCount).toBe(0);
+    expect(bus.accepted()).toHaveLength(10);
+  });
+
+  it('fails the whole request with ValidationException if the entries are larger than maxRequestBytes', async () => {
+    const bus = await aBus({ maxRequestBytes: 1000 });
+    const client = anEventBridge(bus);
+    /** An entry of exactly `bytes` bytes by the documented formula. */
+    const sized = (bytes: number, n: number) => {
+      const base = putEventsEntrySize(anEntry(n, { Detail: '{"p":""}' }));
+      return anEntry(n, { Detail: JSON.stringify({ p: 'x'.repeat(bytes - base) }) });
+    };
+    const atLimit = [sized(500, 1), sized(500, 2)];
+    const overLimit = [sized(500, 3), sized(501, 4)];
+    expect(atLimit.map(putEventsEntrySize)).toEqual([500, 500]);
+
+    const accepted = await putEvents(client, atLimit);
+    const error = await rejectionOf(putEvents(client, overLimit));
+
+    expect(accepted.FailedEntryCount).toBe(0);
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toContain('1001 > 1000');
+    expect(bus.accepted()).toHaveLength(2);
+  });
+
+  it('fails a request above the default 1 MiB limit with ValidationException', async () => {
+    const bus = await aBus();
+    const detail = JSON.stringify({ p: 'x'.repeat(1024 * 1024) });
+
+    const error = await rejectionOf(
+      putEvents(anEventBridge(bus), [anEntry(1, { Detail: detail })]),
+    );
+
+    expect(error.name).toBe('ValidationException');
+  });
+
+  it('fails an entry with MalformedDetail if Detail is not a JSON object, and accepts the others', async () => {
+    const bus = await aBus();
+    const malformed = ['not json', '[1]', '"text"', 'null', '42', '{"open":'];
+
+    const output = await putEvents(anEventBridge(bus), [
+      ...malformed.map((Detail, i) => anEntry(i + 1, { Detail })),
+      anEntry(9),
+    ]);
+
+    expect(output.FailedEntryCount).toBe(malformed.length);
+    expect(errorCodes(output)).toEqual([...malformed.map(() => 'MalformedDetail'), undefined]);
+    expect(output.Entries?.[6]?.EventId).toMatch(UUID);
+    expect(bus.accepted().map((e) => e.detail)).toEqual([
+      { aggregateType: 'Order', aggregateId: 'o-1', sequence: 9 },
+    ]);
+  });
+
+  it('fails an entry with InvalidArgument if DetailType is longer than 128 characters, empty or missing', async () => {
+    const bus = await aBus();
+
+    const output = await putEvents(anEventBridge(bus), [
+      anEntry(1, { DetailType: 'D'.repeat(MAX_DETAIL_TYPE_LENGTH) }),
+      anEntry(2, { DetailType: 'D'.repeat(MAX_DETAIL_TYPE_LENGTH + 1) }),
+      anEntry(3, { DetailType: '' }),
+      anEntry(4, { DetailType: undefined }),
+    ]);
+
+    expect(errorCodes(output)).toEqual([
+      undefined,
+      'InvalidArgument',
+      'InvalidArgument',
+      'InvalidArgument',
+    ]);
+    expect(output.Entries?.[1]?.ErrorMessage).toContain('DetailType');
+    expect(output.FailedEntryCount).toBe(3);
+  });
+
+  it('fails an entry with InvalidArgument if Source is empty or missing', async () => {
+    const bus = await aBus();
+
+    const output = await putEvents(anEventBridge(bus), [
+      anEntry(1, { Source: '' }),
+      anEntry(2, { Source: undefined }),
+    ]);
+
+    expect(errorCodes(output)).toEqual(['InvalidArgument', 'InvalidArgument']);
+    expect(output.Entries?.[0]?.ErrorMessage).toContain('Source');
+  });
+
+  it('fails an entry with InvalidArgument if Detail is missing', async () => {
+    const bus = await aBus();
+
+    const output = await putEvents(anEventBridge(bus), [anEntry(1, { Detail: undefined })]);
+
+    expect(errorCodes(output)).toEqual(['InvalidArgument']);
+  });
+
+  it('fails an entry with NotAuthorizedForSourceException if Source starts with aws.', async () => {
+    const bus = await aBus();
+
+    const output = await putEvents(anEventBridge(bus), [
+      anEntry(1, { Source: 'aws.s3' }),
+      anEntry(2, { Source: 'awsome.app' }),
+    ]);
+
+    expect(errorCodes(output)).toEqual(['NotAuthorizedForSourceException', undefined]);
+    expect(bus.accepted().map((e) => e.source)).toEqual(['awsome.app']);
+  });
+
+  it('answers in AWS JSON 1.1 with a request id', async () => {
+    const bus = await aBus();
+
+    const response = await awsRequest(
+      bus,
+      'AWSEvents.PutEvents',
+      JSON.stringify({ Entries: [{ Source: 's', DetailType: 'd', Detail: '{}' }] }),
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe(JSON_1_1);
+    expect(response.headers.get('x-amzn-requestid')).toMatch(UUID);
+    expect(await response.json()).toEqual({
+      FailedEntryCount: 0,
+      Entries: [{ EventId: expect.stringMatching(UUID) }],
+    });
+  });
+
+  it.each([
+    ['the body is not JSON', '{"Entries": [', 'SerializationException'],
+    ['a field has the wrong type', '{"Entries": [{"Source": 42}]}', 'SerializationException'],
+    ['Entries is missing', '{}', 'ValidationException'],
+    ['Entries is empty', '{"Entries": []}', 'ValidationException'],
+  ])('fails with 400 if %s', async (_, body, type) => {
+    const bus = await aBus();
+
+    const response = await awsRequest(bus, 'AWSEvents.PutEvents', body);
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ __type: type, message: expect.any(String) });
+  });
+
+  it('fails with 400 UnknownOperationException if the target is not implemented', async () => {
+    const bus = await aBus();
+
+    const response = await awsRequest(bus, 'AWSEvents.ListRules', '{}');
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+
+  it.each([
+    ['POST', '/events', 'GET'],
+    ['DELETE', '/dlq', 'GET'],
+    ['PUT', '/faults', 'GET, POST, DELETE'],
+  ])('fails with 405 problem+json if %s %s is not allowed', async (method, path, allow) => {
+    const bus = await aBus();
+
+    const response = await fetch(`${bus.url}${path}`, { method });
+
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe(allow);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('fails with 404 problem+json if the path is unknown', async () => {
+    const bus = await aBus();
+
+    const response = await fetch(`${bus.url}/nope`);
+
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    expect(await response.json()).toMatchObject({ status: 404, title: 'Not Found' });
+  });
+});
+
+describe('fault injection', () => {
+  it('fails every entry with the configured code if failRate is 1', async () => {
+    const bus = await aBus();
+    const set = await postFaults(bus, { failRate: 1, errorCode: 'InternalFailure' });
+
+    const output = await putEvents(anEventBridge(bus), entries(4));
+
+    expect(set.status).toBe(200);
+    expect(await set.json()).toEqual({ ...NO_FAULTS, failRate: 1, errorCode: 'InternalFailure' });
+    expect(output.FailedEntryCount).toBe(4);
+    expect(errorCodes(output)).toEqual(Array(4).fill('InternalFailure'));
+    expect(bus.accepted()).toEqual([]);
+  });
+
+  it('fails entries with ThrottlingException unless told otherwise', async () => {
+    const bus = await aBus();
+    bus.setFaults({ failRate: 1 });
+
+    const output = await putEvents(anEventBridge(bus), entries(2));
+
+    expect(errorCodes(output)).toEqual(['ThrottlingException', 'ThrottlingException']);
+  });
+
+  it('reports a validation error rather than an injected one for an invalid entry', async () => {
+    const bus = await aBus();
+    bus.setFaults({ failRate: 1 });
+
+    const output = await putEvents(anEventBridge(bus), [anEntry(1, { Detail: '[]' })]);
+
+    expect(errorCodes(output)).toEqual(['MalformedDetail']);
+  });
+
+  it('fails about 30% of the entries with failRate 0.3, reproducibly with a seeded random', async () => {
+    const outcome = async (): Promise<{ failed: number; codes: (string | undefined)[] }> => {
+      const bus = await aBus({ random: seededRandom(7) });
+      bus.setFaults({ failRate: 0.3 });
+      const client = anEventBridge(bus);
+      let failed = 0;
+      const codes: (string | undefined)[] = [];
+      for (let i = 0; i < 20; i++) {
+        const output = await putEvents(client, entries(10));
+        failed += output.FailedEntryCount ?? 0;
+        codes.push(...errorCodes(output));
+      }
+      expect(bus.accepted()).toHaveLength(200 - failed);
+      expect(codes.filter((c) => c !== undefined)).toHaveLength(failed);
+      return { failed, codes };
+    };
+
+    const first = await outcome();
+    const second = await outcome();
+
+    expect(first.failed / 200).toBeGreaterThan(0.2);
+    expect(first.failed / 200).toBeLessThan(0.4);
+    expect(second).toEqual(first);
+  });
+
+  it('fails the whole request with a retryable HTTP 500 if requestFailRate is 1', async () => {
+    const bus = await aBus();
+    bus.setFaults({ requestFailRate: 1 });
+
+    const once = await rejectionOf(putEvents(anEventBridge(bus, { maxAttempts: 1 }), entries(1)));
+    const retried = await rejectionOf(putEvents(anEventBridge(bus), entries(1)));
+
+    expect(once.name).toBe('InternalException');
+    expect(once.message).toBe('injected');
+    expect(once.$fault).toBe('server');
+    expect(once.$metadata).toMatchObject({ httpStatusCode: 500, attempts: 1 });
+    expect(retried.$metadata).toMatchObject({ httpStatusCode: 500, attempts: 3 });
+    expect(lines.filter((l) => l.includes('injected HTTP 500'))).toHaveLength(4);
+    expect(bus.accepted()).toEqual([]);
+  });
+
+  it('lets the SDK succeed eventually with default retries if requestFailRate is 0.5', async () => {
+    // seededRandom(7) draws 0.012, 0.062, 0.977: two injected 500s, then success.
+    const bus = await aBus({ random: seededRandom(7) });
+    bus.setFaults({ requestFailRate: 0.5 });
+
+    const output = await putEvents(anEventBridge(bus), entries(2));
+
+    expect(output.FailedEntryCount).toBe(0);
+    expect(output.$metadata.attempts).toBe(3);
+    expect(bus.accepted()).toHaveLength(2);
+  });
+
+  it('delays every PutEvents answer by latencyMs', async () => {
+    const bus = await aBus();
+    const client = anEventBridge(bus);
+    await putEvents(client, entries(1)); // connection warm
+    await postFaults(bus, { latencyMs: 200 });
+
+    const started = performance.now();
+    await putEvents(client, entries(1));
+    const elapsed = performance.now() - started;
+
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(2000);
+  });
+
+  it('clears the faults with DELETE /faults', async () => {
+    const bus = await aBus();
+    await postFaults(bus, { failRate: 1, requestFailRate: 1, latencyMs: 5 });
+
+    const deleted = await fetch(`${bus.url}/faults`, { method: 'DELETE' });
+    const output = await putEvents(anEventBridge(bus, { maxAttempts: 1 }), entries(2));
+
+    expect(deleted.status).toBe(204);
+    expect(await getJson<Faults>(bus, '/faults')).toEqual(NO_FAULTS);
+    expect(output.FailedEntryCount).toBe(0);
+  });
+
+  it('replaces all faults on POST /faults, and shows them on GET /faults', async () => {
+    const bus = await aBus();
+    await postFaults(bus, { failRate: 0.5, latencyMs: 10 });
+    await postFaults(bus, { requestFailRate: 0.25 });
+
+    expect(await getJson<Faults>(bus, '/faults')).toEqual({ ...NO_FAULTS, requestFailRate: 0.25 });
+    expect(bus.faults()).toEqual({ ...NO_FAULTS, requestFailRate: 0.25 });
+  });
+
+  it.each([
+    [{ failRate: 2 }, '/failRate', 'failRate must be between 0 and 1'],
+    [{ failRate: '0.3' }, '/failRate', 'failRate must be a number between 0 and 1'],
+    [{ requestFailRate: -0.1 }, '/requestFailRate', 'requestFailRate must be between 0 and 1'],
+    [
+      { errorCode: 'AccessDenied' },
+      '/errorCode',
+      'errorCode must be one of ThrottlingException, InternalFailure',
+    ],
+    [{ latencyMs: 1.5 }, '/latencyMs', 'latencyMs must be a whole number of milliseconds'],
+    [{ latencyMs: -1 }, '/latencyMs', 'latencyMs must not be negative'],
+    [{ failrate: 1 }, '', 'failrate'],
+  ])('fails with 400 problem+json if the faults are %j', async (body, pointer, detail) => {
+    const bus = await aBus();
+    bus.setFaults({ failRate: 0.1 });
+
+    const response = await postFaults(bus, body);
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await response.json()) as {
+      detail: string;
+      errors: { pointer: string; detail: string }[];
+    };
+    expect(problem.detail).toContain(detail);
+    expect(problem.errors[0]?.pointer).toBe(pointer);
+    expect(bus.faults().failRate).toBe(0.1);
+  });
+
+  it.each([
+    ['not JSON', '{"failRate": '],
+    ['not an object', '[0.3]'],
+  ])('fails with 400 problem+json if the faults body is %s', async (_, body) => {
+    const bus = await aBus();
+
+    const response = await postFaults(bus, body);
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('fails if setFaults gets invalid faults', async () => {
+    const bus = await aBus();
+
+    expect(() => bus.setFaults({ failRate: 1.5 })).toThrow(/failRate must be between 0 and 1/);
+    expect(bus.faults()).toEqual(NO_FAULTS);
+  });
+});
+
+describe('the dead-letter queue, driven by the real SQSClient', () => {
+  it('stores a SendMessage with its attributes, and the SDK accepts the MD5s', async () => {
+    const bus = await aBus({ clock: fixedClock });
+    const body = JSON.stringify({ kind: 'poison', n: 1 });
+    const attributes = {
+      aggregateKey: { DataType: 'String', StringValue: 'Order#o-1' },
+      sequence: { DataType: 'Number', StringValue: '3' },
+    };
+
+    const output = await anSqs(bus).send(
+      new SendMessageCommand({
+        QueueUrl: `${bus.url}/queue/outbox-dlq`,
+        MessageBody: body,
+        MessageAttributes: attributes,
+      }),
+    );
+
+    expect(output.MD5OfMessageBody).toBe(createHash('md5').update(body).digest('hex'));
+    expect(output.MD5OfMessageAttributes).toBe(sqsMessageAttributesMd5(attributes));
+    const messages = await getJson<DlqMessage[]>(bus, '/dlq');
+    expect(messages).toEqual([
+      {
+        id: output.MessageId,
+        queue: 'outbox-dlq',
+        body: { kind: 'poison', n: 1 },
+        attributes,
+        receivedAt: FIXED_NOW_ISO,
+      },
+    ]);
+    expect(bus.dlqMessages()).toEqual(messages);
+  });
+
+  it('receives what the relay quarantines', async () => {
+    const bus = await aBus();
+    const record = anOutboxRecord({ aggregate: 'Order#o-9', seq: 2, prevSeq: 1 });
+    const quarantine = new Quarantine({
+      sqs: anSqs(bus),
+      queueUrl: `${bus.url}/queue/outbox-dlq`,
+      clock: fixedClock,
+    });
+
+    await quarantine.send(record, { code: 'InvalidArgument', message: 'bad' }, []);
+
+    const [message] = bus.dlqMessages();
+    if (message === undefined) throw new Error('the DLQ received no message');
+    expect(message.queue).toBe('outbox-dlq');
+    expect((message.body as QuarantineMessage).record).toEqual(record);
+    expect(message.attributes).toEqual({
+      aggregateKey: { DataType: 'String', StringValue: 'Order#o-9' },
+      sequence: { DataType: 'Number', StringValue: '2' },
+      errorCode: { DataType: 'String', StringValue: 'InvalidArgument' },
+    });
+  });
+
+  it('keeps a body that is not JSON as text, and binary attributes as base64', async () => {
+    const bus = await aBus();
+
+    await anSqs(bus).send(
+      new SendMessageCommand({
+        QueueUrl: `${bus.url}/queue/other`,
+        MessageBody: 'plain text',
+        MessageAttributes: { raw: { DataType: 'Binary', BinaryValue: new Uint8Array([1, 2]) } },
+      }),
+    );
+
+    expect(bus.dlqMessages()[0]).toMatchObject({
+      queue: 'other',
+      body: 'plain text',
+      attributes: { raw: { DataType: 'Binary', BinaryValue: 'AQI=' } },
+    });
+  });
+
+  it('computes MD5OfMessageAttributes like SQS (published vectors)', () => {
+    expect(
+      sqsMessageAttributesMd5({ timestamp: { DataType: 'Number', StringValue: '1493147359900' } }),
+    ).toBe('235c5c510d26fb653d073faed50ae77c');
+    expect(
+      sqsMessageAttributesMd5({
+        ordinal: { DataType: 'Number', StringValue: '1' },
+        category: { DataType: 'String', StringValue: 'test' },
+      }),
+    ).toBe('d21ae90c49061e927f57df5f5d72be1f');
+  });
+
+  it('fails with MissingParameter if MessageBody is empty', async () => {
+    const bus = await aBus();
+
+    const error = await rejectionOf(
+      anSqs(bus).send(
+        new SendMessageCommand({ QueueUrl: `${bus.url}/queue/outbox-dlq`, MessageBody: '' }),
+      ),
+    );
+
+    expect(error.name).toBe('MissingParameter');
+    expect(bus.dlqMessages()).toEqual([]);
+  });
+
+  it('fails with 400 UnknownOperationException if the SQS operation is not implemented', async () => {
+    const bus = await aBus();
+
+    const response = await fetch(bus.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'AmazonSQS.ReceiveMessage',
+      },
+      body: '{}',
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe('application/x-amz-json-1.0');
+    expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+});
+
+describe('lifecycle', () => {
+  it('frees the port on close(), also with keep-alive clients connected', async () => {
+    const bus = await startEventBusServer({ port: 0 });
+    await putEvents(anEventBridge(bus), entries(1));
+    await fetch(`${bus.url}/events`);
+
+    await bus.close();
+
+    await new Promise<void>((resolve, reject) => {
+      const probe = createServer();
+      probe.once('error', reject);
+      probe.listen(bus.port, '127.0.0.1', () => probe.close(() => resolve()));
+    });
+  });
+
+  it('closes promptly while an answer is delayed by latency', async () => {
+    const bus = await startEventBusServer({ port: 0 });
+    bus.setFaults({ latencyMs: 60_000 });
+    const pending = putEvents(anEventBridge(bus, { maxAttempts: 1 }), entries(1));
+
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    await bus.close();
+
+    expect(performance.now() - started).toBeLessThan(1000);
+    await expect(pending).rejects.toThrow();
+    expect(bus.accepted()).toEqual([]);
+  });
+
+  it('fails to start if the port is taken', async () => {
+    const bus = await aBus();
+
+    await expect(startEventBusServer({ port: bus.port })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+  });
+});

@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalRuntime } from '../../local/runtime.js';
+import {
+  busEvents,
+  call,
+  clearFaults,
+  eventsOf,
+  orderBody,
+  runOrderLifecycles,
+  setFaults,
+  startTestRuntime,
+  waitForEvents,
+  waitUntilQuiet,
+} from '../helpers/local-runtime.js';
+
+let runtime: LocalRuntime;
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+}, 60_000);
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe('local mode, end to end over HTTP', () => {
+  it('relays create, confirm and ship as OrderCreated, OrderConfirmed, OrderShipped with contiguous sequences', async () => {
+    const created = await call(runtime, 'POST', '/orders', orderBody(), {
+      'X-Correlation-Id': 'corr-e2e',
+    });
+    const id = created.body.id as string;
+    expect(created.status).toBe(201);
+    expect((await call(runtime, 'POST', `/orders/${id}/confirm`)).status).toBe(200);
+    expect((await call(runtime, 'POST', `/orders/${id}/ship`)).status).toBe(200);
+
+    const events = eventsOf(
+      await waitForEvents(runtime, (all) => eventsOf(all, id).length === 3),
+      id,
+    );
+
+    expect(events.map((e) => [e.detailType, e.detail.sequence])).toEqual([
+      ['OrderCreated', 1],
+      ['OrderConfirmed', 2],
+      ['OrderShipped', 3],
+    ]);
+    expect(
+      events.every((e) => e.source === 'com.example.orders' && e.eventBusName === 'orders-bus'),
+    ).toBe(true);
+    expect(new Set(events.map((e) => e.detail.eventId)).size).toBe(3);
+    expect(events[0]?.detail.metadata.correlationId).toBe('corr-e2e');
+    expect(events[0]?.detail.data).toMatchObject({ orderId: id, total: 2500, status: 'PENDING' });
+  });
+
+  it('serves the order it stored, with its version as ETag', async () => {
+    const { body } = await call(runtime, 'POST', '/orders', orderBody());
+    const read = await call(runtime, 'GET', `/orders/${body.id as string}`);
+
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(body);
+    expect(read.headers.get('etag')).toBe('"1"');
+  });
+
+  it('publishes nothing for rejected requests: validation, bad transition, stale If-Match, conflict', async () => {
+    const { body } = await call(runtime, 'POST', '/orders', orderBody());
+    const id = body.id as string;
+    await waitForEvents(runtime, (all) => eventsOf(all, id).length === 1);
+
+    const rejected = [
+      await call(runtime, 'POST', '/orders', { customerId: '' }),
+      await call(runtime, 'POST', '/orders', '{"customerId":', {
+        'content-type': 'application/json',
+      }),
+      await call(runtime, 'POST', `/orders/${id}/ship`),
+      await call(runtime, 'POST', `/orders/${id}/confirm`, undefined, { 'If-Match': '"7"' }),
+      await call(runtime, 'POST', `/orders/${id}/cancel`, { reason: 42 }),
+    ];
+    const cancelled = await call(runtime, 'POST', `/orders/${id}/cancel`, {
+      reason: 'changed my mind',
+    });
+    const again = await call(runtime, 'POST', `/orders/${id}/confirm`);
+    await waitForEvents(runtime, (all) => eventsOf(all, id).length >= 2);
+    await waitUntilQuiet(runtime);
+
+    expect(rejected.map((r) => r.status)).toEqual([400, 400, 409, 412, 400]);
+    expect(cancelled.status).toBe(200);
+    expect(again.status).toBe(409);
+    expect(eventsOf(await busEvents(runtime), id).map((e) => e.detailType)).toEqual([
+      'OrderCreated',
+      'OrderCancelled',
+    ]);
+  });
+
+  it('publishes one event for an idempotent request retried, even concurrently', async () => {
+    const key = `key-${Date.now()}`;
+    const [first, second] = await Promise.all([
+      call(runtime, 'POST', '/orders', orderBody('idem'), { 'Idempotency-Key': key }),
+      call(runtime, 'POST', '/orders', orderBody('idem'), { 'Idempotency-Key': key }),
+    ]);
+    const third = await call(runtime, 'POST', '/orders', orderBody('idem'), {
+      'Idempotency-Key': key,
+    });
+    const reused = await call(runtime, 'POST', '/orders', orderBody('other'), {
+      'Idempotency-Key': key,
+    });
+    await waitUntilQuiet(runtime);
+
+    const ids = new Set([first.body.id, second.body.id, third.body.id]);
+    expect([first.status, second.status, third.status]).toEqual([201, 201, 201]);
+    expect(ids.size).toBe(1);
+    expect(reused.status).toBe(422);
+    const id = [...ids][0] as string;
+    expect(eventsOf(await busEvents(runtime), id)).toHaveLength(1);
+  });
+
+  it('answers unknown routes and methods in problem+json', async () => {
+    const unknown = await call(runtime, 'GET', '/customers');
+    const method = await call(runtime, 'DELETE', '/orders/0193');
+
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toBe('application/problem+json');
+    expect(method.status).toBe(405);
+    expect(method.headers.get('allow')).toBe('GET');
+  });
+
+  it('delivers every event, in order per aggregate, with 30 % of PutEvents entries failing', async () => {
+    await setFaults(runtime, {
+      failRate: 0.3,
+      errorCode: 'ThrottlingException',
+      requestFailRate: 0.05,
+    });
+    try {
+      const orders = await runOrderLifecycles(runtime, 12, 'faulty');
+
+      for (const sequences of orders) expect(sequences).toEqual([1, 2, 3]);
+    } finally {
+      await clearFaults(runtime);
+    }
+  }, 90_000);
+});
