@@ -18,6 +18,8 @@ export interface OutboxFunctionProps {
   /** @default - one month */
   readonly logRetention?: RetentionDays;
   readonly description?: string;
+  /** @default - no reservation */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /** Where the Lambda sources are, for the local esbuild bundling. */
@@ -58,6 +60,9 @@ export function createOutboxFunction(
     role,
     logGroup,
     ...(props.description === undefined ? {} : { description: props.description }),
+    ...(props.reservedConcurrentExecutions === undefined
+      ? {}
+      : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
     environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     bundling: {
       format: OutputFormat.ESM,

@@ -15,7 +15,8 @@ import {
   StreamViewType,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, type IEventBus } from 'aws-cdk-lib/aws-events';
+import { EventBus, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -24,9 +25,11 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  DEFAULT_PENDING_SHARDS,
   type KeyAttributeDefinition,
   OUTBOX_STREAM_FILTER_PATTERN,
   outboxTableDefinition,
+  PENDING_INDEX_NAME,
 } from '../lambdas/outbox/schema.js';
 import { createOutboxFunction } from './node-function.js';
 
@@ -124,9 +127,32 @@ export interface TransactionalOutboxProps {
   readonly iteratorAgeAlarmThreshold?: Duration;
   /**
    * Service name in the relay's logs and metric dimension; distinguishes several outboxes.
+   * The sweeper uses the same name with `-sweeper` instead of `-relay`.
    * @default - `<stack name>-<construct id>-relay`
    */
   readonly serviceName?: string;
+  /**
+   * How often the sweeper runs (1 minute..1 day).
+   * @default - every minute
+   */
+  readonly sweepInterval?: Duration;
+  /**
+   * How long a record stays PENDING before the sweeper delivers it (at most 1 day). Longer
+   * than the relay's usual lag, so the two rarely race (a race duplicates, never reorders).
+   * @default - 5 minutes
+   */
+  readonly sweeperGracePeriod?: Duration;
+  /**
+   * Most records one sweeper run delivers (1..100,000).
+   * @default - 1,000
+   */
+  readonly sweeperMaxRecordsPerRun?: number;
+  /**
+   * Age of the oldest PENDING record that raises the alarm. The alarm also fires when the
+   * sweeper stops reporting.
+   * @default - 15 minutes
+   */
+  readonly oldestPendingAlarmThreshold?: Duration;
 }
 
 /**
@@ -152,13 +178,18 @@ export class TransactionalOutbox extends Construct {
   readonly streamFailureQueue: Queue;
   /** The default alarms. */
   readonly alarms: readonly Alarm[];
+  /** The sweeper Lambda: delivers what stayed PENDING past the grace period. */
+  readonly sweeperFunction: NodejsFunction;
   /** Service name of the relay's logs and metrics. */
   readonly serviceName: string;
+  /** Service name of the sweeper's logs and metrics. */
+  readonly sweeperServiceName: string;
 
   constructor(scope: Construct, id: string, props: TransactionalOutboxProps = {}) {
     super(scope, id);
     validateProps(props);
     this.serviceName = props.serviceName ?? `${Stack.of(this).stackName}-${id}-relay`;
+    this.sweeperServiceName = `${this.serviceName.replace(/-relay$/, '')}-sweeper`;
 
     this.table = props.table ?? this.createTable(props);
     if (props.table && props.table.tableStreamArn === undefined) {
@@ -187,21 +218,22 @@ export class TransactionalOutbox extends Construct {
     }
 
     const retention = props.retention ?? Duration.days(7);
+    // What both delivering Lambdas read (see deliveryEnvSchema in the runtime core).
+    const deliveryEnvironment = {
+      EVENT_BUS_NAME: this.eventBus.eventBusName,
+      OUTBOX_TABLE_NAME: this.table.tableName,
+      DLQ_URL: this.deadLetterQueue.queueUrl,
+      RETENTION_DAYS: String(retention.toDays({ integral: false })),
+      MAX_REQUEST_BYTES: String(props.maxRequestBytes ?? 1_048_576),
+      PUBLISH_CONCURRENCY: String(props.publishConcurrency ?? 4),
+      POWERTOOLS_METRICS_NAMESPACE: OUTBOX_METRICS_NAMESPACE,
+    };
     this.relayFunction = createOutboxFunction(this, 'Relay', {
       handler: 'relay/handler.ts',
       description: 'dynamo-outbox relay: outbox stream → EventBridge, in order per aggregate',
       memorySize: props.relayMemorySize ?? 512,
       timeout: props.relayTimeout ?? Duration.minutes(1),
-      environment: {
-        EVENT_BUS_NAME: this.eventBus.eventBusName,
-        OUTBOX_TABLE_NAME: this.table.tableName,
-        DLQ_URL: this.deadLetterQueue.queueUrl,
-        RETENTION_DAYS: String(retention.toDays({ integral: false })),
-        MAX_REQUEST_BYTES: String(props.maxRequestBytes ?? 1_048_576),
-        PUBLISH_CONCURRENCY: String(props.publishConcurrency ?? 4),
-        POWERTOOLS_SERVICE_NAME: this.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: OUTBOX_METRICS_NAMESPACE,
-      },
+      environment: { ...deliveryEnvironment, POWERTOOLS_SERVICE_NAME: this.serviceName },
     });
     // Exactly what the relay does: read statuses, mark records, publish, quarantine.
     this.grantTableActions(this.relayFunction, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
@@ -227,6 +259,7 @@ export class TransactionalOutbox extends Construct {
       }),
     );
 
+    this.sweeperFunction = this.createSweeper(props, deliveryEnvironment);
     this.alarms = this.createAlarms(props);
   }
 
@@ -260,6 +293,18 @@ export class TransactionalOutbox extends Construct {
     });
   }
 
+  /** Age in seconds of the oldest PENDING record, as the sweeper sees it (EMF metric). */
+  metricOldestPendingAge(options?: MetricOptions): Metric {
+    return new Metric({
+      namespace: OUTBOX_METRICS_NAMESPACE,
+      metricName: 'OldestPendingAgeSeconds',
+      dimensionsMap: { service: this.sweeperServiceName },
+      statistic: 'Maximum',
+      period: Duration.minutes(5),
+      ...options,
+    });
+  }
+
   /** Events the relay published (EMF metric). */
   metricEventsPublished(options?: MetricOptions): Metric {
     return new Metric({
@@ -270,6 +315,44 @@ export class TransactionalOutbox extends Construct {
       period: Duration.minutes(1),
       ...options,
     });
+  }
+
+  private createSweeper(
+    props: TransactionalOutboxProps,
+    deliveryEnvironment: Record<string, string>,
+  ): NodejsFunction {
+    const interval = props.sweepInterval ?? Duration.minutes(1);
+    const sweeper = createOutboxFunction(this, 'Sweeper', {
+      handler: 'sweeper/handler.ts',
+      description: 'dynamo-outbox sweeper: delivers records that stayed PENDING, in order',
+      memorySize: 512,
+      // Never longer than the interval: runs do not overlap.
+      timeout: Duration.seconds(Math.min(interval.toSeconds(), 300)),
+      // One sweeper at a time: two would only publish more duplicates.
+      reservedConcurrentExecutions: 1,
+      environment: {
+        ...deliveryEnvironment,
+        POWERTOOLS_SERVICE_NAME: this.sweeperServiceName,
+        GRACE_SECONDS: String((props.sweeperGracePeriod ?? Duration.minutes(5)).toSeconds()),
+        MAX_RECORDS_PER_RUN: String(props.sweeperMaxRecordsPerRun ?? 1_000),
+        PENDING_SHARDS: String(DEFAULT_PENDING_SHARDS),
+      },
+    });
+    // Query the pending index and each aggregate's records; read statuses; mark.
+    Grant.addToPrincipal({
+      grantee: sweeper,
+      actions: ['dynamodb:Query'],
+      resourceArns: [this.table.tableArn, `${this.table.tableArn}/index/${PENDING_INDEX_NAME}`],
+    });
+    this.grantTableActions(sweeper, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
+    this.eventBus.grantPutEventsTo(sweeper);
+    this.deadLetterQueue.grantSendMessages(sweeper);
+    new Rule(this, 'SweepSchedule', {
+      description: 'Runs the outbox sweeper',
+      schedule: Schedule.rate(interval),
+      targets: [new LambdaFunction(sweeper, { retryAttempts: 0 })],
+    });
+    return sweeper;
   }
 
   private createTable(props: TransactionalOutboxProps): TableV2 {
@@ -315,6 +398,15 @@ export class TransactionalOutbox extends Construct {
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'OldestPendingAlarm', {
+        alarmDescription:
+          'An outbox record has been PENDING too long, or the sweeper stopped reporting: events are late or stuck.',
+        metric: this.metricOldestPendingAge(),
+        threshold: (props.oldestPendingAlarmThreshold ?? Duration.minutes(15)).toSeconds(),
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.BREACHING,
       }),
       new Alarm(this, 'RelayErrorsAlarm', {
         alarmDescription:
@@ -367,4 +459,8 @@ function validateProps(props: TransactionalOutboxProps): void {
   duration('maxRecordAge', props.maxRecordAge, 60, 604_800);
   duration('relayTimeout', props.relayTimeout, 10, 900);
   duration('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold, 1, 7 * 86_400);
+  duration('sweepInterval', props.sweepInterval, 60, 86_400);
+  duration('sweeperGracePeriod', props.sweeperGracePeriod, 0, 86_400);
+  duration('oldestPendingAlarmThreshold', props.oldestPendingAlarmThreshold, 60, 7 * 86_400);
+  range('sweeperMaxRecordsPerRun', props.sweeperMaxRecordsPerRun, 1, 100_000);
 }

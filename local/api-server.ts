@@ -88,7 +88,9 @@ async function handle(
   routes: readonly ApiRoute[],
   handlers: ApiHandlers,
 ): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  // The request target is a path (origin-form): `//x/orders` is that path, not host `x`.
+  const target = request.url ?? '/';
+  const url = new URL(`http://localhost${target.startsWith('/') ? '' : '/'}${target}`);
   const body = await readBody(request, MAX_PAYLOAD_BYTES);
   const match = matchRoute(routes, request.method ?? 'GET', url.pathname);
   if (match.kind === 'not-found') {

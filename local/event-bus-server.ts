@@ -84,6 +84,12 @@ export interface Faults {
   readonly requestFailRate: number;
   /** Delay added to every PutEvents answer. */
   readonly latencyMs: number;
+  /**
+   * Probability that a PutEvents request is processed (its valid entries accepted) but
+   * answered with HTTP 500: the caller cannot know it succeeded, exactly as if it had
+   * crashed between PutEvents and marking its records.
+   */
+  readonly lostResponseRate: number;
 }
 
 /** No faults. */
@@ -92,6 +98,7 @@ export const NO_FAULTS: Faults = Object.freeze({
   errorCode: 'ThrottlingException',
   requestFailRate: 0,
   latencyMs: 0,
+  lostResponseRate: 0,
 });
 
 const rate = (name: string) =>
@@ -109,6 +116,7 @@ export const faultsSchema = z.strictObject({
     })
     .optional(),
   requestFailRate: rate('requestFailRate').optional(),
+  lostResponseRate: rate('lostResponseRate').optional(),
   latencyMs: z
     .number({ error: 'latencyMs must be a number of milliseconds' })
     .int('latencyMs must be a whole number of milliseconds')
@@ -436,6 +444,20 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
         result = awsErrorBody({ status: 500, type: 'InternalException', message: 'injected' });
       } else {
         result = putEvents(input.value);
+        if (
+          result.status === 200 &&
+          faults.lostResponseRate > 0 &&
+          random() < faults.lostResponseRate
+        ) {
+          log(
+            `${clockTime(clock())} PutEvents accepted, then answered with an injected HTTP 500 (lost response)`,
+          );
+          result = awsErrorBody({
+            status: 500,
+            type: 'InternalException',
+            message: 'injected after acceptance',
+          });
+        }
       }
     } else if (target === SEND_MESSAGE) {
       result = sendMessage(input.value);
@@ -590,6 +612,7 @@ function normalizeFaults(input: z.output<typeof faultsSchema>): Faults {
     errorCode: input.errorCode ?? NO_FAULTS.errorCode,
     requestFailRate: input.requestFailRate ?? NO_FAULTS.requestFailRate,
     latencyMs: input.latencyMs ?? NO_FAULTS.latencyMs,
+    lostResponseRate: input.lostResponseRate ?? NO_FAULTS.lostResponseRate,
   });
 }
 
@@ -687,21 +710,4 @@ export function sqsMessageAttributesMd5(
     }
   }
   return md5Hex(Buffer.concat(parts));
-}
-
-/**
- * A deterministic random source (mulberry32) for reproducible fault injection.
- *
- * @example
- * await startEventBusServer({ port: 0, random: seededRandom(42) });
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -1,14 +1,22 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type {
+  Context,
+  DynamoDBBatchResponse,
+  DynamoDBStreamEvent,
+  ScheduledEvent,
+} from 'aws-lambda';
 import { ordersTableDefinition } from '../lambdas/orders/orders-table.js';
 import { OUTBOX_STREAM_FILTER_PATTERN, outboxTableDefinition } from '../lambdas/outbox/index.js';
+import type { SweepReport } from '../lambdas/sweeper/index.js';
 import { loadApiHandlers, startApiServer } from './api-server.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { LocalRuntimeError } from './errors.js';
 import { type EventBusServer, startEventBusServer } from './event-bus-server.js';
+import { lambdaContext } from './lambda-context.js';
 import { assertPortFree } from './ports.js';
 import { StreamPoller } from './stream-poller.js';
+import { SweepTimer, scheduledEvent } from './sweep-timer.js';
 import { createTable } from './tables.js';
 
 /** Settings of the local runtime; every one has the default `npm start` uses. */
@@ -35,6 +43,19 @@ export interface LocalRuntimeOptions {
   readonly printEvents?: boolean;
   /** Structured logs of the handlers (Powertools). @default - false: errors only */
   readonly verbose?: boolean;
+  /** No handler logs at all, errors included (chaos runs, where errors are the point). @default - false */
+  readonly silent?: boolean;
+  /** How often the sweeper runs, in ms. @default - 60,000 (as deployed) */
+  readonly sweepIntervalMs?: number;
+  /** How long a record stays PENDING before the sweeper takes it, in s. @default - 300 */
+  readonly sweeperGraceSeconds?: number;
+  /**
+   * Share of outbox stream records the poller drops, as if they aged out of the stream's
+   * 24 h retention: only the sweeper can deliver them (chaos tests). @default - 0
+   */
+  readonly dropStreamRecordRate?: number;
+  /** Random source of the dropping. @default - Math.random */
+  readonly random?: () => number;
 }
 
 /** A running local pipeline. */
@@ -46,8 +67,12 @@ export interface LocalRuntime {
   readonly outboxTableName: string;
   readonly bus: EventBusServer;
   readonly poller: StreamPoller;
-  /** DynamoDB Local's process. */
+  /** DynamoDB Local's process (replaced by a restart). */
   readonly dynamoDb: DynamoDbLocal;
+  /** Runs the sweeper once, now (it also runs on its timer). */
+  sweepNow(): Promise<SweepReport>;
+  /** Stops DynamoDB Local and starts it again on the same port and data (needs `persistDir`). */
+  restartDynamoDb(): Promise<void>;
   /** Stops everything it started, Java included; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -71,7 +96,12 @@ let started = false;
  * await runtime.stop();
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  if (started) throw new LocalRuntimeError('a local runtime is already running in this process');
+  // The handler modules create their SDK clients at import, for the first runtime's
+  // endpoints: a second runtime in the same process would talk to the first one's ports.
+  if (started)
+    throw new LocalRuntimeError(
+      'one local runtime per process: start another process for another runtime',
+    );
   started = true;
   const log = options.log ?? (() => undefined);
   const port = options.port ?? 3000;
@@ -92,10 +122,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(options.printEvents ? { log } : {}),
     });
     cleanups.push(() => bus.close());
-    const dynamoDb = await startDynamoDbLocal({
+    const dbOptions = {
       port: dynamoDbPort,
       ...(options.persistDir ? { persistDir: options.persistDir } : {}),
-    });
+    };
+    let dynamoDb = await startDynamoDbLocal(dbOptions);
     cleanups.push(() => dynamoDb.stop());
     log(
       `DynamoDB Local on ${dynamoDb.endpoint}${options.persistDir ? ` (data in ${options.persistDir})` : ' (in memory)'}`,
@@ -114,7 +145,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       OUTBOX_TABLE_NAME: TABLES.outbox,
       EVENT_BUS_NAME,
       DLQ_URL: `${bus.url}/queue/outbox-dlq`,
-      POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'ERROR',
+      GRACE_SECONDS: String(options.sweeperGraceSeconds ?? 300),
+      POWERTOOLS_LOG_LEVEL: options.silent ? 'SILENT' : options.verbose ? 'INFO' : 'ERROR',
       POWERTOOLS_METRICS_DISABLED: options.verbose ? 'false' : 'true',
     });
     const clientConfig = {
@@ -133,6 +165,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       event: DynamoDBStreamEvent,
       context: Context,
     ) => Promise<DynamoDBBatchResponse>;
+    const sweeper = (await import('../lambdas/sweeper/handler.js')).handler as (
+      event: ScheduledEvent,
+      context: Context,
+    ) => Promise<SweepReport>;
 
     const api = await startApiServer({ port, handlers });
     cleanups.push(() => api.close());
@@ -149,10 +185,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ? {}
         : { batchingWindowMs: options.batchingWindowMs }),
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+      ...(options.dropStreamRecordRate
+        ? { drop: () => (options.random ?? Math.random)() < (options.dropStreamRecordRate ?? 0) }
+        : {}),
       log,
     });
     poller.start();
     cleanups.push(() => poller.stop());
+
+    // The sweeper on a timer, like its schedule; one run at a time.
+    const sweepNow = () => sweeper(scheduledEvent(), lambdaContext('outbox-sweeper', 60_000));
+    const timer = new SweepTimer(sweepNow, options.sweepIntervalMs ?? 60_000, log);
+    timer.start();
+    cleanups.push(() => timer.stop());
 
     return {
       apiUrl: api.url,
@@ -162,15 +207,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       outboxTableName: TABLES.outbox,
       bus,
       poller,
-      dynamoDb,
-      stop: async () => {
-        await stop();
-        started = false;
+      get dynamoDb() {
+        return dynamoDb;
       },
+      sweepNow,
+      restartDynamoDb: async () => {
+        if (options.persistDir === undefined)
+          throw new LocalRuntimeError(
+            'restartDynamoDb needs persistDir: in-memory data would be lost',
+          );
+        await dynamoDb.stop();
+        dynamoDb = await startDynamoDbLocal(dbOptions);
+        log(`DynamoDB Local restarted on ${dynamoDb.endpoint}`);
+      },
+      stop: () => stop(),
     };
   } catch (error) {
     await stop();
-    started = false;
     throw error;
   }
 }

@@ -222,13 +222,12 @@ export class StreamPoller {
         new GetRecordsCommand({ ShardIterator: reader.iterator, Limit: 1000 }),
       );
     } catch (error) {
+      // Re-acquire from where we were (or the oldest record still there): an iterator
+      // expires after 15 minutes, and does not survive a restart of the stream's host.
+      reader.iterator = undefined;
       const name = (error as Error).name;
-      if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') {
-        // Re-acquire from where we were (or the oldest record still there).
-        reader.iterator = undefined;
-        if (name === 'TrimmedDataAccessException') reader.lastSequence = undefined;
-        return;
-      }
+      if (name === 'TrimmedDataAccessException') reader.lastSequence = undefined;
+      if (name === 'ExpiredIteratorException' || name === 'TrimmedDataAccessException') return;
       throw error;
     }
     for (const record of output.Records ?? []) {

@@ -1,5 +1,19 @@
 export { type BackoffOptions, fullJitterDelay } from './backoff.js';
 export { interpretCancellation, type Replay, type TransactionItemRole } from './cancellation.js';
+export {
+  type DeliveryOutcome,
+  type DeliveryTally,
+  emptyTally,
+  OutboxDelivery,
+} from './delivery.js';
+export {
+  createOutboxDelivery,
+  type DeliveryConfig,
+  deliveryEnvSchema,
+  intVariable,
+  parseEnvironment,
+  toDeliveryConfig,
+} from './delivery-config.js';
 export { dynamoValueProblem, MAX_DYNAMO_DEPTH } from './dynamo-value.js';
 export { putEventsEntrySize, type SizedEntry } from './entry-size.js';
 export { buildEnvelope, type EventEnvelope, type EventMetadata } from './envelope.js';

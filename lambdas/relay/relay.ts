@@ -1,17 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import {
+  type DeliveryTally,
+  emptyTally,
   fullJitterDelay,
   keyString,
-  type OrderedPublisher,
+  type OutboxDelivery,
   type OutboxRecord,
-  type OutboxStore,
   type PublishFailure,
-  planDelivery,
-  predecessorKey,
-  type Quarantine,
   type RecordKey,
-  type RecordState,
 } from '../outbox/index.js';
 import { PublishNotAuthorizedError } from './errors.js';
 import { type DecodedStreamRecord, decodeStreamEvent } from './stream-records.js';
@@ -23,9 +20,8 @@ export interface RelayMetrics {
 
 /** What the relay core needs; the handler creates these once per container. */
 export interface RelayDependencies {
-  readonly store: OutboxStore;
-  readonly publisher: OrderedPublisher;
-  readonly quarantine: Quarantine;
+  /** The delivery pass shared with the sweeper (store, publisher, quarantine). */
+  readonly delivery: OutboxDelivery;
   readonly logger: Logger;
   readonly metrics: RelayMetrics;
   /** Time kept free before the Lambda timeout for marking and answering, in ms. */
@@ -41,15 +37,6 @@ export interface RelayDependencies {
 /** What the relay needs of the Lambda context. */
 export interface RemainingTime {
   getRemainingTimeInMillis(): number;
-}
-
-/** Counters of one invocation, also emitted as metrics. */
-interface Tally {
-  published: number;
-  duplicatesSkipped: number;
-  poison: number;
-  retries: number;
-  calls: number;
 }
 
 /**
@@ -77,7 +64,7 @@ export async function relayStreamBatch(
   emitLag(deps, decoded, clock());
 
   const done = new Set<string>();
-  const tally: Tally = { published: 0, duplicatesSkipped: 0, poison: 0, retries: 0, calls: 0 };
+  const tally = emptyTally();
   await quarantineMalformed(deps, decoded, done, tally);
 
   // One stream position per record: a repeated record counts where it first appears.
@@ -101,9 +88,9 @@ export async function relayStreamBatch(
       await sleep(delay);
       waitedMs += delay;
     }
-    const outcome = await deliverRound(deps, todo, done, tally, remainingMs);
+    const outcome = await deps.delivery.deliver(todo, done, tally, remainingMs);
     configurationError = outcome.configurationError;
-    todo = outcome.deferred;
+    todo = [...outcome.deferred];
   }
 
   const deferred = records.filter((r) => !done.has(keyString(r))).length;
@@ -135,106 +122,29 @@ export async function relayStreamBatch(
   };
 }
 
-/**
- * One pass: read the states of the records and their predecessors, plan, publish, mark.
- * Returns the records still waiting for a predecessor.
- */
-async function deliverRound(
-  deps: RelayDependencies,
-  records: readonly OutboxRecord[],
-  done: Set<string>,
-  tally: Tally,
-  remainingMs: () => number,
-): Promise<{ deferred: OutboxRecord[]; configurationError?: PublishFailure }> {
-  const inBatch = new Set(records.map(keyString));
-  const predecessors = records
-    .map(predecessorKey)
-    .filter((k): k is RecordKey => k !== undefined && !inBatch.has(keyString(k)));
-  const states = await deps.store.readStates([...records, ...predecessors]);
-  const stateOf = (key: RecordKey): RecordState =>
-    done.has(keyString(key)) ? 'DELIVERED' : (states.get(keyString(key)) ?? 'ABSENT');
-  const plan = planDelivery(records, stateOf);
-  for (const { record, state } of plan.alreadyDone) {
-    done.add(keyString(record));
-    if (state === 'DELIVERED') tally.duplicatesSkipped++;
-  }
-
-  const settling: Promise<void>[] = [];
-  const report = await deps.publisher.publish(plan.chains, {
-    remainingMs,
-    onAccepted: (record) => {
-      settling.push(
-        deps.store.markDelivered(record).then(
-          () => void done.add(keyString(record)),
-          (error: unknown) =>
-            deps.logger.warn('marking failed; the record will be published again', {
-              key: record.pk,
-              sk: record.sk,
-              error: error as Error,
-            }),
-        ),
-      );
-    },
-    onPoison: (record, failure, acceptedEventIds) => {
-      settling.push(quarantine(deps, record, failure, acceptedEventIds, done, tally));
-    },
-  });
-  await Promise.all(settling);
-  tally.published += report.eventsPublished;
-  tally.retries += report.retries;
-  tally.calls += report.calls;
-  const deferred = plan.deferred.map((d) => d.record);
-  return {
-    deferred,
-    ...(report.configurationError ? { configurationError: report.configurationError } : {}),
-  };
-}
-
-/** Sends a poison record to the DLQ with its payload, then marks it FAILED. */
-async function quarantine(
-  deps: RelayDependencies,
-  record: OutboxRecord,
-  failure: PublishFailure,
-  acceptedEventIds: readonly string[],
-  done: Set<string>,
-  tally: Tally,
-): Promise<void> {
-  try {
-    await deps.quarantine.send(record, failure, acceptedEventIds);
-    await deps.store.markFailed(record, `${failure.code}: ${failure.message}`);
-    done.add(keyString(record));
-    tally.poison++;
-    deps.logger.error('poison record quarantined', { key: record.pk, sk: record.sk, failure });
-  } catch (error) {
-    deps.logger.error('quarantine failed; the record stays PENDING', {
-      key: record.pk,
-      sk: record.sk,
-      error: error as Error,
-    });
-  }
-}
-
 async function quarantineMalformed(
   deps: RelayDependencies,
   decoded: readonly DecodedStreamRecord[],
   done: Set<string>,
-  tally: Tally,
+  tally: DeliveryTally,
 ): Promise<void> {
   for (const d of decoded) {
     if (d.malformed === undefined) continue;
     const record = d.malformed.image as unknown as OutboxRecord;
     if (typeof record.pk !== 'string' || typeof record.sk !== 'string') {
       // Without a key nothing can be marked; the DLQ copy is all there is.
-      await deps.quarantine
-        .send(record, { code: 'MalformedRecord', message: d.malformed.reason }, [])
+      await deps.delivery
+        .quarantineUnkeyed(d.malformed.image, {
+          code: 'MalformedRecord',
+          message: d.malformed.reason,
+        })
         .then(
           () => void done.add(keyString(keyOf(d))),
           (error: unknown) => deps.logger.error('quarantine failed', { error: error as Error }),
         );
       continue;
     }
-    await quarantine(
-      deps,
+    await deps.delivery.quarantineRecord(
       record,
       { code: 'MalformedRecord', message: d.malformed.reason },
       [],

@@ -31,10 +31,10 @@ describe('bin/app.ts', () => {
     const functions = Object.values(template.Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Function',
     );
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     const bundles = readdirSync(outdir).filter(
       (name) => name.startsWith('asset.') && existsSync(join(outdir, name, 'index.mjs')),
     );
-    expect(bundles.length).toBeGreaterThanOrEqual(5);
+    expect(bundles.length).toBeGreaterThanOrEqual(6);
   }, 180_000);
 });

@@ -23,11 +23,11 @@ describe('the README example "Use it in your stack"', () => {
     expect(readme).toContain(handlerExample.trim());
   });
 
-  it('synthesizes an outbox, a relay and the command handler with its grants', () => {
+  it('synthesizes an outbox (relay and sweeper) and the command handler with its grants', () => {
     const template = Template.fromStack(new PaymentsStack(testApp(), 'Payments'));
 
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
-    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x' }, 2);
+    template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x' }, 3);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: { RETENTION_DAYS: '3' } },
     });

@@ -188,6 +188,77 @@ describe('TransactionalOutbox', () => {
     });
   });
 
+  describe('the sweeper', () => {
+    it('runs every minute, alone, with the grace period and run bound in its environment', () => {
+      const { template } = synth();
+
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('OutboxSweeper'), 'Arn'] },
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        ReservedConcurrentExecutions: 1,
+        Timeout: 60,
+        Environment: {
+          Variables: Match.objectLike({
+            GRACE_SECONDS: '300',
+            MAX_RECORDS_PER_RUN: '1000',
+            PENDING_SHARDS: '16',
+            POWERTOOLS_SERVICE_NAME: 'Test-Outbox-sweeper',
+          }),
+        },
+      });
+    });
+
+    it('may query the pending index by name (no wildcard), read statuses and mark records', () => {
+      const { template } = synth();
+      const policies = template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('OutboxSweeperRole') }] },
+      });
+      const text = JSON.stringify(policies);
+
+      expect(text).toContain('/index/pending-by-age');
+      expect(text).not.toContain('/index/*');
+      for (const action of [
+        'dynamodb:Query',
+        'dynamodb:BatchGetItem',
+        'dynamodb:UpdateItem',
+        'events:PutEvents',
+        'sqs:SendMessage',
+      ]) {
+        expect(text).toContain(action);
+      }
+      expect(text).not.toContain('dynamodb:PutItem');
+    });
+
+    it('passes its props through', () => {
+      synth({
+        sweepInterval: Duration.minutes(5),
+        sweeperGracePeriod: Duration.minutes(2),
+        sweeperMaxRecordsPerRun: 50,
+      }).template.hasResourceProperties('AWS::Lambda::Function', {
+        Timeout: 300,
+        Environment: {
+          Variables: Match.objectLike({ GRACE_SECONDS: '120', MAX_RECORDS_PER_RUN: '50' }),
+        },
+      });
+    });
+
+    it('alarms on the oldest pending record, and when the sweeper stops reporting', () => {
+      synth().template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'OldestPendingAgeSeconds',
+        Namespace: 'DynamoOutbox',
+        Dimensions: [{ Name: 'service', Value: 'Test-Outbox-sweeper' }],
+        Threshold: 900,
+        TreatMissingData: 'breaching',
+      });
+    });
+  });
+
   describe('the dead-letter queues', () => {
     it('keep poison records and skipped batches 14 days, encrypted, TLS only', () => {
       const { template } = synth();
@@ -262,7 +333,7 @@ describe('TransactionalOutbox', () => {
       Template.fromStack(stack).resourcePropertiesCountIs(
         'AWS::CloudWatch::Alarm',
         { AlarmActions: [{ Ref: Match.stringLikeRegexp('OnCall') }] },
-        3,
+        4,
       );
     });
 
@@ -322,6 +393,21 @@ describe('TransactionalOutbox', () => {
         'maxBatchingWindow is over 300 s',
         { maxBatchingWindow: Duration.minutes(6) },
         'maxBatchingWindow must be between 0 and 300 seconds, got 6 minutes',
+      ],
+      [
+        'sweepInterval is under a minute',
+        { sweepInterval: Duration.seconds(30) },
+        'sweepInterval must be between 60 and 86400 seconds, got 30 seconds',
+      ],
+      [
+        'sweeperGracePeriod is over a day',
+        { sweeperGracePeriod: Duration.days(2) },
+        'sweeperGracePeriod must be between 0 and 86400 seconds',
+      ],
+      [
+        'sweeperMaxRecordsPerRun is 0',
+        { sweeperMaxRecordsPerRun: 0 },
+        'sweeperMaxRecordsPerRun must be an integer in 1..100000, got 0',
       ],
       [
         'maxRecordAge is under a minute',

@@ -5,7 +5,12 @@ import {
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   type EventEnvelope,
@@ -49,6 +54,49 @@ export class FakeOutboxTable {
     this.mock
       .on(UpdateCommand)
       .callsFake(async (input: UpdateCommand['input']) => this.update(input));
+    this.mock.on(QueryCommand).callsFake(async (input: QueryCommand['input']) => this.query(input));
+  }
+
+  /**
+   * The two queries the sweeper makes: the pending index by shard (optionally before a
+   * cutoff, or just counting), and one aggregate's PENDING records up to a sort key.
+   */
+  private query(input: QueryCommand['input']): {
+    Items?: Record<string, unknown>[];
+    Count: number;
+  } {
+    const values = input.ExpressionAttributeValues ?? {};
+    const items = [...this.items.values()];
+    let matches: Record<string, unknown>[];
+    if (input.IndexName !== undefined) {
+      matches = items
+        .filter((item) => item.pendingShard === values[':shard'])
+        .filter(
+          (item) =>
+            values[':cutoff'] === undefined || String(item.createdAt) < String(values[':cutoff']),
+        )
+        .sort(
+          (a, b) =>
+            String(a.createdAt).localeCompare(String(b.createdAt)) ||
+            String(a.pk).localeCompare(String(b.pk)),
+        )
+        .map((item) => ({
+          pk: item.pk,
+          sk: item.sk,
+          createdAt: item.createdAt,
+          pendingShard: item.pendingShard,
+        }));
+    } else {
+      matches = items
+        .filter((item) => item.pk === values[':pk'] && String(item.sk) <= String(values[':maxSk']))
+        .filter((item) => item.status === values[':pending'])
+        .sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
+    }
+    if (input.ScanIndexForward === false) matches.reverse();
+    if (input.Limit !== undefined) matches = matches.slice(0, input.Limit);
+    return input.Select === 'COUNT'
+      ? { Count: matches.length }
+      : { Items: matches.map((m) => structuredClone(m)), Count: matches.length };
   }
 
   /** Puts records as the writer would have committed them. */

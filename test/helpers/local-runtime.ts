@@ -1,3 +1,4 @@
+import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { freePort } from '../../local/ports.js';
 import {
   type LocalRuntime,
@@ -143,4 +144,40 @@ export async function runOrderLifecycles(
     const sequences = eventsOf(events, id).map((e) => e.detail.sequence);
     return sequences.filter((s, i) => sequences.indexOf(s) === i);
   });
+}
+
+/** How many items each table of the local runtime holds (consistent scans of DynamoDB Local). */
+export async function tableItemCounts(
+  runtime: LocalRuntime,
+): Promise<{ readonly orders: number; readonly outbox: number }> {
+  const client = new DynamoDBClient({
+    endpoint: runtime.dynamoDbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const count = async (table: string): Promise<number> => {
+    let total = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({
+          TableName: table,
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      total += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return total;
+  };
+  try {
+    return {
+      orders: await count(runtime.ordersTableName),
+      outbox: await count(runtime.outboxTableName),
+    };
+  } finally {
+    client.destroy();
+  }
 }

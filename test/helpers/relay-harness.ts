@@ -5,6 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   OrderedPublisher,
+  OutboxDelivery,
   type OutboxRecord,
   OutboxStore,
   OutboxWriter,
@@ -71,20 +72,29 @@ export function relayHarness(
   const clock = new VirtualClock();
   const metrics = new MetricsRecorder();
   const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const logger = new Logger({ serviceName: 'relay-test', logLevel: 'SILENT' });
   const deps: RelayDependencies = {
-    store: new OutboxStore({ client, tableName: 'outbox', clock: clock.date, sleep: clock.sleep }),
-    publisher: new OrderedPublisher({
-      eventBridge: new EventBridgeClient({}),
-      eventBusName: BUS_NAME,
-      ...(options.maxRequestBytes === undefined
-        ? {}
-        : { maxRequestBytes: options.maxRequestBytes }),
-      concurrency: options.concurrency ?? 4,
-      sleep: clock.sleep,
-      now: clock.now,
+    delivery: new OutboxDelivery({
+      store: new OutboxStore({
+        client,
+        tableName: 'outbox',
+        clock: clock.date,
+        sleep: clock.sleep,
+      }),
+      publisher: new OrderedPublisher({
+        eventBridge: new EventBridgeClient({}),
+        eventBusName: BUS_NAME,
+        ...(options.maxRequestBytes === undefined
+          ? {}
+          : { maxRequestBytes: options.maxRequestBytes }),
+        concurrency: options.concurrency ?? 4,
+        sleep: clock.sleep,
+        now: clock.now,
+      }),
+      quarantine: new Quarantine({ sqs: new SQSClient({}), queueUrl: DLQ_URL, clock: clock.date }),
+      logger,
     }),
-    quarantine: new Quarantine({ sqs: new SQSClient({}), queueUrl: DLQ_URL, clock: clock.date }),
-    logger: new Logger({ serviceName: 'relay-test', logLevel: 'SILENT' }),
+    logger,
     metrics,
     safetyMarginMs: 1_000,
     predecessorWaitMs: options.predecessorWaitMs ?? 0,

@@ -22,10 +22,10 @@ import {
   type Faults,
   type LocalEvent,
   NO_FAULTS,
-  seededRandom,
   sqsMessageAttributesMd5,
   startEventBusServer,
 } from '../../local/event-bus-server.js';
+import { seededRandom } from '../../local/seeded-random.js';
 import { FIXED_NOW, FIXED_NOW_ISO, fixedClock } from '../helpers/outbox-fixtures.js';
 import { anOutboxRecord } from '../helpers/outbox-records.js';
 
@@ -514,6 +514,17 @@ describe('fault injection', () => {
     expect(retried.$metadata).toMatchObject({ httpStatusCode: 500, attempts: 3 });
     expect(lines.filter((l) => l.includes('injected HTTP 500'))).toHaveLength(4);
     expect(bus.accepted()).toEqual([]);
+  });
+
+  it('accepts the entries but answers HTTP 500 if lostResponseRate is 1: the caller cannot mark them', async () => {
+    const bus = await aBus();
+    bus.setFaults({ lostResponseRate: 1 });
+
+    const once = await rejectionOf(putEvents(anEventBridge(bus, { maxAttempts: 1 }), entries(2)));
+
+    expect(once.$metadata).toMatchObject({ httpStatusCode: 500, attempts: 1 });
+    expect(bus.accepted()).toHaveLength(2);
+    expect(lines.some((l) => l.includes('lost response'))).toBe(true);
   });
 
   it('lets the SDK succeed eventually with default retries if requestFailRate is 0.5', async () => {

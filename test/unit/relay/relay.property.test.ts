@@ -3,20 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OutboxRecord } from '../../../lambdas/outbox/index.js';
 import { relayStreamBatch } from '../../../lambdas/relay/index.js';
+import { seededRandom } from '../../../local/seeded-random.js';
 import { recordsOf, relayHarness } from '../../helpers/relay-harness.js';
 import { insertOf, streamEvent } from '../../helpers/stream-events.js';
-
-/** A small seeded PRNG (mulberry32), so that a failing run replays exactly from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const scenario = fc.record({
   // Per aggregate: the number of events of each of its transactions.
@@ -41,7 +30,7 @@ describe('the relay, driven like the Lambda event source mapping', () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         runs++;
-        const random = prng(s.seed);
+        const random = seededRandom(s.seed);
         const h = relayHarness({
           concurrency: s.concurrency,
           predecessorWaitMs: s.predecessorWaitMs,

@@ -1,0 +1,121 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { OutboxDelivery } from './delivery.js';
+import { DEFAULT_MAX_REQUEST_BYTES } from './limits.js';
+import { OrderedPublisher } from './ordered-publisher.js';
+import { OutboxStore } from './outbox-store.js';
+import { Quarantine } from './quarantine.js';
+
+/** An integer environment variable within bounds. */
+export const intVariable = (min: number, max: number) =>
+  z.coerce
+    .number()
+    .int('must be an integer')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+/**
+ * The environment every delivering Lambda (relay, sweeper) reads: where to publish, where
+ * the outbox is, where poison goes, and how to publish.
+ */
+export const deliveryEnvSchema = z.object({
+  EVENT_BUS_NAME: z.string().min(1, 'must not be empty'),
+  OUTBOX_TABLE_NAME: z.string().min(1, 'must not be empty'),
+  DLQ_URL: z.url('must be a URL'),
+  RETENTION_DAYS: z.coerce
+    .number()
+    .min(1, 'must be at least 1 day')
+    .max(3650, 'must be at most 3650 days')
+    .default(7),
+  MAX_REQUEST_BYTES: intVariable(1024, 1024 * 1024).default(DEFAULT_MAX_REQUEST_BYTES),
+  PUBLISH_CONCURRENCY: intVariable(1, 50).default(4),
+  SAFETY_MARGIN_MS: intVariable(0, 60_000).default(2_000),
+});
+
+/** The delivery settings, as read from {@link deliveryEnvSchema}. */
+export interface DeliveryConfig {
+  readonly eventBusName: string;
+  readonly outboxTableName: string;
+  /** The poison DLQ: records that can never be published go there with their payload. */
+  readonly dlqUrl: string;
+  /** Days a delivered record is kept before TTL removes it. */
+  readonly retentionDays: number;
+  /** PutEvents request size limit (1 MB, or 256 KB in older accounts). */
+  readonly maxRequestBytes: number;
+  /** PutEvents calls in flight at once. */
+  readonly publishConcurrency: number;
+  /** Time kept free before the Lambda timeout for marking and answering. */
+  readonly safetyMarginMs: number;
+}
+
+/**
+ * Validates an environment, naming each missing or bad variable.
+ *
+ * @returns the parsed values, or the list of problems
+ */
+export function parseEnvironment<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+): { ok: true; value: z.output<S> } | { ok: false; problems: string[] } {
+  const parsed = schema.safeParse(env);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map(
+      (i) =>
+        `${i.path.join('.')}: ${i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message}`,
+    ),
+  };
+}
+
+/** Maps the parsed variables to a {@link DeliveryConfig}. */
+export function toDeliveryConfig(e: z.output<typeof deliveryEnvSchema>): DeliveryConfig {
+  return {
+    eventBusName: e.EVENT_BUS_NAME,
+    outboxTableName: e.OUTBOX_TABLE_NAME,
+    dlqUrl: e.DLQ_URL,
+    retentionDays: e.RETENTION_DAYS,
+    maxRequestBytes: e.MAX_REQUEST_BYTES,
+    publishConcurrency: e.PUBLISH_CONCURRENCY,
+    safetyMarginMs: e.SAFETY_MARGIN_MS,
+  };
+}
+
+/**
+ * Creates the SDK clients and the delivery pass of a relay or sweeper Lambda, once per
+ * container. The SDK finds its endpoints the standard way (e.g. `AWS_ENDPOINT_URL_*`).
+ *
+ * @example
+ * const { delivery, documentClient } = createOutboxDelivery(config, logger);
+ */
+export function createOutboxDelivery(
+  config: DeliveryConfig,
+  logger: Logger,
+): {
+  readonly delivery: OutboxDelivery;
+  readonly store: OutboxStore;
+  readonly documentClient: DynamoDBDocumentClient;
+} {
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const store = new OutboxStore({
+    client: documentClient,
+    tableName: config.outboxTableName,
+    retentionDays: config.retentionDays,
+  });
+  const delivery = new OutboxDelivery({
+    store,
+    publisher: new OrderedPublisher({
+      eventBridge: new EventBridgeClient({}),
+      eventBusName: config.eventBusName,
+      maxRequestBytes: config.maxRequestBytes,
+      concurrency: config.publishConcurrency,
+    }),
+    quarantine: new Quarantine({ sqs: new SQSClient({}), queueUrl: config.dlqUrl }),
+    logger,
+  });
+  return { delivery, store, documentClient };
+}

@@ -1,0 +1,44 @@
+import {
+  DEFAULT_PENDING_SHARDS,
+  type DeliveryConfig,
+  deliveryEnvSchema,
+  intVariable,
+  parseEnvironment,
+  toDeliveryConfig,
+} from '../outbox/index.js';
+import { SweeperConfigError } from './errors.js';
+
+/** Settings of the sweeper Lambda, from its environment. */
+export interface SweeperConfig extends DeliveryConfig {
+  /** A record pending longer than this is the sweeper's to deliver. */
+  readonly graceSeconds: number;
+  /** Most records one run delivers. */
+  readonly maxRecordsPerRun: number;
+  /** Shards of the pending index (must match the writer's). */
+  readonly pendingShards: number;
+}
+
+const envSchema = deliveryEnvSchema.extend({
+  GRACE_SECONDS: intVariable(0, 86_400).default(300),
+  MAX_RECORDS_PER_RUN: intVariable(1, 100_000).default(1_000),
+  PENDING_SHARDS: intVariable(1, 1_000).default(DEFAULT_PENDING_SHARDS),
+});
+
+/**
+ * Reads and validates the sweeper's environment at cold start.
+ *
+ * @throws SweeperConfigError naming each missing or bad variable
+ * @example
+ * const config = loadSweeperConfig(process.env);
+ */
+export function loadSweeperConfig(env: NodeJS.ProcessEnv): SweeperConfig {
+  const parsed = parseEnvironment(envSchema, env);
+  if (!parsed.ok)
+    throw new SweeperConfigError(`invalid sweeper environment: ${parsed.problems.join('; ')}`);
+  return {
+    ...toDeliveryConfig(parsed.value),
+    graceSeconds: parsed.value.GRACE_SECONDS,
+    maxRecordsPerRun: parsed.value.MAX_RECORDS_PER_RUN,
+    pendingShards: parsed.value.PENDING_SHARDS,
+  };
+}

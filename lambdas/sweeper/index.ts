@@ -1,0 +1,8 @@
+export { loadSweeperConfig, type SweeperConfig } from './config.js';
+export { SweeperConfigError, SweeperError, SweepNotAuthorizedError } from './errors.js';
+export {
+  type SweeperDependencies,
+  type SweeperMetrics,
+  type SweepReport,
+  sweepPendingRecords,
+} from './sweeper.js';

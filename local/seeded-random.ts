@@ -1,0 +1,16 @@
+/**
+ * A deterministic random source (mulberry32) for reproducible fault injection.
+ *
+ * @example
+ * await startEventBusServer({ port: 0, random: seededRandom(42) });
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
