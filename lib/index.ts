@@ -1,5 +1,6 @@
 export { createOutboxFunction, lambdaEntry, type OutboxFunctionProps } from './node-function.js';
 export { OrdersServiceStack, type OrdersServiceStackProps } from './orders-service-stack.js';
+export { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
 export {
   OUTBOX_METRICS_NAMESPACE,
   TransactionalOutbox,

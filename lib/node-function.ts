@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -8,8 +9,16 @@ import type { Construct } from 'constructs';
 
 /** Settings shared by every Lambda of the project. */
 export interface OutboxFunctionProps {
-  /** Handler file, relative to the repository's `lambdas/` folder, e.g. `relay/handler.ts`. */
-  readonly handler: string;
+  /**
+   * Handler file, relative to the package's `lambdas/` folder, e.g. `relay/handler.ts`.
+   * @default - `entry` must be given
+   */
+  readonly handler?: string;
+  /**
+   * An absolute handler file instead (the user's own code, e.g. a consumer).
+   * @default - `handler` inside the package
+   */
+  readonly entry?: string;
   readonly environment?: Record<string, string>;
   /** @default - 256 MB */
   readonly memorySize?: number;
@@ -22,9 +31,15 @@ export interface OutboxFunctionProps {
   readonly reservedConcurrentExecutions?: number;
 }
 
-/** Where the Lambda sources are, for the local esbuild bundling. */
+/**
+ * Where a handler of this package is, for the local esbuild bundling: the TypeScript source
+ * in the repository, else the compiled `.js` next to it in the installed package (`dist/`).
+ */
 export function lambdaEntry(handler: string): string {
-  return fileURLToPath(new URL(`../lambdas/${handler}`, import.meta.url));
+  const source = fileURLToPath(new URL(`../lambdas/${handler}`, import.meta.url));
+  if (existsSync(source) || !source.endsWith('.ts')) return source;
+  const compiled = `${source.slice(0, -'.ts'.length)}.js`;
+  return existsSync(compiled) ? compiled : source;
 }
 
 /**
@@ -40,6 +55,8 @@ export function createOutboxFunction(
   id: string,
   props: OutboxFunctionProps,
 ): NodejsFunction {
+  if (props.entry === undefined && !props.handler)
+    throw new Error(`${id}: give a handler or an entry`);
   const logGroup = new LogGroup(scope, `${id}Logs`, {
     retention: props.logRetention ?? RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
@@ -50,7 +67,7 @@ export function createOutboxFunction(
   });
   logGroup.grantWrite(role);
   const fn = new NodejsFunction(scope, id, {
-    entry: lambdaEntry(props.handler),
+    entry: props.entry ?? lambdaEntry(props.handler ?? ''),
     handler: 'handler',
     runtime: Runtime.NODEJS_24_X,
     architecture: Architecture.ARM_64,

@@ -20,7 +20,10 @@ import type { Construct } from 'constructs';
 import { PROBLEM_TYPE_PREFIX } from '../lambdas/orders/http/problem.js';
 import { ordersTableDefinition } from '../lambdas/orders/orders-table.js';
 import { ORDER_ROUTES, type OrdersHandlerName } from '../lambdas/orders/routes.js';
-import { createOutboxFunction } from './node-function.js';
+import { shipmentsTableDefinition } from '../lambdas/shipping/shipments-table.js';
+import { SHIPPING_SUBSCRIPTION } from '../lambdas/shipping/subscription.js';
+import { createOutboxFunction, lambdaEntry } from './node-function.js';
+import type { OutboxConsumer } from './outbox-consumer.js';
 import { TransactionalOutbox, type TransactionalOutboxProps } from './transactional-outbox.js';
 
 /** Properties of the example {@link OrdersServiceStack}. */
@@ -68,6 +71,10 @@ export class OrdersServiceStack extends Stack {
   readonly ordersTable: TableV2;
   readonly outbox: TransactionalOutbox;
   readonly api: RestApi;
+  /** The example consumer's state. */
+  readonly shipmentsTable: TableV2;
+  /** The example consumer: shipping. */
+  readonly shipping: OutboxConsumer;
   readonly functions: Readonly<Record<OrdersHandlerName, NodejsFunction>>;
 
   constructor(scope: Construct, id: string, props: OrdersServiceStackProps = {}) {
@@ -127,6 +134,35 @@ export class OrdersServiceStack extends Stack {
     for (const name of ['create-order', 'transition-order', 'cancel-order'] as const) {
       this.outbox.grantWriteEvents(this.functions[name]);
     }
+
+    // The example consumer: shipping opens a shipment on OrderConfirmed, closes it on
+    // OrderCancelled, exactly once per event through its inbox.
+    this.shipmentsTable = new TableV2(this, 'ShipmentsTable', {
+      partitionKey: {
+        name: shipmentsTableDefinition.partitionKey.name,
+        type: AttributeType.STRING,
+      },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+    this.shipping = this.outbox.addConsumer('Shipping', {
+      entry: lambdaEntry('shipping/handler.ts'),
+      sources: SHIPPING_SUBSCRIPTION.sources,
+      detailTypes: SHIPPING_SUBSCRIPTION.detailTypes,
+      orderPolicy: SHIPPING_SUBSCRIPTION.orderPolicy,
+      removalPolicy,
+      environment: {
+        SHIPMENTS_TABLE_NAME: this.shipmentsTable.tableName,
+        POWERTOOLS_SERVICE_NAME: 'shipping',
+      },
+    });
+    Grant.addToPrincipal({
+      grantee: this.shipping.consumerFunction,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [this.shipmentsTable.tableArn],
+    });
 
     this.api = this.createApi(props);
     new CfnOutput(this, 'ApiUrl', {

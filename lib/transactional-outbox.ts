@@ -32,6 +32,7 @@ import {
   PENDING_INDEX_NAME,
 } from '../lambdas/outbox/schema.js';
 import { createOutboxFunction } from './node-function.js';
+import { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
 
 /** Metric namespace of the relay's EMF metrics. */
 export const OUTBOX_METRICS_NAMESPACE = 'DynamoOutbox';
@@ -291,6 +292,16 @@ export class TransactionalOutbox extends Construct {
       statistic: 'Maximum',
       ...options,
     });
+  }
+
+  /**
+   * Adds a consumer of this outbox's events: rule, SQS buffer with DLQ, inbox table, function.
+   *
+   * @example
+   * outbox.addConsumer('Shipping', { entry: 'src/shipping.ts', detailTypes: ['OrderConfirmed'] });
+   */
+  addConsumer(id: string, props: Omit<OutboxConsumerProps, 'eventBus'>): OutboxConsumer {
+    return new OutboxConsumer(this, id, { ...props, eventBus: this.eventBus });
   }
 
   /** Age in seconds of the oldest PENDING record, as the sweeper sees it (EMF metric). */

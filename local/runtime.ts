@@ -6,14 +6,18 @@ import type {
   DynamoDBStreamEvent,
   ScheduledEvent,
 } from 'aws-lambda';
+import { inboxTableDefinition } from '../lambdas/consumer/inbox-schema.js';
 import { ordersTableDefinition } from '../lambdas/orders/orders-table.js';
 import { OUTBOX_STREAM_FILTER_PATTERN, outboxTableDefinition } from '../lambdas/outbox/index.js';
+import { shipmentsTableDefinition } from '../lambdas/shipping/shipments-table.js';
+import { SHIPPING_SUBSCRIPTION } from '../lambdas/shipping/subscription.js';
 import type { SweepReport } from '../lambdas/sweeper/index.js';
 import { loadApiHandlers, startApiServer } from './api-server.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { LocalRuntimeError } from './errors.js';
 import { type EventBusServer, startEventBusServer } from './event-bus-server.js';
 import { lambdaContext } from './lambda-context.js';
+import { LocalConsumer, type SqsHandler } from './local-consumer.js';
 import { assertPortFree } from './ports.js';
 import { StreamPoller } from './stream-poller.js';
 import { SweepTimer, scheduledEvent } from './sweep-timer.js';
@@ -67,6 +71,9 @@ export interface LocalRuntime {
   readonly outboxTableName: string;
   readonly bus: EventBusServer;
   readonly poller: StreamPoller;
+  /** The example consumer (shipping), fed by the bus like its rule and SQS buffer. */
+  readonly shipping: LocalConsumer;
+  readonly shipmentsTableName: string;
   /** DynamoDB Local's process (replaced by a restart). */
   readonly dynamoDb: DynamoDbLocal;
   /** Runs the sweeper once, now (it also runs on its timer). */
@@ -77,7 +84,12 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-const TABLES = { orders: 'orders', outbox: 'outbox' } as const;
+const TABLES = {
+  orders: 'orders',
+  outbox: 'outbox',
+  shipments: 'shipments',
+  shippingInbox: 'shipping-inbox',
+} as const;
 const EVENT_BUS_NAME = 'orders-bus';
 let started = false;
 
@@ -144,6 +156,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ORDERS_TABLE_NAME: TABLES.orders,
       OUTBOX_TABLE_NAME: TABLES.outbox,
       EVENT_BUS_NAME,
+      SHIPMENTS_TABLE_NAME: TABLES.shipments,
+      INBOX_TABLE_NAME: TABLES.shippingInbox,
+      ORDER_POLICY: SHIPPING_SUBSCRIPTION.orderPolicy,
       DLQ_URL: `${bus.url}/queue/outbox-dlq`,
       GRACE_SECONDS: String(options.sweeperGraceSeconds ?? 300),
       POWERTOOLS_LOG_LEVEL: options.silent ? 'SILENT' : options.verbose ? 'INFO' : 'ERROR',
@@ -158,9 +173,28 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     cleanups.push(async () => dynamo.destroy());
     await createTable(dynamo, TABLES.orders, ordersTableDefinition);
     const streamArn = await createTable(dynamo, TABLES.outbox, outboxTableDefinition);
+    await createTable(dynamo, TABLES.shipments, shipmentsTableDefinition);
+    await createTable(dynamo, TABLES.shippingInbox, inboxTableDefinition);
     if (streamArn === undefined) throw new LocalRuntimeError('the outbox table has no stream');
 
     const handlers = await loadApiHandlers();
+    // The example consumer, behind its rule and SQS buffer, as the Orders stack deploys it.
+    const shippingHandler = (await import('../lambdas/shipping/handler.js'))
+      .handler as unknown as SqsHandler;
+    const shipping = new LocalConsumer({
+      name: 'shipping',
+      pattern: {
+        source: [...SHIPPING_SUBSCRIPTION.sources],
+        'detail-type': [...SHIPPING_SUBSCRIPTION.detailTypes],
+      },
+      handler: shippingHandler,
+      log,
+    });
+    const unsubscribe = bus.onEvent((event) => shipping.offer(event));
+    cleanups.push(async () => {
+      unsubscribe();
+      await shipping.stop();
+    });
     const relay = (await import('../lambdas/relay/handler.js')).handler as (
       event: DynamoDBStreamEvent,
       context: Context,
@@ -207,6 +241,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       outboxTableName: TABLES.outbox,
       bus,
       poller,
+      shipping,
+      shipmentsTableName: TABLES.shipments,
       get dynamoDb() {
         return dynamoDb;
       },

@@ -31,10 +31,10 @@ describe('bin/app.ts', () => {
     const functions = Object.values(template.Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Function',
     );
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     const bundles = readdirSync(outdir).filter(
       (name) => name.startsWith('asset.') && existsSync(join(outdir, name, 'index.mjs')),
     );
-    expect(bundles.length).toBeGreaterThanOrEqual(6);
+    expect(bundles.length).toBeGreaterThanOrEqual(7);
   }, 180_000);
 });

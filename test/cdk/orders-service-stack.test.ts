@@ -36,11 +36,11 @@ describe('OrdersServiceStack', () => {
     });
   });
 
-  it('has four API Lambdas, the relay and the sweeper, all on Node.js 24 arm64', () => {
+  it('has four API Lambdas, the relay, the sweeper and the shipping consumer, all on Node.js 24 arm64', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs24.x', Architectures: ['arm64'] },
-      6,
+      7,
     );
   });
 

@@ -1,4 +1,5 @@
 import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { freePort } from '../../local/ports.js';
 import {
   type LocalRuntime,
@@ -177,6 +178,44 @@ export async function tableItemCounts(
       orders: await count(runtime.ordersTableName),
       outbox: await count(runtime.outboxTableName),
     };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Polls the shipments table (the example consumer's state) until `done` holds. */
+export async function waitForShipments(
+  runtime: LocalRuntime,
+  orderIds: readonly string[],
+  done: (items: Map<string, Record<string, unknown>>) => boolean,
+  timeoutMs = 20_000,
+): Promise<Map<string, Record<string, unknown>>> {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: runtime.dynamoDbEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+  );
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const items = new Map<string, Record<string, unknown>>();
+      for (const orderId of orderIds) {
+        const { Item } = await client.send(
+          new GetCommand({
+            TableName: runtime.shipmentsTableName,
+            Key: { orderId },
+            ConsistentRead: true,
+          }),
+        );
+        if (Item) items.set(orderId, Item);
+      }
+      if (done(items)) return items;
+      if (Date.now() > deadline)
+        throw new Error(`shipments did not settle: ${JSON.stringify([...items])}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } finally {
     client.destroy();
   }

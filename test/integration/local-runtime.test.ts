@@ -10,6 +10,7 @@ import {
   setFaults,
   startTestRuntime,
   waitForEvents,
+  waitForShipments,
   waitUntilQuiet,
 } from '../helpers/local-runtime.js';
 
@@ -134,4 +135,27 @@ describe('local mode, end to end over HTTP', () => {
       await clearFaults(runtime);
     }
   }, 90_000);
+
+  it('delivers OrderConfirmed and OrderCancelled to the shipping consumer, which applies each once', async () => {
+    const shipped = (await call(runtime, 'POST', '/orders', orderBody('ship-me'))).body
+      .id as string;
+    const cancelled = (await call(runtime, 'POST', '/orders', orderBody('cancel-me'))).body
+      .id as string;
+    await call(runtime, 'POST', `/orders/${shipped}/confirm`);
+    await call(runtime, 'POST', `/orders/${cancelled}/confirm`);
+    await call(runtime, 'POST', `/orders/${cancelled}/cancel`, { reason: 'changed my mind' });
+
+    const shipments = await waitForShipments(
+      runtime,
+      [shipped, cancelled],
+      (items) => items.get(cancelled)?.status === 'CANCELLED',
+    );
+
+    expect(shipments.get(shipped)).toMatchObject({ status: 'READY', total: 2500 });
+    expect(shipments.get(cancelled)).toMatchObject({
+      status: 'CANCELLED',
+      reason: 'changed my mind',
+    });
+    expect(runtime.shipping.dead).toEqual([]);
+  }, 30_000);
 });

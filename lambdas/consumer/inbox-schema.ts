@@ -1,0 +1,24 @@
+import type { TableDefinition } from '../outbox/index.js';
+
+/** Partition key of the inbox table. */
+export const INBOX_PK = 'pk';
+/** TTL attribute of the inbox (epoch seconds); cursors never expire. */
+export const INBOX_TTL_ATTRIBUTE = 'expiresAt';
+/** Attribute of a cursor item holding the last applied sequence of an aggregate. */
+export const LAST_SEQUENCE_ATTRIBUTE = 'lastSequence';
+
+/** The key of the item that records an applied event. */
+export const eventKey = (eventId: string): string => `EVENT#${eventId}`;
+/** The key of the item that tracks an aggregate's last applied sequence. */
+export const cursorKey = (aggregateType: string, aggregateId: string): string =>
+  `CURSOR#${aggregateType}#${aggregateId}`;
+
+/**
+ * A consumer's inbox table: one item per applied event (with a TTL, default 7 days) and
+ * one cursor per aggregate. The construct and the local runtime create it from here.
+ */
+export const inboxTableDefinition: TableDefinition = {
+  partitionKey: { name: INBOX_PK, type: 'S' },
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: INBOX_TTL_ATTRIBUTE,
+};

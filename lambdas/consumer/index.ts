@@ -1,0 +1,29 @@
+export {
+  type ConsumeContext,
+  type ConsumeOutcome,
+  consumeOutboxEvent,
+  type OutboxEventHandler,
+} from './consume.js';
+export {
+  ConsumerError,
+  InboxContentionError,
+  InvalidOutboxEventError,
+  OutOfOrderEventError,
+} from './errors.js';
+export { eventBridgeOutboxConsumer, sqsOutboxConsumer } from './handlers.js';
+export {
+  Inbox,
+  type InboxDecision,
+  type InboxOptions,
+  inboxConflict,
+  type OrderPolicy,
+} from './inbox.js';
+export {
+  cursorKey,
+  eventKey,
+  INBOX_PK,
+  INBOX_TTL_ATTRIBUTE,
+  inboxTableDefinition,
+  LAST_SEQUENCE_ATTRIBUTE,
+} from './inbox-schema.js';
+export { type OutboxEvent, parseOutboxEvent } from './outbox-event.js';

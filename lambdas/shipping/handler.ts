@@ -1,0 +1,25 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import middy from '@middy/core';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { Inbox, sqsOutboxConsumer } from '../consumer/index.js';
+import { shippingHandler } from './shipping.js';
+
+const env = z
+  .object({
+    INBOX_TABLE_NAME: z.string().min(1),
+    SHIPMENTS_TABLE_NAME: z.string().min(1),
+    ORDER_POLICY: z.enum(['apply', 'skip-stale', 'fail']).default('skip-stale'),
+  })
+  .parse(process.env);
+const logger = new Logger({ serviceName: 'shipping' });
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const inbox = new Inbox({ client, tableName: env.INBOX_TABLE_NAME, policy: env.ORDER_POLICY });
+
+/** The shipping consumer Lambda, fed by its SQS buffer. */
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(sqsOutboxConsumer(inbox, shippingHandler(client, env.SHIPMENTS_TABLE_NAME), logger));

@@ -1,0 +1,7 @@
+import type { TableDefinition } from '../outbox/index.js';
+
+/** The example shipping service's table: one shipment per order. */
+export const shipmentsTableDefinition: TableDefinition = {
+  partitionKey: { name: 'orderId', type: 'S' },
+  globalSecondaryIndexes: [],
+};

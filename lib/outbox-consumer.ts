@@ -1,0 +1,175 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { type EventPattern, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { INBOX_PK, INBOX_TTL_ATTRIBUTE } from '../lambdas/consumer/inbox-schema.js';
+import { createOutboxFunction } from './node-function.js';
+
+/** Properties of an {@link OutboxConsumer}. */
+export interface OutboxConsumerProps {
+  /** The bus the outbox publishes to (`outbox.eventBus`). */
+  readonly eventBus: IEventBus;
+  /** The consumer's handler file (absolute path), bundled like the outbox's Lambdas. */
+  readonly entry: string;
+  /**
+   * Sources to subscribe to.
+   * @default - any source (give `detailTypes` or `eventPattern` then)
+   */
+  readonly sources?: readonly string[];
+  /**
+   * Detail types to subscribe to, e.g. `['OrderConfirmed']`.
+   * @default - any detail type
+   */
+  readonly detailTypes?: readonly string[];
+  /**
+   * A full EventBridge pattern instead of `sources` / `detailTypes`.
+   * @default - built from `sources` and `detailTypes`
+   */
+  readonly eventPattern?: EventPattern;
+  /**
+   * The inbox's order policy, passed as `ORDER_POLICY`: `fail` (strict order; only when the
+   * consumer receives every event of an aggregate), `skip-stale` or `apply`.
+   * @default - 'fail'
+   */
+  readonly orderPolicy?: 'apply' | 'skip-stale' | 'fail';
+  /**
+   * How long applied event ids are remembered (TTL of the inbox items).
+   * @default - 7 days
+   */
+  readonly inboxTtl?: Duration;
+  /**
+   * Messages per invocation (1..10,000).
+   * @default - 10
+   */
+  readonly batchSize?: number;
+  /**
+   * Deliveries of a message before it goes to the dead-letter queue (1..1,000).
+   * @default - 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Timeout of the consumer function.
+   * @default - 30 seconds
+   */
+  readonly timeout?: Duration;
+  /**
+   * More environment variables of the function (it also gets INBOX_TABLE_NAME and ORDER_POLICY).
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Removal policy of the inbox table.
+   * @default - RemovalPolicy.RETAIN: forgetting applied events would re-apply them
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A consumer of outbox events: a rule on the bus (by source / detail type) feeding an SQS
+ * buffer with its dead-letter queue, the consumer function reading it with partial batch
+ * failures, and the inbox table its `Inbox` de-duplicates and orders with.
+ *
+ * @example
+ * const shipping = new OutboxConsumer(this, 'Shipping', {
+ *   eventBus: outbox.eventBus,
+ *   entry: 'src/shipping.ts',
+ *   detailTypes: ['OrderConfirmed'],
+ *   orderPolicy: 'skip-stale',
+ * });
+ */
+export class OutboxConsumer extends Construct {
+  readonly inboxTable: TableV2;
+  /** The buffer the rule fills. */
+  readonly queue: Queue;
+  /** Messages that failed `maxReceiveCount` times. */
+  readonly deadLetterQueue: Queue;
+  readonly rule: Rule;
+  readonly consumerFunction: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: OutboxConsumerProps) {
+    super(scope, id);
+    const batchSize = props.batchSize ?? 10;
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+      throw new Error(`batchSize must be an integer in 1..10000, got ${batchSize}`);
+    }
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1_000) {
+      throw new Error(`maxReceiveCount must be an integer in 1..1000, got ${maxReceiveCount}`);
+    }
+    const pattern: EventPattern = props.eventPattern ?? {
+      ...(props.sources ? { source: [...props.sources] } : {}),
+      ...(props.detailTypes ? { detailType: [...props.detailTypes] } : {}),
+    };
+    if (Object.keys(pattern).length === 0) {
+      throw new Error(
+        'an OutboxConsumer needs sources, detailTypes or an eventPattern: it would receive every event',
+      );
+    }
+    const timeout = props.timeout ?? Duration.seconds(30);
+
+    this.inboxTable = new TableV2(this, 'Inbox', {
+      partitionKey: { name: INBOX_PK, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: INBOX_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the consumer buffer.',
+    });
+    this.queue = new Queue(this, 'Buffer', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's advice for Lambda event sources: six times the function timeout.
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+    });
+    this.rule = new Rule(this, 'Rule', {
+      eventBus: props.eventBus,
+      description: `Outbox events for consumer ${id}`,
+      eventPattern: pattern,
+      targets: [new SqsQueue(this.queue)],
+    });
+    this.consumerFunction = createOutboxFunction(this, 'Function', {
+      handler: '',
+      entry: props.entry,
+      timeout,
+      description: `dynamo-outbox consumer ${id}`,
+      environment: {
+        INBOX_TABLE_NAME: this.inboxTable.tableName,
+        ORDER_POLICY: props.orderPolicy ?? 'fail',
+        INBOX_TTL_DAYS: String((props.inboxTtl ?? Duration.days(7)).toDays({ integral: false })),
+        ...props.environment,
+      },
+    });
+    this.consumerFunction.addEventSource(
+      new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }),
+    );
+    // The inbox's own actions: read (BatchGetItem), record (TransactWriteItems: Put, Update).
+    Grant.addToPrincipal({
+      grantee: this.consumerFunction,
+      actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.inboxTable.tableArn],
+    });
+  }
+
+  /** Messages that failed for good. */
+  metricDeadLetterMessages(options?: MetricOptions): Metric {
+    return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      statistic: 'Maximum',
+      ...options,
+    });
+  }
+}

@@ -1,0 +1,240 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  consumeOutboxEvent,
+  Inbox,
+  inboxTableDefinition,
+  type OrderPolicy,
+  OutOfOrderEventError,
+  sqsOutboxConsumer,
+} from '../../lambdas/consumer/index.js';
+import { shipmentsTableDefinition } from '../../lambdas/shipping/shipments-table.js';
+import { shippingHandler } from '../../lambdas/shipping/shipping.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { freePort } from '../../local/ports.js';
+import { createTable } from '../../local/tables.js';
+
+// The consumer kit against a real DynamoDB (Local): conditions and transactions as in AWS.
+let db: DynamoDbLocal;
+let client: DynamoDBDocumentClient;
+let table = 0;
+let inboxTable = '';
+let stateTable = '';
+
+beforeAll(async () => {
+  db = await startDynamoDbLocal({ port: await freePort() });
+  client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: db.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    }),
+  );
+}, 60_000);
+afterAll(async () => {
+  client?.destroy();
+  await db?.stop();
+});
+beforeEach(async () => {
+  table++;
+  inboxTable = `inbox-${table}`;
+  stateTable = `state-${table}`;
+  const raw = new DynamoDBClient({
+    endpoint: db.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
+  await createTable(raw, inboxTable, inboxTableDefinition);
+  await createTable(raw, stateTable, shipmentsTableDefinition);
+  raw.destroy();
+});
+
+/** An EventBridge event carrying an outbox envelope, as a rule delivers it. */
+const outboxEvent = (sequence: number, detailType = 'OrderConfirmed', aggregateId = 'o-1') => ({
+  version: '0',
+  id: `eb-${aggregateId}-${sequence}`,
+  'detail-type': detailType,
+  source: 'com.example.orders',
+  account: '000000000000',
+  time: '2026-11-25T10:00:00Z',
+  region: 'us-east-1',
+  resources: [],
+  detail: {
+    eventId: `${aggregateId}/${sequence}`,
+    aggregateType: 'Order',
+    aggregateId,
+    sequence,
+    occurredAt: '2026-11-25T10:00:00Z',
+    data: { orderId: aggregateId, total: 100 * sequence },
+    metadata: {},
+  },
+});
+const inbox = (policy: OrderPolicy) => new Inbox({ client, tableName: inboxTable, policy });
+
+/** A handler that counts applications in the state table, in the inbox's transaction. */
+const counting = async (
+  envelope: { aggregateId: string; sequence: number },
+  context: { inTransaction(): object[] },
+) => {
+  await client.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: stateTable,
+            Key: { orderId: envelope.aggregateId },
+            UpdateExpression:
+              'ADD applied :one SET #log = list_append(if_not_exists(#log, :empty), :seq)',
+            ExpressionAttributeNames: { '#log': 'log' },
+            ExpressionAttributeValues: { ':one': 1, ':empty': [], ':seq': [envelope.sequence] },
+          },
+        },
+        ...(context.inTransaction() as never[]),
+      ],
+    }),
+  );
+};
+const stateOf = async (orderId = 'o-1') =>
+  (
+    await client.send(
+      new GetCommand({ TableName: stateTable, Key: { orderId }, ConsistentRead: true }),
+    )
+  ).Item;
+
+describe('the consumer kit, on DynamoDB Local', () => {
+  it('applies a duplicate delivery once (transactional mode)', async () => {
+    const outcomes = [
+      await consumeOutboxEvent(inbox('fail'), outboxEvent(1), counting),
+      await consumeOutboxEvent(inbox('fail'), outboxEvent(1), counting),
+    ];
+
+    expect(outcomes).toEqual(['applied', 'duplicate']);
+    expect(await stateOf()).toMatchObject({ applied: 1, log: [1] });
+  });
+
+  it('applies concurrent duplicate deliveries once', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 5 }, () => consumeOutboxEvent(inbox('apply'), outboxEvent(1), counting)),
+    );
+
+    const applied = outcomes.filter((o) => o.status === 'fulfilled' && o.value === 'applied');
+    expect(applied).toHaveLength(1);
+    expect(await stateOf()).toMatchObject({ applied: 1 });
+  });
+
+  it('applies a duplicate once in plain mode too (the handler does not share its transaction)', async () => {
+    let calls = 0;
+    const plain = async () => {
+      calls++;
+    };
+
+    await consumeOutboxEvent(inbox('fail'), outboxEvent(1), plain);
+    const second = await consumeOutboxEvent(inbox('fail'), outboxEvent(1), plain);
+
+    expect(second).toBe('duplicate');
+    expect(calls).toBe(1);
+  });
+
+  it('is safe when the consumer crashes after its state write but before the ack', async () => {
+    const crashAfterCommit = async (
+      envelope: { aggregateId: string; sequence: number },
+      context: { inTransaction(): object[] },
+    ) => {
+      await counting(envelope, context);
+      throw new Error('crashed before acknowledging');
+    };
+
+    await expect(
+      consumeOutboxEvent(inbox('fail'), outboxEvent(1), crashAfterCommit),
+    ).rejects.toThrow('crashed');
+    const redelivery = await consumeOutboxEvent(inbox('fail'), outboxEvent(1), counting);
+
+    expect(redelivery).toBe('duplicate');
+    expect(await stateOf()).toMatchObject({ applied: 1 });
+  });
+
+  describe('out-of-order delivery', () => {
+    it('fails for retry under "fail" until the gap is filled, then applies in order', async () => {
+      await consumeOutboxEvent(inbox('fail'), outboxEvent(1), counting);
+
+      await expect(consumeOutboxEvent(inbox('fail'), outboxEvent(3), counting)).rejects.toThrow(
+        OutOfOrderEventError,
+      );
+      await consumeOutboxEvent(inbox('fail'), outboxEvent(2), counting);
+      await consumeOutboxEvent(inbox('fail'), outboxEvent(3), counting);
+
+      expect(await stateOf()).toMatchObject({ applied: 3, log: [1, 2, 3] });
+    });
+
+    it('skips what is older than the last applied under "skip-stale"', async () => {
+      const outcomes = [
+        await consumeOutboxEvent(inbox('skip-stale'), outboxEvent(3), counting),
+        await consumeOutboxEvent(inbox('skip-stale'), outboxEvent(2), counting),
+        await consumeOutboxEvent(inbox('skip-stale'), outboxEvent(4), counting),
+      ];
+
+      expect(outcomes).toEqual(['applied', 'stale', 'applied']);
+      expect(await stateOf()).toMatchObject({ log: [3, 4] });
+    });
+
+    it('applies every event once, in arrival order, under "apply", and keeps the cursor at the highest', async () => {
+      for (const seq of [3, 1, 2, 3, 1])
+        await consumeOutboxEvent(inbox('apply'), outboxEvent(seq), counting);
+
+      expect(await stateOf()).toMatchObject({ applied: 3, log: [3, 1, 2] });
+      const cursor = await client.send(
+        new GetCommand({
+          TableName: inboxTable,
+          Key: { pk: 'CURSOR#Order#o-1' },
+          ConsistentRead: true,
+        }),
+      );
+      expect(cursor.Item?.lastSequence).toBe(3);
+    });
+  });
+
+  it('reports partial batch failures for an SQS batch, and lets the rest through', async () => {
+    const batch: SQSEvent = {
+      Records: [
+        outboxEvent(1, 'OrderConfirmed', 'a'),
+        { not: 'an outbox event' },
+        outboxEvent(1, 'OrderConfirmed', 'b'),
+      ].map(
+        (body, i) =>
+          ({ messageId: `m-${i}`, body: JSON.stringify(body) }) as SQSEvent['Records'][number],
+      ),
+    };
+
+    const result = await sqsOutboxConsumer(inbox('fail'), counting)(batch);
+
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+    expect(await stateOf('a')).toMatchObject({ applied: 1 });
+    expect(await stateOf('b')).toMatchObject({ applied: 1 });
+  });
+
+  it('runs the example shipping consumer: a confirmation after the cancellation is stale, never shipped', async () => {
+    const shipping = sqsOutboxConsumer(inbox('skip-stale'), shippingHandler(client, stateTable));
+    const sqs = (...events: object[]): SQSEvent => ({
+      Records: events.map(
+        (e, i) => ({ messageId: `m${i}`, body: JSON.stringify(e) }) as SQSEvent['Records'][number],
+      ),
+    });
+
+    await shipping(sqs(outboxEvent(3, 'OrderCancelled')));
+    await shipping(sqs(outboxEvent(2, 'OrderConfirmed'), outboxEvent(3, 'OrderCancelled')));
+
+    expect(await stateOf()).toMatchObject({ status: 'CANCELLED' });
+    await client.send(
+      new PutCommand({ TableName: stateTable, Item: { orderId: 'o-2', status: 'NONE' } }),
+    );
+    await shipping(sqs(outboxEvent(2, 'OrderConfirmed', 'o-2')));
+    expect(await stateOf('o-2')).toMatchObject({ status: 'READY', confirmedSequence: 2 });
+  });
+});
