@@ -22,6 +22,8 @@ export default defineConfig({
       DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/outbox-dlq',
     },
     testTimeout: 20_000,
+    // Synthesizing a stack or starting DynamoDB Local in a hook can take a while on 2 busy cores.
+    hookTimeout: 90_000,
     // Handlers create their clients and read env at module scope; isolate each file.
     isolate: true,
   },
