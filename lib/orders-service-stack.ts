@@ -172,6 +172,9 @@ export class OrdersServiceStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.outbox.eventBus.eventBusName });
     new CfnOutput(this, 'OrdersTableName', { value: this.ordersTable.tableName });
     new CfnOutput(this, 'OutboxTableName', { value: this.outbox.table.tableName });
+    // What `npx dynamo-outbox --stack <name>` reads to find the outbox's resources.
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.outbox.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'RelayFunctionName', { value: this.outbox.relayFunction.functionName });
   }
 
   private createApi(props: OrdersServiceStackProps): RestApi {

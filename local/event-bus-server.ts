@@ -24,12 +24,15 @@ import {
  * `AWSEvents.PutEvents` as the real `EventBridgeClient` sends it (configured with
  * `endpoint`), validates like EventBridge, and keeps what it accepted for `GET /events`.
  * It also answers the relay's dead-letter queue: AWS JSON 1.0 `AmazonSQS.SendMessage`,
- * kept for `GET /dlq`. `/faults` injects per-entry failures, whole-request 500s and
- * latency, so the relay's retry paths run locally.
+ * kept for `GET /dlq`, and the operator's side of it (the CLI's `status` and `redrive`):
+ * `ReceiveMessage` (with visibility timeouts), `DeleteMessage`, `ChangeMessageVisibility`
+ * and `GetQueueAttributes` (`ApproximateNumberOfMessages[NotVisible]`). `/faults` injects
+ * per-entry failures, whole-request 500s and latency, so the relay's retry paths run
+ * locally.
  *
  * HTTP surface:
- * - `POST /` with `x-amz-target: AWSEvents.PutEvents` or `AmazonSQS.SendMessage`
- * - `GET /events[?since=<id>]`, `GET /dlq`
+ * - `POST /` with `x-amz-target: AWSEvents.PutEvents` or `AmazonSQS.<operation>`
+ * - `GET /events[?since=<id>]`, `GET /dlq` (messages not deleted yet)
  * - `GET /faults`, `POST /faults`, `DELETE /faults`
  */
 
@@ -152,7 +155,7 @@ export interface EventBusServer {
   readonly port: number;
   /** Accepted events, in acceptance order (a copy). */
   accepted(): LocalEvent[];
-  /** Messages sent to any local queue, in arrival order (a copy). */
+  /** Messages sent to any local queue and not deleted yet, in arrival order (a copy). */
   dlqMessages(): DlqMessage[];
   /** The faults in force. */
   faults(): Faults;
@@ -169,6 +172,14 @@ const JSON_1_1 = 'application/x-amz-json-1.1';
 const JSON_1_0 = 'application/x-amz-json-1.0';
 const PUT_EVENTS = 'AWSEvents.PutEvents';
 const SEND_MESSAGE = 'AmazonSQS.SendMessage';
+const RECEIVE_MESSAGE = 'AmazonSQS.ReceiveMessage';
+const DELETE_MESSAGE = 'AmazonSQS.DeleteMessage';
+const CHANGE_MESSAGE_VISIBILITY = 'AmazonSQS.ChangeMessageVisibility';
+const GET_QUEUE_ATTRIBUTES = 'AmazonSQS.GetQueueAttributes';
+/** SQS's default visibility timeout of a received message, in seconds. */
+const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
+/** SQS's longest visibility timeout (12 hours), in seconds. */
+const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
 /** Largest `POST /faults` body. */
 const MAX_FAULTS_BODY_BYTES = 64 * 1024;
 
@@ -218,6 +229,36 @@ const sendMessageRequestSchema = z.looseObject({
   MessageDeduplicationId: z.string().nullish(),
 });
 
+const receiveMessageRequestSchema = z.looseObject({
+  QueueUrl: z.string().nullish(),
+  MaxNumberOfMessages: z.number().nullish(),
+  VisibilityTimeout: z.number().nullish(),
+  WaitTimeSeconds: z.number().nullish(),
+  MessageAttributeNames: z.array(z.string()).nullish(),
+});
+
+const receiptRequestSchema = z.looseObject({
+  QueueUrl: z.string().nullish(),
+  ReceiptHandle: z.string().nullish(),
+  VisibilityTimeout: z.number().nullish(),
+});
+
+const getQueueAttributesRequestSchema = z.looseObject({
+  QueueUrl: z.string().nullish(),
+  AttributeNames: z.array(z.string()).nullish(),
+});
+
+/** A message in a local queue: what `GET /dlq` shows, the raw body, and its visibility. */
+interface QueuedMessage {
+  readonly message: DlqMessage;
+  /** The body as sent (what ReceiveMessage returns and its MD5 is computed over). */
+  readonly body: string;
+  /** Epoch ms from which ReceiveMessage may return it (0: never received). */
+  visibleAt: number;
+  /** Set when it has been received: a later visibility change or delete finds it. */
+  receiptHandle?: string;
+}
+
 /**
  * Starts the local bus.
  *
@@ -236,7 +277,10 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
 
   const events: LocalEvent[] = [];
   const positions = new Map<string, number>();
-  const messages: DlqMessage[] = [];
+  const queued: QueuedMessage[] = [];
+  /** Every receipt handle handed out, to the message it was handed out for. */
+  const receipts = new Map<string, QueuedMessage>();
+  const listMessages = (): DlqMessage[] => queued.map((q) => q.message);
   const listeners = new Set<EventListener>();
   let faults: Faults = NO_FAULTS;
   const closing = new AbortController();
@@ -389,7 +433,7 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
       attributes,
       receivedAt: clock().toISOString(),
     };
-    messages.push(message);
+    queued.push({ message, body, visibleAt: 0 });
     log(`${clockTime(clock())} DLQ ${message.queue} message ${message.id}`);
     return {
       status: 200,
@@ -400,6 +444,162 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
           ? {}
           : { MD5OfMessageAttributes: sqsMessageAttributesMd5(attributes) }),
       },
+    };
+  };
+
+  const missing = (parameter: string): { status: number; body: unknown } =>
+    awsErrorBody({
+      status: 400,
+      type: 'MissingParameter',
+      message: `The request must contain the parameter ${parameter}.`,
+    });
+  const invalidValue = (
+    parameter: string,
+    value: unknown,
+    reason: string,
+  ): { status: number; body: unknown } =>
+    awsErrorBody({
+      status: 400,
+      type: 'InvalidParameterValue',
+      message: `Value ${String(value)} for parameter ${parameter} is invalid. Reason: ${reason}`,
+    });
+  const visibilityProblem = (seconds: number | null | undefined) =>
+    seconds != null &&
+    (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_VISIBILITY_TIMEOUT_SECONDS)
+      ? invalidValue(
+          'VisibilityTimeout',
+          seconds,
+          `Must be between 0 and ${MAX_VISIBILITY_TIMEOUT_SECONDS}, if provided.`,
+        )
+      : undefined;
+
+  /** Visible messages of the queue, oldest first; they become invisible for the timeout. */
+  const receiveMessage = (input: unknown): { status: number; body: unknown } => {
+    const request = receiveMessageRequestSchema.safeParse(input);
+    if (!request.success) return awsErrorBody(serializationError(request.error));
+    const {
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: max,
+      VisibilityTimeout: timeout,
+    } = request.data;
+    if (!queueUrl) return missing('QueueUrl');
+    if (max != null && (!Number.isInteger(max) || max < 1 || max > 10))
+      return invalidValue('MaxNumberOfMessages', max, 'Must be between 1 and 10, if provided.');
+    const problem = visibilityProblem(timeout);
+    if (problem !== undefined) return problem;
+    const now = clock().getTime();
+    const queue = queueName(queueUrl);
+    const wanted = request.data.MessageAttributeNames ?? [];
+    const selected = (name: string) =>
+      wanted.some(
+        (w) =>
+          w === 'All' ||
+          w === '.*' ||
+          w === name ||
+          (w.endsWith('.*') && name.startsWith(w.slice(0, -1))),
+      );
+    const received = queued
+      .filter((q) => q.message.queue === queue && q.visibleAt <= now)
+      .slice(0, max ?? 1);
+    const answered = received.map((q) => {
+      const receiptHandle = `${q.message.id}#${randomUUID()}`;
+      q.receiptHandle = receiptHandle;
+      q.visibleAt = now + (timeout ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS) * 1000;
+      receipts.set(receiptHandle, q);
+      const attributes = Object.fromEntries(
+        Object.entries(q.message.attributes).filter(([name]) => selected(name)),
+      );
+      const withAttributes = Object.keys(attributes).length > 0;
+      return {
+        MessageId: q.message.id,
+        ReceiptHandle: receiptHandle,
+        MD5OfBody: md5Hex(Buffer.from(q.body, 'utf8')),
+        Body: q.body,
+        ...(withAttributes
+          ? {
+              MessageAttributes: attributes,
+              MD5OfMessageAttributes: sqsMessageAttributesMd5(attributes),
+            }
+          : {}),
+      };
+    });
+    return { status: 200, body: answered.length === 0 ? {} : { Messages: answered } };
+  };
+
+  /** The message a receipt handle of this queue was handed out for, or the error answer. */
+  const byReceipt = (
+    input: unknown,
+  ):
+    | { ok: true; message: QueuedMessage | undefined; timeout: number | null | undefined }
+    | { ok: false; result: { status: number; body: unknown } } => {
+    const request = receiptRequestSchema.safeParse(input);
+    if (!request.success)
+      return { ok: false, result: awsErrorBody(serializationError(request.error)) };
+    const { QueueUrl: queueUrl, ReceiptHandle: handle, VisibilityTimeout: timeout } = request.data;
+    if (!queueUrl) return { ok: false, result: missing('QueueUrl') };
+    if (!handle) return { ok: false, result: missing('ReceiptHandle') };
+    const found = receipts.get(handle);
+    if (found === undefined || found.message.queue !== queueName(queueUrl))
+      return {
+        ok: false,
+        result: awsErrorBody({
+          status: 400,
+          type: 'ReceiptHandleIsInvalid',
+          message: `The input receipt handle "${handle}" is not a valid receipt handle.`,
+        }),
+      };
+    // A handle of a message deleted since: SQS answers a delete with success.
+    return { ok: true, message: queued.includes(found) ? found : undefined, timeout };
+  };
+
+  const deleteMessage = (input: unknown): { status: number; body: unknown } => {
+    const found = byReceipt(input);
+    if (!found.ok) return found.result;
+    if (found.message !== undefined) {
+      queued.splice(queued.indexOf(found.message), 1);
+      log(
+        `${clockTime(clock())} DLQ ${found.message.message.queue} deleted ${found.message.message.id}`,
+      );
+    }
+    return { status: 200, body: {} };
+  };
+
+  const changeMessageVisibility = (input: unknown): { status: number; body: unknown } => {
+    const found = byReceipt(input);
+    if (!found.ok) return found.result;
+    if (found.timeout == null) return missing('VisibilityTimeout');
+    const problem = visibilityProblem(found.timeout);
+    if (problem !== undefined) return problem;
+    if (found.message === undefined)
+      return awsErrorBody({
+        status: 400,
+        type: 'InvalidParameterValue',
+        message:
+          'Value for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.',
+      });
+    found.message.visibleAt = clock().getTime() + found.timeout * 1000;
+    return { status: 200, body: {} };
+  };
+
+  const getQueueAttributes = (input: unknown): { status: number; body: unknown } => {
+    const request = getQueueAttributesRequestSchema.safeParse(input);
+    if (!request.success) return awsErrorBody(serializationError(request.error));
+    if (!request.data.QueueUrl) return missing('QueueUrl');
+    const queue = queueName(request.data.QueueUrl);
+    const now = clock().getTime();
+    const inQueue = queued.filter((q) => q.message.queue === queue);
+    const visible = inQueue.filter((q) => q.visibleAt <= now).length;
+    const known: Record<string, string> = {
+      ApproximateNumberOfMessages: String(visible),
+      ApproximateNumberOfMessagesNotVisible: String(inQueue.length - visible),
+    };
+    const wanted = request.data.AttributeNames ?? [];
+    const attributes = Object.fromEntries(
+      Object.entries(known).filter(([name]) => wanted.includes('All') || wanted.includes(name)),
+    );
+    return {
+      status: 200,
+      body: Object.keys(attributes).length === 0 ? {} : { Attributes: attributes },
     };
   };
 
@@ -461,11 +661,19 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
       }
     } else if (target === SEND_MESSAGE) {
       result = sendMessage(input.value);
+    } else if (target === RECEIVE_MESSAGE) {
+      result = receiveMessage(input.value);
+    } else if (target === DELETE_MESSAGE) {
+      result = deleteMessage(input.value);
+    } else if (target === CHANGE_MESSAGE_VISIBILITY) {
+      result = changeMessageVisibility(input.value);
+    } else if (target === GET_QUEUE_ATTRIBUTES) {
+      result = getQueueAttributes(input.value);
     } else {
       result = awsErrorBody({
         status: 400,
         type: 'UnknownOperationException',
-        message: `The local bus does not implement ${target || 'an operation without x-amz-target'}; it answers ${PUT_EVENTS} and ${SEND_MESSAGE}.`,
+        message: `The local bus does not implement ${target || 'an operation without x-amz-target'}; it answers ${[PUT_EVENTS, SEND_MESSAGE, RECEIVE_MESSAGE, DELETE_MESSAGE, CHANGE_MESSAGE_VISIBILITY, GET_QUEUE_ATTRIBUTES].join(', ')}.`,
       });
     }
     answer(result.status, result.body);
@@ -538,7 +746,7 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
     if (url.pathname === '/faults') return handleFaults(request, response);
     if (url.pathname === '/dlq') {
       if (request.method !== 'GET') return methodNotAllowed(request, response, 'GET');
-      return sendJson(response, 200, messages);
+      return sendJson(response, 200, listMessages());
     }
     // AWS JSON protocols post to `/`; an SQS client without `endpoint` posts to the queue
     // URL's origin, but tolerate a path too when the target header says what it is.
@@ -579,7 +787,7 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
     url,
     port,
     accepted: () => [...events],
-    dlqMessages: () => [...messages],
+    dlqMessages: listMessages,
     faults: () => faults,
     setFaults: (input) => {
       faults = normalizeFaults(faultsSchema.parse(input));

@@ -136,7 +136,14 @@ describe('OrdersServiceStack', () => {
   });
 
   it('outputs the API URL, the bus name and the table names', () => {
-    for (const name of ['ApiUrl', 'EventBusName', 'OrdersTableName', 'OutboxTableName'])
+    for (const name of [
+      'ApiUrl',
+      'EventBusName',
+      'OrdersTableName',
+      'OutboxTableName',
+      'DeadLetterQueueUrl',
+      'RelayFunctionName',
+    ])
       template.hasOutput(name, {});
     expect(stack.outbox.table).toBeDefined();
   });

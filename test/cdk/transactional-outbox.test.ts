@@ -445,3 +445,66 @@ describe('TransactionalOutbox', () => {
     });
   });
 });
+
+describe('TransactionalOutbox operations', () => {
+  it('creates a dashboard of lag, published events, deferrals, failures, dead letters and pending records', () => {
+    const stack = testStack();
+    new TransactionalOutbox(stack, 'Outbox');
+
+    const dashboards = Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(Object.values(dashboards)[0]);
+    for (const metric of [
+      'IteratorAge',
+      'RelayLagMs',
+      'EventsPublished',
+      'RecordsDeferred',
+      'PoisonRecords',
+      'ApproximateNumberOfMessagesVisible',
+      'OldestPendingAgeSeconds',
+      'PendingRecords',
+    ]) {
+      expect(body).toContain(metric);
+    }
+  });
+
+  it('creates no dashboard when asked not to', () => {
+    const stack = testStack();
+    new TransactionalOutbox(stack, 'Outbox', { dashboard: false });
+
+    Template.fromStack(stack).resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+  });
+
+  it('takes every alarm threshold as a prop', () => {
+    const stack = testStack();
+    new TransactionalOutbox(stack, 'Outbox', {
+      iteratorAgeAlarmThreshold: Duration.minutes(2),
+      deadLetterAlarmThreshold: 3,
+      relayErrorsAlarmThreshold: 2,
+      oldestPendingAlarmThreshold: Duration.minutes(30),
+    });
+    const template = Template.fromStack(stack);
+
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IteratorAge',
+      Threshold: 120_000,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 3,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Threshold: 2,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'OldestPendingAgeSeconds',
+      Threshold: 1_800,
+    });
+  });
+
+  it('fails if an alarm threshold is negative', () => {
+    expect(
+      () => new TransactionalOutbox(testStack(), 'Outbox', { deadLetterAlarmThreshold: -1 }),
+    ).toThrow('deadLetterAlarmThreshold must be an integer in 0..1000000, got -1');
+  });
+});

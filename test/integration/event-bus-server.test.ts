@@ -7,7 +7,14 @@ import {
   type PutEventsCommandOutput,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   MAX_DETAIL_TYPE_LENGTH,
@@ -727,7 +734,7 @@ describe('the dead-letter queue, driven by the real SQSClient', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': 'AmazonSQS.ReceiveMessage',
+        'x-amz-target': 'AmazonSQS.PurgeQueue',
       },
       body: '{}',
     });
@@ -772,6 +779,196 @@ describe('lifecycle', () => {
 
     await expect(startEventBusServer({ port: bus.port })).rejects.toMatchObject({
       code: 'EADDRINUSE',
+    });
+  });
+});
+
+describe('the dead-letter queue, read back by the real SQSClient', () => {
+  /** A clock the test moves: visibility timeouts expire when it says so. */
+  function aMovableClock(): { now: () => Date; advance: (ms: number) => void } {
+    let at = FIXED_NOW.getTime();
+    return {
+      now: () => new Date(at),
+      advance: (ms) => {
+        at += ms;
+      },
+    };
+  }
+
+  async function send(bus: EventBusServer, queue: string, body: string): Promise<string> {
+    const output = await anSqs(bus).send(
+      new SendMessageCommand({
+        QueueUrl: `${bus.url}/queue/${queue}`,
+        MessageBody: body,
+        MessageAttributes: { errorCode: { DataType: 'String', StringValue: 'InvalidArgument' } },
+      }),
+    );
+    return output.MessageId ?? '';
+  }
+
+  const depth = async (bus: EventBusServer, queue: string) =>
+    (
+      await anSqs(bus).send(
+        new GetQueueAttributesCommand({
+          QueueUrl: `${bus.url}/queue/${queue}`,
+          AttributeNames: ['All'],
+        }),
+      )
+    ).Attributes;
+
+  it('returns body, receipt handle and the attributes asked for, with MD5s the SDK checks', async () => {
+    const bus = await aBus();
+    const id = await send(bus, 'outbox-dlq', '{"kind":"poison"}');
+
+    const output = await anSqs(bus).send(
+      new ReceiveMessageCommand({
+        QueueUrl: `${bus.url}/queue/outbox-dlq`,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+
+    expect(output.Messages).toEqual([
+      {
+        MessageId: id,
+        ReceiptHandle: expect.any(String),
+        Body: '{"kind":"poison"}',
+        MD5OfBody: createHash('md5').update('{"kind":"poison"}').digest('hex'),
+        MessageAttributes: { errorCode: { DataType: 'String', StringValue: 'InvalidArgument' } },
+        MD5OfMessageAttributes: sqsMessageAttributesMd5({
+          errorCode: { DataType: 'String', StringValue: 'InvalidArgument' },
+        }),
+      },
+    ]);
+  });
+
+  it('returns at most MaxNumberOfMessages of the queue, oldest first, without unasked attributes', async () => {
+    const bus = await aBus();
+    const ids = [
+      await send(bus, 'dlq', 'a'),
+      await send(bus, 'dlq', 'b'),
+      await send(bus, 'dlq', 'c'),
+    ];
+    await send(bus, 'other', 'x');
+
+    const output = await anSqs(bus).send(
+      new ReceiveMessageCommand({ QueueUrl: `${bus.url}/queue/dlq`, MaxNumberOfMessages: 2 }),
+    );
+
+    expect(output.Messages?.map((m) => [m.MessageId, m.Body])).toEqual([
+      [ids[0], 'a'],
+      [ids[1], 'b'],
+    ]);
+    expect(output.Messages?.[0]?.MessageAttributes).toBeUndefined();
+  });
+
+  it('hides a received message for its visibility timeout, then shows it again', async () => {
+    const clock = aMovableClock();
+    const bus = await aBus({ clock: clock.now });
+    await send(bus, 'dlq', 'a');
+    const receive = () =>
+      anSqs(bus).send(
+        new ReceiveMessageCommand({ QueueUrl: `${bus.url}/queue/dlq`, VisibilityTimeout: 60 }),
+      );
+
+    const first = await receive();
+    const hidden = await receive();
+    const counts = await depth(bus, 'dlq');
+    clock.advance(60_000);
+    const again = await receive();
+
+    expect(first.Messages).toHaveLength(1);
+    expect(hidden.Messages).toBeUndefined();
+    expect(counts).toEqual({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '1',
+    });
+    expect(again.Messages?.[0]?.Body).toBe('a');
+    expect(again.Messages?.[0]?.ReceiptHandle).not.toBe(first.Messages?.[0]?.ReceiptHandle);
+  });
+
+  it('makes a message visible again with ChangeMessageVisibility', async () => {
+    const bus = await aBus();
+    await send(bus, 'dlq', 'a');
+    const sqs = anSqs(bus);
+    const queueUrl = `${bus.url}/queue/dlq`;
+    const [message] =
+      (await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, VisibilityTimeout: 300 })))
+        .Messages ?? [];
+
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrl,
+        ReceiptHandle: message?.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
+
+    expect(await depth(bus, 'dlq')).toMatchObject({ ApproximateNumberOfMessages: '1' });
+  });
+
+  it('deletes a received message by its receipt handle: gone from the queue and from GET /dlq', async () => {
+    const bus = await aBus();
+    await send(bus, 'dlq', 'a');
+    const kept = await send(bus, 'dlq', 'b');
+    const sqs = anSqs(bus);
+    const queueUrl = `${bus.url}/queue/dlq`;
+    const [message] =
+      (await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }))).Messages ?? [];
+
+    await sqs.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }),
+    );
+    await sqs.send(
+      new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle }),
+    );
+
+    expect((await getJson<DlqMessage[]>(bus, '/dlq')).map((m) => m.id)).toEqual([kept]);
+    expect(bus.dlqMessages().map((m) => m.id)).toEqual([kept]);
+    expect(await depth(bus, 'dlq')).toEqual({
+      ApproximateNumberOfMessages: '1',
+      ApproximateNumberOfMessagesNotVisible: '0',
+    });
+  });
+
+  it('fails with ReceiptHandleIsInvalid for a receipt handle it never handed out', async () => {
+    const bus = await aBus();
+    await send(bus, 'dlq', 'a');
+
+    const error = await rejectionOf(
+      anSqs(bus).send(
+        new DeleteMessageCommand({ QueueUrl: `${bus.url}/queue/dlq`, ReceiptHandle: 'nope' }),
+      ),
+    );
+
+    expect(error.name).toBe('ReceiptHandleIsInvalid');
+    expect(bus.dlqMessages()).toHaveLength(1);
+  });
+
+  it('fails with InvalidParameterValue if MaxNumberOfMessages is above 10', async () => {
+    const bus = await aBus();
+
+    const error = await rejectionOf(
+      anSqs(bus).send(
+        new ReceiveMessageCommand({ QueueUrl: `${bus.url}/queue/dlq`, MaxNumberOfMessages: 11 }),
+      ),
+    );
+
+    expect(error.name).toBe('InvalidParameterValue');
+    expect(error.message).toContain('MaxNumberOfMessages');
+  });
+
+  it('answers an empty queue with no messages and zero depth', async () => {
+    const bus = await aBus();
+
+    const output = await anSqs(bus).send(
+      new ReceiveMessageCommand({ QueueUrl: `${bus.url}/queue/empty`, WaitTimeSeconds: 1 }),
+    );
+
+    expect(output.Messages).toBeUndefined();
+    expect(await depth(bus, 'empty')).toEqual({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
     });
   });
 });

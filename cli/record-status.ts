@@ -1,0 +1,101 @@
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type MarkOutcome,
+  OutboxAttribute,
+  OutboxStatus,
+  PK,
+  type RecordKey,
+  type RecordState,
+  SK,
+} from '../lambdas/outbox/index.js';
+
+/**
+ * The operator's transitions of a quarantined (FAILED) record, beside the relay's own
+ * (`OutboxStore`: PENDING → DELIVERED | FAILED). Each is conditional on FAILED, so a
+ * record someone else redrove meanwhile is left alone (`already-done`).
+ */
+
+/** The record's status, read consistently; ABSENT when there is no such item. */
+export async function readStatus(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: RecordKey,
+): Promise<RecordState> {
+  const { Item } = await client.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: { [PK]: key.pk, [SK]: key.sk },
+      ConsistentRead: true,
+      ProjectionExpression: '#status',
+      ExpressionAttributeNames: { '#status': OutboxAttribute.status },
+    }),
+  );
+  return Item === undefined ? 'ABSENT' : (Item[OutboxAttribute.status] as RecordState);
+}
+
+async function fromFailed(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: RecordKey,
+  set: Record<string, unknown>,
+): Promise<MarkOutcome> {
+  const names: Record<string, string> = { '#status': OutboxAttribute.status };
+  const values: Record<string, unknown> = { ':failed': OutboxStatus.failed };
+  const sets = Object.entries(set).map(([name, value], i) => {
+    names[`#a${i}`] = name;
+    values[`:a${i}`] = value;
+    return `#a${i} = :a${i}`;
+  });
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { [PK]: key.pk, [SK]: key.sk },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: '#status = :failed',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return 'marked';
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException')
+      return 'already-done';
+    throw error;
+  }
+}
+
+/**
+ * FAILED → DELIVERED once its events were re-published: `deliveredAt` and the TTL as the
+ * relay sets them. `failedAt` and `failure` stay, as the record's history.
+ */
+export function markRedelivered(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: RecordKey,
+  options: { readonly retentionDays: number; readonly now: Date },
+): Promise<MarkOutcome> {
+  return fromFailed(client, tableName, key, {
+    [OutboxAttribute.status]: OutboxStatus.delivered,
+    [OutboxAttribute.deliveredAt]: options.now.toISOString(),
+    [OutboxAttribute.expiresAt]:
+      Math.floor(options.now.getTime() / 1000) + Math.round(options.retentionDays * 86_400),
+  });
+}
+
+/**
+ * FAILED → PENDING, back in the pending index under `pendingShard`: the sweeper delivers
+ * it on its next run (its `createdAt` is long past the grace period), in order, with the
+ * relay's delivery pass.
+ */
+export function markPendingAgain(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: RecordKey,
+  pendingShard: number,
+): Promise<MarkOutcome> {
+  return fromFailed(client, tableName, key, {
+    [OutboxAttribute.status]: OutboxStatus.pending,
+    [OutboxAttribute.pendingShard]: pendingShard,
+  });
+}

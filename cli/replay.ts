@@ -1,0 +1,162 @@
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  OrderedPublisher,
+  type OutboxRecord,
+  OutboxStatus,
+  type PublishFailure,
+  parseSeq,
+} from '../lambdas/outbox/index.js';
+import { type AggregateRef, readAggregateRecords } from './aggregate-records.js';
+import { CliError } from './errors.js';
+import { fields } from './output.js';
+import { noProgress, type ProgressFactory } from './progress.js';
+
+export interface ReplayOptions {
+  readonly tableName: string;
+  readonly eventBusName: string;
+  readonly aggregate: AggregateRef;
+  /** Re-publish events from this sequence on. @default - 1 (all retained) */
+  readonly fromSeq?: number;
+  /** List what would be re-published; publish nothing. */
+  readonly dryRun?: boolean;
+  /** How long publishing may take, retries included. @default - 300,000 ms */
+  readonly timeoutMs?: number;
+}
+
+export interface ReplayDependencies {
+  readonly documentClient: DynamoDBDocumentClient;
+  readonly eventBridge: EventBridgeClient;
+  /** @default - none */
+  readonly progress?: ProgressFactory;
+}
+
+/** An event re-published (or that would be). */
+export interface ReplayedEvent {
+  readonly sequence: number;
+  readonly eventId: string;
+  readonly detailType: string;
+}
+
+/** A record `replay` left alone: not delivered, so not the replay's to publish. */
+export interface SkippedRecord {
+  readonly sequence: number;
+  readonly status: OutboxStatus;
+}
+
+/** What `replay` reports. */
+export interface ReplayReport {
+  readonly aggregate: string;
+  readonly eventBusName: string;
+  readonly fromSeq: number;
+  readonly dryRun: boolean;
+  /** Delivered records whose events were re-published, in order. */
+  readonly records: number;
+  /** The events re-published (or that would be), in sequence order. */
+  readonly events: readonly ReplayedEvent[];
+  readonly skipped: readonly SkippedRecord[];
+  /** Records EventBridge refused this time (poison): not re-published. */
+  readonly failed: readonly { readonly sequence: number; readonly failure: PublishFailure }[];
+}
+
+/**
+ * Re-publishes an aggregate's delivered events still in the table (within the retention
+ * period), in sequence order, through the relay's `OrderedPublisher`: each event keeps
+ * its `eventId` and `sequence`, so consumers that de-duplicate see nothing new, and those
+ * that rebuild state get the whole retained history. PENDING records are the relay's and
+ * FAILED ones the redrive's: both are skipped.
+ *
+ * @throws CliError when EventBridge refuses the caller, or time runs out
+ * @example
+ * const report = await replayAggregate({ tableName, eventBusName, aggregate, fromSeq: 3 }, clients);
+ */
+export async function replayAggregate(
+  options: ReplayOptions,
+  deps: ReplayDependencies,
+): Promise<ReplayReport> {
+  const fromSeq = options.fromSeq ?? 1;
+  const records = await readAggregateRecords(
+    deps.documentClient,
+    options.tableName,
+    options.aggregate.pk,
+    fromSeq,
+  );
+  const skipped: SkippedRecord[] = [];
+  const chain: OutboxRecord[] = [];
+  for (const record of records) {
+    if (record.status !== OutboxStatus.delivered) {
+      skipped.push({ sequence: parseSeq(record.sk), status: record.status });
+      continue;
+    }
+    // A record holds events fromSeq-k … sk: only those from fromSeq on.
+    const events = record.events.filter((e) => e.sequence >= fromSeq);
+    if (events.length > 0) chain.push({ ...record, events, eventCount: events.length });
+  }
+  const planned = chain.flatMap((r) =>
+    r.events.map((e) => ({ sequence: e.sequence, eventId: e.eventId, detailType: e.detailType })),
+  );
+  const report = {
+    aggregate: options.aggregate.pk,
+    eventBusName: options.eventBusName,
+    fromSeq,
+    dryRun: options.dryRun === true,
+    skipped,
+  };
+  if (options.dryRun || chain.length === 0)
+    return { ...report, records: chain.length, events: planned, failed: [] };
+
+  const publisher = new OrderedPublisher({
+    eventBridge: deps.eventBridge,
+    eventBusName: options.eventBusName,
+    concurrency: 1,
+  });
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  const deadline = performance.now() + timeoutMs;
+  const bar = (deps.progress ?? noProgress)('replay');
+  bar.start(planned.length);
+  const failed: { sequence: number; failure: PublishFailure }[] = [];
+  let result: Awaited<ReturnType<OrderedPublisher['publish']>>;
+  try {
+    result = await publisher.publish([chain], {
+      remainingMs: () => deadline - performance.now(),
+      onAccepted: (record) => bar.increment(record.events.length),
+      onPoison: (record, failure) => failed.push({ sequence: parseSeq(record.sk), failure }),
+    });
+  } finally {
+    bar.stop();
+  }
+  if (result.configurationError !== undefined)
+    throw new CliError(
+      `EventBridge refused to publish to ${options.eventBusName}: ${result.configurationError.code}: ${result.configurationError.message} (${result.eventsPublished} event(s) re-published before)`,
+    );
+  if (result.unfinished.length > 0)
+    throw new CliError(
+      `replay timed out after ${Math.round(timeoutMs / 1000)} s with ${result.eventsPublished} of ${planned.length} event(s) re-published (EventBridge kept throttling or failing); run it again with --from-seq ${parseSeq(result.unfinished[0]?.sk ?? '0')}`,
+    );
+  const accepted = new Set(result.accepted.flatMap((r) => r.events.map((e) => e.eventId)));
+  return {
+    ...report,
+    records: result.accepted.length,
+    events: planned.filter((e) => accepted.has(e.eventId)),
+    failed,
+  };
+}
+
+/** The human-readable summary. */
+export function renderReplay(report: ReplayReport): string {
+  const verb = report.dryRun ? 'would re-publish' : 're-published';
+  const lines = [
+    `${report.aggregate}: ${verb} ${report.events.length} event(s) of ${report.records} delivered record(s) to ${report.eventBusName}, from sequence ${report.fromSeq}`,
+  ];
+  if (report.events.length > 0)
+    lines.push(
+      fields(report.events.map((e) => [`  ${e.sequence}`, `${e.detailType} ${e.eventId}`])),
+    );
+  for (const s of report.skipped)
+    lines.push(
+      `skipped record ${s.sequence}: ${s.status}${s.status === 'FAILED' ? ' (quarantined: use redrive)' : ' (the relay delivers it)'}`,
+    );
+  for (const f of report.failed)
+    lines.push(`failed record ${f.sequence}: ${f.failure.code}: ${f.failure.message}`);
+  return lines.join('\n');
+}

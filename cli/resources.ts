@@ -1,0 +1,217 @@
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  type Output,
+} from '@aws-sdk/client-cloudformation';
+import { CliError, type ErrorContext } from './errors.js';
+
+/** The stack outputs `--stack` reads (those of `lib/orders-service-stack.ts`). */
+export const STACK_OUTPUT_KEYS = {
+  tableName: 'OutboxTableName',
+  eventBusName: 'EventBusName',
+  dlqUrl: 'DeadLetterQueueUrl',
+  relayFunctionName: 'RelayFunctionName',
+} as const;
+
+/** What `npm start` runs, unless the environment says otherwise (see docs/local-mode.md). */
+export const LOCAL_DEFAULTS = {
+  host: '127.0.0.1',
+  dynamoDbPort: 8000,
+  busPort: 4010,
+  region: 'us-east-1',
+  tableName: 'outbox',
+  eventBusName: 'orders-bus',
+  dlqName: 'outbox-dlq',
+} as const;
+
+/** The flags that say where the outbox is. */
+export interface ResourceOptions {
+  /** The local runtime of `npm start`. */
+  readonly local?: boolean;
+  /** A CloudFormation stack whose outputs name the resources. */
+  readonly stack?: string;
+  /** @default - the default chain (AWS_REGION, the profile) */
+  readonly region?: string;
+  readonly table?: string;
+  readonly bus?: string;
+  readonly dlqUrl?: string;
+  readonly relayFunction?: string;
+}
+
+/** Where the SDK clients go: AWS, or the loopback endpoints of local mode. */
+export type Target =
+  | { readonly kind: 'aws'; readonly region?: string }
+  | {
+      readonly kind: 'local';
+      readonly region: string;
+      readonly dynamoDbEndpoint: string;
+      readonly busEndpoint: string;
+    };
+
+/** The outbox's resources; each may be unknown until a command needs it. */
+export interface OutboxResources {
+  readonly target: Target;
+  readonly tableName?: string;
+  readonly eventBusName?: string;
+  readonly dlqUrl?: string;
+  readonly relayFunctionName?: string;
+  /** Where the names came from: `local mode`, `stack Orders`, `flags`. */
+  readonly origin: string;
+}
+
+type ResourceName = 'tableName' | 'eventBusName' | 'dlqUrl' | 'relayFunctionName';
+const FLAGS: Record<ResourceName, string> = {
+  tableName: '--table',
+  eventBusName: '--bus',
+  dlqUrl: '--dlq-url',
+  relayFunctionName: '--relay-function',
+};
+const WHAT: Record<ResourceName, string> = {
+  tableName: 'outbox table',
+  eventBusName: 'event bus',
+  dlqUrl: 'dead-letter queue URL',
+  relayFunctionName: 'relay function',
+};
+
+/**
+ * A resource a command cannot do without.
+ *
+ * @throws CliError naming the flags that would give it
+ */
+export function requireResource(resources: OutboxResources, name: ResourceName): string {
+  const value = resources[name];
+  if (value !== undefined && value !== '') return value;
+  if (resources.origin.startsWith('stack '))
+    throw new CliError(
+      `no ${WHAT[name]}: ${resources.origin} has no output ${STACK_OUTPUT_KEYS[name]}; pass ${FLAGS[name]}`,
+    );
+  throw new CliError(
+    `no ${WHAT[name]}: pass ${FLAGS[name]}, --stack <name> (output ${STACK_OUTPUT_KEYS[name]}) or --local`,
+  );
+}
+
+/** What {@link resolveResources} needs besides the flags. */
+export interface ResolveDependencies {
+  /** @default - process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Creates the CloudFormation client `--stack` uses. @default - a real one */
+  readonly cloudFormation?: (region: string | undefined) => Pick<CloudFormationClient, 'send'>;
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65_535)
+    throw new CliError(`${name} must be a port number 1..65535, got '${raw}'`);
+  return value;
+}
+
+/** The loopback endpoints of local mode, from DYNAMODB_PORT and BUS_PORT. */
+export function localTarget(env: NodeJS.ProcessEnv = process.env): Target & { kind: 'local' } {
+  const { host } = LOCAL_DEFAULTS;
+  return {
+    kind: 'local',
+    region: LOCAL_DEFAULTS.region,
+    dynamoDbEndpoint: `http://${host}:${port(env, 'DYNAMODB_PORT', LOCAL_DEFAULTS.dynamoDbPort)}`,
+    busEndpoint: `http://${host}:${port(env, 'BUS_PORT', LOCAL_DEFAULTS.busPort)}`,
+  };
+}
+
+/**
+ * The value of a stack output: the key itself, or the one key containing it (a construct
+ * nested deeper gets a path prefix and a hash suffix).
+ */
+function outputValue(outputs: readonly Output[], key: string, stack: string): string | undefined {
+  const exact = outputs.find((o) => o.OutputKey === key);
+  if (exact !== undefined) return exact.OutputValue;
+  const similar = outputs.filter((o) => o.OutputKey?.includes(key));
+  if (similar.length > 1)
+    throw new CliError(
+      `stack ${stack} has several outputs like ${key} (${similar.map((o) => o.OutputKey).join(', ')}): pass the resource with its flag`,
+    );
+  return similar[0]?.OutputValue;
+}
+
+/**
+ * Finds the outbox's resources: the local defaults (`--local`), a stack's outputs
+ * (`--stack`), or flags alone. Flags override what `--local` or `--stack` found.
+ *
+ * @throws CliError on conflicting flags, a missing stack, a bad port variable
+ * @example
+ * const resources = await resolveResources({ stack: 'OrdersService', region: 'eu-west-1' });
+ */
+export async function resolveResources(
+  options: ResourceOptions,
+  deps: ResolveDependencies = {},
+): Promise<OutboxResources> {
+  const env = deps.env ?? process.env;
+  const flags = {
+    ...(options.table === undefined ? {} : { tableName: options.table }),
+    ...(options.bus === undefined ? {} : { eventBusName: options.bus }),
+    ...(options.dlqUrl === undefined ? {} : { dlqUrl: options.dlqUrl }),
+    ...(options.relayFunction === undefined ? {} : { relayFunctionName: options.relayFunction }),
+  };
+  if (options.local && options.stack !== undefined)
+    throw new CliError('use either --local or --stack, not both');
+  if (options.local) {
+    const target = localTarget(env);
+    return {
+      target,
+      tableName: LOCAL_DEFAULTS.tableName,
+      eventBusName: LOCAL_DEFAULTS.eventBusName,
+      dlqUrl: `${target.busEndpoint}/queue/${LOCAL_DEFAULTS.dlqName}`,
+      origin: 'local mode',
+      ...flags,
+    };
+  }
+  const target: Target = {
+    kind: 'aws',
+    ...(options.region === undefined ? {} : { region: options.region }),
+  };
+  if (options.stack === undefined) return { target, origin: 'flags', ...flags };
+  const cloudFormation = (
+    deps.cloudFormation ??
+    ((region) => new CloudFormationClient(region === undefined ? {} : { region }))
+  )(options.region);
+  let outputs: readonly Output[];
+  try {
+    const { Stacks } = await cloudFormation.send(
+      new DescribeStacksCommand({ StackName: options.stack }),
+    );
+    outputs = Stacks?.[0]?.Outputs ?? [];
+  } catch (error) {
+    const e = error as { name?: string; message?: string };
+    if (e.name === 'ValidationError' && /does not exist/.test(e.message ?? ''))
+      throw new CliError(
+        `stack ${options.stack} not found${options.region ? ` in ${options.region}` : ' in the default region'}: pass --region, or check the name (${e.message})`,
+      );
+    throw error;
+  }
+  const fromStack: Partial<Record<ResourceName, string>> = {};
+  for (const [name, key] of Object.entries(STACK_OUTPUT_KEYS) as [ResourceName, string][]) {
+    const value = outputValue(outputs, key, options.stack);
+    if (value !== undefined) fromStack[name] = value;
+  }
+  return { target, origin: `stack ${options.stack}`, ...fromStack, ...flags };
+}
+
+/** What an error message needs to say what the CLI could not reach. */
+export function errorContext(resources: OutboxResources | undefined): ErrorContext {
+  if (resources === undefined) return {};
+  const names = {
+    ...(resources.tableName === undefined ? {} : { tableName: resources.tableName }),
+    ...(resources.dlqUrl === undefined ? {} : { dlqUrl: resources.dlqUrl }),
+  };
+  if (resources.target.kind !== 'local') return names;
+  const hostPort = (url: string) => new URL(url).host;
+  return {
+    ...names,
+    endpoints: new Map([
+      [hostPort(resources.target.dynamoDbEndpoint), 'DynamoDB Local'],
+      [hostPort(resources.target.busEndpoint), 'the local bus'],
+    ]),
+    connectionHint:
+      'is `npm start` running? (local mode reads the ports from DYNAMODB_PORT and BUS_PORT)',
+  };
+}

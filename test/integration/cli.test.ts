@@ -1,0 +1,693 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAggregate, readAggregateRecords } from '../../cli/aggregate-records.js';
+import { createClients, type OutboxClients } from '../../cli/clients.js';
+import { CliError, explainError } from '../../cli/errors.js';
+import { inspectAggregate, renderInspect } from '../../cli/inspect.js';
+import { redriveDeadLetters, renderRedrive } from '../../cli/redrive.js';
+import { renderReplay, replayAggregate } from '../../cli/replay.js';
+import {
+  errorContext,
+  type OutboxResources,
+  requireResource,
+  resolveResources,
+} from '../../cli/resources.js';
+import { outboxStatus, renderStatus, type StatusReport } from '../../cli/status.js';
+import {
+  type OutboxRecord,
+  OutboxStatus,
+  OutboxStore,
+  outboxTableDefinition,
+  pendingShardOf,
+  Quarantine,
+} from '../../lambdas/outbox/index.js';
+import { freePort } from '../../local/ports.js';
+import type { LocalRuntime } from '../../local/runtime.js';
+import { createTable } from '../../local/tables.js';
+import {
+  type BusEvent,
+  busEvents,
+  call,
+  eventsOf,
+  orderBody,
+  startTestRuntime,
+  waitForEvents,
+} from '../helpers/local-runtime.js';
+import { anOutboxRecord } from '../helpers/outbox-records.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+/** A spawned CLI compiles with tsx first: seconds, more on a busy machine. */
+const SPAWN_TIMEOUT_MS = 60_000;
+const FAILURE = { code: 'InvalidArgument', message: 'Parameter Detail is not valid.' };
+
+let runtime: LocalRuntime;
+let env: NodeJS.ProcessEnv;
+let resources: OutboxResources;
+let clients: OutboxClients;
+let dynamoDb: DynamoDBClient;
+let tables = 0;
+let queues = 0;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime();
+  env = {
+    DYNAMODB_PORT: new URL(runtime.dynamoDbEndpoint).port,
+    BUS_PORT: String(runtime.bus.port),
+  };
+  resources = await resolveResources({ local: true }, { env });
+  clients = createClients(resources.target);
+  dynamoDb = new DynamoDBClient({
+    endpoint: runtime.dynamoDbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  clients?.destroy();
+  dynamoDb?.destroy();
+  await runtime?.stop();
+});
+
+/** A fresh outbox table in DynamoDB Local that no poller reads: records stay as put. */
+async function aTable(records: readonly OutboxRecord[] = []): Promise<string> {
+  tables++;
+  const name = `cli-outbox-${tables}`;
+  await createTable(dynamoDb, name, outboxTableDefinition);
+  for (const record of records)
+    await clients.documentClient.send(new PutCommand({ TableName: name, Item: { ...record } }));
+  return name;
+}
+
+/** A fresh queue URL on the local bus. */
+function aQueue(): string {
+  queues++;
+  return `${runtime.busUrl}/queue/cli-dlq-${queues}`;
+}
+
+async function itemOf(tableName: string, record: OutboxRecord): Promise<Record<string, unknown>> {
+  const { Item } = await clients.documentClient.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: { pk: record.pk, sk: record.sk },
+      ConsistentRead: true,
+    }),
+  );
+  if (Item === undefined) throw new Error(`no item ${record.pk}/${record.sk}`);
+  return Item;
+}
+
+async function queueDepth(queueUrl: string): Promise<{ visible: number; hidden: number }> {
+  const { Attributes } = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
+  );
+  return {
+    visible: Number(Attributes?.ApproximateNumberOfMessages),
+    hidden: Number(Attributes?.ApproximateNumberOfMessagesNotVisible),
+  };
+}
+
+/**
+ * What the relay does with a record EventBridge refuses: the record goes to the DLQ with
+ * its payload and is marked FAILED. `compressed` forces the gzip+base64 form.
+ */
+async function quarantined(
+  tableName: string,
+  queueUrl: string,
+  record: OutboxRecord,
+  options: { compressed?: boolean; acceptedEventIds?: string[] } = {},
+): Promise<void> {
+  await clients.documentClient.send(new PutCommand({ TableName: tableName, Item: { ...record } }));
+  await new Quarantine({
+    sqs: clients.sqs,
+    queueUrl,
+    ...(options.compressed ? { maxMessageBytes: 3_000 } : {}),
+  }).send(record, FAILURE, options.acceptedEventIds ?? []);
+  const store = new OutboxStore({ client: clients.documentClient, tableName });
+  expect(await store.markFailed(record, `${FAILURE.code}: ${FAILURE.message}`)).toBe('marked');
+}
+
+/** Creates an order and moves it on twice: three records, three events. */
+async function anOrderWithThreeEvents(customer: string): Promise<{ id: string; pk: string }> {
+  const created = await call(runtime, 'POST', '/orders', orderBody(customer));
+  const id = created.body.id as string;
+  expect((await call(runtime, 'POST', `/orders/${id}/confirm`)).status).toBe(200);
+  expect((await call(runtime, 'POST', `/orders/${id}/ship`)).status).toBe(200);
+  await waitForEvents(runtime, (events) => eventsOf(events, id).length >= 3);
+  const pk = parseAggregate(`Order#${id}`).pk;
+  // The relay marks a record right after PutEvents accepted it.
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const records = await readAggregateRecords(clients.documentClient, 'outbox', pk);
+    if (records.length === 3 && records.every((r) => r.status === OutboxStatus.delivered))
+      return { id, pk };
+    if (Date.now() > deadline) throw new Error(`records of ${pk} not delivered`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Runs the real CLI (`npx tsx bin/dynamo-outbox.ts …`) against the runtime. */
+function cli(
+  args: readonly string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'npx',
+      ['tsx', 'bin/dynamo-outbox.ts', ...args],
+      { cwd: REPO, env: { ...process.env, ...env, ...extraEnv }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('resources', () => {
+  it('finds local mode from DYNAMODB_PORT and BUS_PORT, with its table, bus and DLQ', () => {
+    expect(resources).toEqual({
+      target: {
+        kind: 'local',
+        region: 'us-east-1',
+        dynamoDbEndpoint: runtime.dynamoDbEndpoint,
+        busEndpoint: runtime.busUrl,
+      },
+      tableName: runtime.outboxTableName,
+      eventBusName: 'orders-bus',
+      dlqUrl: `${runtime.busUrl}/queue/outbox-dlq`,
+      origin: 'local mode',
+    });
+  });
+
+  it('reads the stack outputs, flags first', async () => {
+    const outputs = [
+      { OutputKey: 'OutboxTableName', OutputValue: 'Orders-OutboxTable-1' },
+      { OutputKey: 'EventBusName', OutputValue: 'orders' },
+      { OutputKey: 'DeadLetterQueueUrl', OutputValue: 'https://sqs.example/1/dlq' },
+      { OutputKey: 'OutboxRelayFunctionNameA1B2C3', OutputValue: 'Orders-Relay-1' },
+    ];
+    const found = await resolveResources(
+      { stack: 'Orders', region: 'eu-west-1', bus: 'other-bus' },
+      { cloudFormation: () => ({ send: async () => ({ Stacks: [{ Outputs: outputs }] }) }) },
+    );
+
+    expect(found).toEqual({
+      target: { kind: 'aws', region: 'eu-west-1' },
+      tableName: 'Orders-OutboxTable-1',
+      eventBusName: 'other-bus',
+      dlqUrl: 'https://sqs.example/1/dlq',
+      relayFunctionName: 'Orders-Relay-1',
+      origin: 'stack Orders',
+    });
+  });
+
+  it('says which flag is missing', async () => {
+    const none = await resolveResources({});
+
+    expect(() => requireResource(none, 'dlqUrl')).toThrow(
+      'no dead-letter queue URL: pass --dlq-url, --stack <name> (output DeadLetterQueueUrl) or --local',
+    );
+    await expect(resolveResources({ local: true, stack: 'x' })).rejects.toThrow(
+      'use either --local or --stack',
+    );
+  });
+});
+
+describe('errors', () => {
+  it('names a missing table', async () => {
+    const error = await outboxStatus(
+      { tableName: 'no-such-table', relay: { kind: 'local', env: {} }, pendingShards: 1 },
+      clients,
+    ).catch((e: unknown) => e);
+
+    expect(explainError(error, errorContext({ ...resources, tableName: 'no-such-table' }))).toMatch(
+      /^table no-such-table not found/,
+    );
+  });
+});
+
+describe('status', () => {
+  it('counts pending records and the oldest age per shard, the DLQ depth and the local relay settings', async () => {
+    const now = new Date('2026-11-25T10:00:00.000Z');
+    const ago = (s: number) => new Date(now.getTime() - s * 1000).toISOString();
+    const tableName = await aTable([
+      anOutboxRecord({ aggregate: 'Order#s-1', seq: 1, createdAt: ago(600) }),
+      anOutboxRecord({ aggregate: 'Order#s-1', seq: 2, createdAt: ago(300) }),
+      anOutboxRecord({ aggregate: 'Order#s-2', seq: 1, createdAt: ago(60) }),
+      anOutboxRecord({ aggregate: 'Order#s-3', seq: 1, status: OutboxStatus.delivered }),
+    ]);
+    const queueUrl = aQueue();
+    for (const seq of [1, 2])
+      await new Quarantine({ sqs: clients.sqs, queueUrl }).send(
+        anOutboxRecord({ aggregate: 'Order#s-9', seq }),
+        FAILURE,
+        [],
+      );
+
+    const report = await outboxStatus(
+      {
+        tableName,
+        dlqUrl: queueUrl,
+        relay: { kind: 'local', env: { POLLER_PARALLELISM: '4' } },
+        pendingShards: 16,
+      },
+      { ...clients, clock: () => now },
+    );
+
+    const expected = new Map<number, { pending: number; age: number }>();
+    for (const [aggregate, pending, age] of [
+      ['Order#s-1', 2, 600],
+      ['Order#s-2', 1, 60],
+    ] as const) {
+      const shard = pendingShardOf(aggregate);
+      const seen = expected.get(shard);
+      expected.set(shard, {
+        pending: (seen?.pending ?? 0) + pending,
+        age: Math.max(seen?.age ?? 0, age),
+      });
+    }
+    expect(report.pending.total).toBe(3);
+    expect(report.pending.oldestAgeSeconds).toBe(600);
+    expect(report.pending.oldestCreatedAt).toBe(ago(600));
+    expect(report.pending.shards).toHaveLength(16);
+    for (const shard of report.pending.shards) {
+      const want = expected.get(shard.shard);
+      expect(shard.pending).toBe(want?.pending ?? 0);
+      expect(shard.oldestAgeSeconds).toBe(want?.age);
+    }
+    expect(report.dlq).toEqual({ url: queueUrl, messages: 2, inFlight: 0 });
+    expect(report.relay).toEqual({
+      kind: 'local-stream-poller',
+      parallelism: 4,
+      batchSize: 100,
+      batchingWindowMs: 0,
+    });
+    const text = renderStatus(report);
+    expect(text).toContain('pending:');
+    expect(text).toContain('10m 0s');
+    expect(text).toContain('2 message(s)');
+    expect(text).toContain('relay: local stream poller (POLLER_PARALLELISM 4, BATCH_SIZE 100');
+  });
+
+  it('reports an empty outbox, and a DLQ it was not told about', async () => {
+    const tableName = await aTable();
+
+    const report = await outboxStatus(
+      { tableName, relay: { kind: 'lambda' }, pendingShards: 4 },
+      clients,
+    );
+
+    expect(report.pending).toEqual({
+      total: 0,
+      shards: [0, 1, 2, 3].map((shard) => ({ shard, pending: 0 })),
+    });
+    expect(report.dlq).toMatchObject({ reason: expect.stringContaining('--dlq-url') });
+    expect(report.relay).toMatchObject({ kind: 'unknown' });
+    expect(renderStatus(report)).toContain('oldest pending:    none');
+  });
+});
+
+describe('inspect', () => {
+  it('shows the chain of a real order with statuses and events, in sequence order', async () => {
+    const { id, pk } = await anOrderWithThreeEvents('cli-inspect');
+    const events = eventsOf(await busEvents(runtime), id);
+
+    const report = await inspectAggregate(
+      { tableName: 'outbox', aggregate: parseAggregate(pk) },
+      clients,
+    );
+
+    expect(report.aggregate).toBe(`Order#${id}`);
+    expect(report.counts).toEqual({ PENDING: 0, DELIVERED: 3, FAILED: 0 });
+    expect(
+      report.records.map((r) => [
+        r.sequence,
+        r.prevSeq,
+        r.status,
+        r.events.map((e) => e.detailType),
+      ]),
+    ).toEqual([
+      [1, 0, 'DELIVERED', ['OrderCreated']],
+      [2, 1, 'DELIVERED', ['OrderConfirmed']],
+      [3, 2, 'DELIVERED', ['OrderShipped']],
+    ]);
+    expect(report.records.flatMap((r) => r.events.map((e) => e.eventId))).toEqual(
+      events.map((e) => e.detail.eventId),
+    );
+    expect(report.records[0]?.expiresAt).toMatch(/^\d{4}-/);
+    expect(report.records[0]?.events[0]?.detail).toMatchObject({ aggregateId: id, sequence: 1 });
+    expect(renderInspect(report)).toContain('3 record(s): 3 delivered, 0 pending, 0 failed');
+  });
+
+  it('marks a pending record, a failed one and an expired predecessor', async () => {
+    const tableName = await aTable([
+      anOutboxRecord({ aggregate: 'Order#i-1', seq: 3, prevSeq: 2, status: 'DELIVERED' }),
+      { ...anOutboxRecord({ aggregate: 'Order#i-1', seq: 4 }), status: 'FAILED', failure: 'x' },
+      anOutboxRecord({ aggregate: 'Order#i-1', seq: 5 }),
+    ]);
+
+    const report = await inspectAggregate(
+      { tableName, aggregate: parseAggregate('Order#i-1') },
+      clients,
+    );
+
+    expect(report.records.map((r) => [r.sequence, r.status, r.predecessorMissing])).toEqual([
+      [3, 'DELIVERED', true],
+      [4, 'FAILED', undefined],
+      [5, 'PENDING', undefined],
+    ]);
+    expect(report.records[2]?.pendingShard).toBe(pendingShardOf('Order#i-1'));
+    expect(renderInspect(report)).toContain('[predecessor 2 expired]');
+  });
+
+  it('fails clearly for an aggregate with no records, or a malformed one', async () => {
+    await expect(
+      inspectAggregate({ tableName: 'outbox', aggregate: parseAggregate('Order#nope') }, clients),
+    ).rejects.toThrow(/no outbox records of Order#nope in table outbox/);
+    expect(() => parseAggregate('Order')).toThrow(CliError);
+    expect(() => parseAggregate('#1')).toThrow('--aggregate must be <aggregateType>#<aggregateId>');
+  });
+});
+
+describe('replay', () => {
+  let order: { id: string; pk: string };
+  const replayedSince = async (count: number): Promise<BusEvent[]> =>
+    eventsOf((await busEvents(runtime)).slice(count), order.id);
+
+  beforeAll(async () => {
+    order = await anOrderWithThreeEvents('cli-replay');
+  }, 60_000);
+
+  it('re-publishes the delivered events with their eventIds, in order', async () => {
+    const original = eventsOf(await busEvents(runtime), order.id);
+    const before = (await busEvents(runtime)).length;
+
+    const report = await replayAggregate(
+      { tableName: 'outbox', eventBusName: 'orders-bus', aggregate: parseAggregate(order.pk) },
+      clients,
+    );
+
+    const again = await replayedSince(before);
+    expect(report.records).toBe(3);
+    expect(report.events.map((e) => e.eventId)).toEqual(original.map((e) => e.detail.eventId));
+    expect(again.map((e) => [e.detail.sequence, e.detail.eventId, e.detailType])).toEqual(
+      original.map((e) => [e.detail.sequence, e.detail.eventId, e.detailType]),
+    );
+    expect(again.every((e) => e.eventBusName === 'orders-bus')).toBe(true);
+    expect(renderReplay(report)).toContain('re-published 3 event(s) of 3 delivered record(s)');
+  });
+
+  it('starts at --from-seq', async () => {
+    const before = (await busEvents(runtime)).length;
+
+    const report = await replayAggregate(
+      {
+        tableName: 'outbox',
+        eventBusName: 'orders-bus',
+        aggregate: parseAggregate(order.pk),
+        fromSeq: 2,
+      },
+      clients,
+    );
+
+    expect(report.events.map((e) => e.sequence)).toEqual([2, 3]);
+    expect((await replayedSince(before)).map((e) => e.detail.sequence)).toEqual([2, 3]);
+  });
+
+  it('publishes nothing on a dry run', async () => {
+    const before = (await busEvents(runtime)).length;
+
+    const report = await replayAggregate(
+      {
+        tableName: 'outbox',
+        eventBusName: 'orders-bus',
+        aggregate: parseAggregate(order.pk),
+        dryRun: true,
+      },
+      clients,
+    );
+
+    expect(report.events).toHaveLength(3);
+    expect(await replayedSince(before)).toEqual([]);
+    expect(renderReplay(report)).toContain('would re-publish 3 event(s)');
+  });
+
+  it('replays delivered events only, from inside a record, skipping pending and failed records', async () => {
+    const tableName = await aTable([
+      anOutboxRecord({ aggregate: 'Order#r-1', seq: 1, status: 'DELIVERED' }),
+      anOutboxRecord({ aggregate: 'Order#r-1', prevSeq: 1, events: 2, status: 'DELIVERED' }),
+      { ...anOutboxRecord({ aggregate: 'Order#r-1', seq: 4 }), status: 'FAILED' },
+      anOutboxRecord({ aggregate: 'Order#r-1', seq: 5 }),
+    ]);
+    const before = (await busEvents(runtime)).length;
+
+    const report = await replayAggregate(
+      {
+        tableName,
+        eventBusName: 'orders-bus',
+        aggregate: parseAggregate('Order#r-1'),
+        fromSeq: 3,
+      },
+      clients,
+    );
+
+    expect(report.events).toEqual([
+      { sequence: 3, eventId: 'Order#r-1/3/1', detailType: 'OrderChanged' },
+    ]);
+    expect(report.skipped).toEqual([
+      { sequence: 4, status: 'FAILED' },
+      { sequence: 5, status: 'PENDING' },
+    ]);
+    const published = (await busEvents(runtime)).slice(before);
+    expect(published.map((e) => e.detail.eventId)).toEqual(['Order#r-1/3/1']);
+  });
+});
+
+describe('redrive', () => {
+  const record = (aggregate: string, events = 1) => anOutboxRecord({ aggregate, events });
+  const published = async (since: number, aggregate: string): Promise<string[]> =>
+    (await busEvents(runtime))
+      .slice(since)
+      .filter((e) => `${e.detail.aggregateType}#${e.detail.aggregateId}` === aggregate)
+      .map((e) => e.detail.eventId);
+
+  it('lists what it would do on a dry run, changes nothing and releases the messages', async () => {
+    const tableName = await aTable();
+    const queueUrl = aQueue();
+    const plain = record('Order#d-1');
+    const large = anOutboxRecord({ aggregate: 'Order#d-2', detailBytes: 4_000 });
+    await quarantined(tableName, queueUrl, plain);
+    await quarantined(tableName, queueUrl, large, { compressed: true });
+    const inQueue = runtime.bus.dlqMessages().filter((m) => queueUrl.endsWith(`/${m.queue}`));
+    expect(inQueue.map((m) => (m.body as { kind: string }).kind)).toEqual([
+      'dynamo-outbox.poison-record',
+      'dynamo-outbox.poison-record.gzip',
+    ]);
+    const before = (await busEvents(runtime)).length;
+
+    const report = await redriveDeadLetters(
+      { tableName, eventBusName: 'orders-bus', dlqUrl: queueUrl, dryRun: true },
+      clients,
+    );
+
+    expect(report).toMatchObject({ dryRun: true, received: 2, redriven: 0, failed: 0 });
+    expect(report.items.map((i) => [i.aggregate, i.tableStatus, i.action, i.outcome])).toEqual([
+      ['Order#d-1', 'FAILED', 'publish', 'dry-run'],
+      ['Order#d-2', 'FAILED', 'publish', 'dry-run'],
+    ]);
+    expect(report.items[0]?.quarantinedFor).toBe(`${FAILURE.code}: ${FAILURE.message}`);
+    expect((await itemOf(tableName, plain)).status).toBe('FAILED');
+    expect((await itemOf(tableName, large)).status).toBe('FAILED');
+    expect(await busEvents(runtime)).toHaveLength(before);
+    expect(await queueDepth(queueUrl)).toEqual({ visible: 2, hidden: 0 });
+    expect(renderRedrive(report)).toContain('nothing changed');
+  });
+
+  it('publishes the events again, marks the records DELIVERED and deletes the messages (gzip form too)', async () => {
+    const tableName = await aTable();
+    const queueUrl = aQueue();
+    const plain = record('Order#p-1', 2);
+    const large = anOutboxRecord({ aggregate: 'Order#p-2', detailBytes: 4_000 });
+    await quarantined(tableName, queueUrl, plain, {
+      acceptedEventIds: [plain.events[0]?.eventId ?? ''],
+    });
+    await quarantined(tableName, queueUrl, large, { compressed: true });
+    const before = (await busEvents(runtime)).length;
+
+    const report = await redriveDeadLetters(
+      { tableName, eventBusName: 'orders-bus', dlqUrl: queueUrl, mode: 'publish' },
+      { ...clients, clock: () => new Date('2026-11-25T10:00:00.000Z') },
+    );
+
+    expect(report).toMatchObject({ received: 2, redriven: 2, failed: 0 });
+    expect(report.items.map((i) => [i.aggregate, i.action, i.events, i.outcome])).toEqual([
+      ['Order#p-1', 'publish', 1, 'done'],
+      ['Order#p-2', 'publish', 1, 'done'],
+    ]);
+    // The event EventBridge accepted before the failure is not sent again.
+    expect(await published(before, 'Order#p-1')).toEqual([plain.events[1]?.eventId]);
+    expect(await published(before, 'Order#p-2')).toEqual([large.events[0]?.eventId]);
+    expect(await itemOf(tableName, plain)).toMatchObject({
+      status: 'DELIVERED',
+      deliveredAt: '2026-11-25T10:00:00.000Z',
+      expiresAt: Date.parse('2026-11-25T10:00:00.000Z') / 1000 + 7 * 86_400,
+      failure: `${FAILURE.code}: ${FAILURE.message}`,
+    });
+    expect((await itemOf(tableName, large)).status).toBe('DELIVERED');
+    expect(await queueDepth(queueUrl)).toEqual({ visible: 0, hidden: 0 });
+  });
+
+  it('sets a record back to PENDING in its shard, for the sweeper', async () => {
+    const tableName = await aTable();
+    const queueUrl = aQueue();
+    const poison = record('Order#q-1');
+    await quarantined(tableName, queueUrl, poison);
+    expect((await itemOf(tableName, poison)).pendingShard).toBeUndefined();
+    const before = (await busEvents(runtime)).length;
+
+    const report = await redriveDeadLetters(
+      { tableName, dlqUrl: queueUrl, mode: 'pending' },
+      clients,
+    );
+
+    expect(report.items.map((i) => [i.action, i.outcome])).toEqual([['set-pending', 'done']]);
+    expect(await itemOf(tableName, poison)).toMatchObject({
+      status: 'PENDING',
+      pendingShard: pendingShardOf('Order#q-1'),
+    });
+    const status: StatusReport = await outboxStatus(
+      { tableName, relay: { kind: 'local', env: {} }, pendingShards: 16 },
+      clients,
+    );
+    expect(status.pending.total).toBe(1);
+    expect(await busEvents(runtime)).toHaveLength(before);
+    expect(await queueDepth(queueUrl)).toEqual({ visible: 0, hidden: 0 });
+  });
+
+  it('only deletes the message of a record delivered meanwhile, and keeps what it cannot read', async () => {
+    const tableName = await aTable();
+    const queueUrl = aQueue();
+    const done = record('Order#k-1');
+    await quarantined(tableName, queueUrl, done);
+    await clients.documentClient.send(
+      new PutCommand({ TableName: tableName, Item: { ...done, status: 'DELIVERED' } }),
+    );
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'garbage' }));
+
+    const report = await redriveDeadLetters(
+      { tableName, eventBusName: 'orders-bus', dlqUrl: queueUrl },
+      clients,
+    );
+
+    expect(report).toMatchObject({ received: 2, redriven: 1, failed: 1 });
+    expect(report.items.map((i) => [i.action, i.outcome])).toEqual([
+      ['delete-message', 'done'],
+      ['keep', 'failed'],
+    ]);
+    expect(report.items[1]?.detail).toContain('not a quarantine message');
+    // The kept message is visible again for the next run.
+    expect(await queueDepth(queueUrl)).toEqual({ visible: 1, hidden: 0 });
+  });
+
+  it('handles at most --max messages', async () => {
+    const tableName = await aTable();
+    const queueUrl = aQueue();
+    await quarantined(tableName, queueUrl, record('Order#m-1'));
+    await quarantined(tableName, queueUrl, record('Order#m-2'));
+
+    const report = await redriveDeadLetters(
+      { tableName, eventBusName: 'orders-bus', dlqUrl: queueUrl, max: 1 },
+      clients,
+    );
+
+    expect(report.received).toBe(1);
+    expect(await queueDepth(queueUrl)).toEqual({ visible: 1, hidden: 0 });
+  });
+});
+
+describe('the dynamo-outbox command', () => {
+  // One poison record in local mode's DLQ: status counts it, then redrive takes it out.
+  beforeAll(async () => {
+    await new Quarantine({
+      sqs: clients.sqs,
+      queueUrl: `${runtime.busUrl}/queue/outbox-dlq`,
+    }).send(anOutboxRecord({ aggregate: 'Order#cli-1' }), FAILURE, []);
+  });
+
+  it(
+    'prints the local status as JSON and exits 0',
+    async () => {
+      const { code, stdout, stderr } = await cli(['status', '--local', '--json'], {
+        POLLER_PARALLELISM: '3',
+      });
+
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout) as StatusReport;
+      expect(report).toMatchObject({
+        tableName: 'outbox',
+        pending: { total: 0 },
+        dlq: { url: `${runtime.busUrl}/queue/outbox-dlq`, messages: 1, inFlight: 0 },
+        relay: { kind: 'local-stream-poller', parallelism: 3, batchSize: 100 },
+      });
+      expect(report.pending.shards).toHaveLength(16);
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+
+  it(
+    'redrives the local DLQ in both modes, as text and JSON, with exit codes',
+    async () => {
+      const failed = await cli(['redrive', '--local', '--mode', 'pending']);
+      // The quarantined record is not in the local outbox table: pending mode cannot redrive it.
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain('pending redrive of');
+      expect(failed.stdout).toContain(
+        'the record is not in the table: redrive it with --mode publish',
+      );
+      expect(failed.stderr).toContain(
+        'dynamo-outbox: 1 message(s) could not be redriven and stay in the dead-letter queue',
+      );
+
+      const before = (await busEvents(runtime)).length;
+      const redriven = await cli(['redrive', '--local', '--json']);
+      expect(redriven.code).toBe(0);
+      expect(JSON.parse(redriven.stdout)).toMatchObject({
+        mode: 'publish',
+        received: 1,
+        redriven: 1,
+        items: [{ aggregate: 'Order#cli-1', tableStatus: 'ABSENT', action: 'publish' }],
+      });
+      expect((await busEvents(runtime)).slice(before).map((e) => e.detail.eventId)).toEqual([
+        'Order#cli-1/1/0',
+      ]);
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+
+  it(
+    'fails with a clear message and exit code 1 on a missing option or an unreachable endpoint',
+    async () => {
+      const [missing, unreachable] = await Promise.all([
+        cli(['inspect', '--local']),
+        freePort().then((port) =>
+          cli(['status', '--local', '--json'], { DYNAMODB_PORT: String(port) }),
+        ),
+      ]);
+
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain("required option '--aggregate <type#id>' not specified");
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.stdout).toBe('');
+      expect(unreachable.stderr).toMatch(
+        /^dynamo-outbox: cannot reach DynamoDB Local at 127\.0\.0\.1:\d+ \(ECONNREFUSED\); is `npm start` running\?/,
+      );
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+});
