@@ -59,8 +59,9 @@ function plainItem(item: Record<string, unknown> | undefined): Record<string, un
  * same request already committed, its entity condition fails too, and the right answer
  * is the stored response, not a conflict.
  *
- * @param loadEntity reads the entity (consistently) when the cancellation did not carry
- *   it, to tell "not found" from "version conflict".
+ * @param context the aggregate, the entity's attribute names, the clock, and `loadEntity`,
+ *   which reads the entity (consistently) when the cancellation did not carry it, to tell
+ *   "not found" from "version conflict".
  * @returns a {@link Replay}, or an error to throw. Errors that are not cancellations are
  *   returned unchanged.
  */
