@@ -73,10 +73,10 @@ export async function relayStreamBatch(
       decoded.flatMap((d) => (d.record ? [[keyString(d.record), d.record] as const] : [])),
     ).values(),
   ];
-  let todo: OutboxRecord[] = records;
+  let waiting: OutboxRecord[] = records;
   let configurationError: PublishFailure | undefined;
   let waitedMs = 0;
-  for (let round = 1; todo.length > 0 && configurationError === undefined; round++) {
+  for (let round = 1; waiting.length > 0 && configurationError === undefined; round++) {
     if (round > 1) {
       // A predecessor held by another lane is usually delivered within milliseconds:
       // waiting a little here is cheaper than a failed batch and Lambda's retry.
@@ -88,9 +88,9 @@ export async function relayStreamBatch(
       await sleep(delay);
       waitedMs += delay;
     }
-    const outcome = await deps.delivery.deliver(todo, done, tally, remainingMs);
+    const outcome = await deps.delivery.deliver(waiting, done, tally, remainingMs);
     configurationError = outcome.configurationError;
-    todo = [...outcome.deferred];
+    waiting = [...outcome.deferred];
   }
 
   const deferred = records.filter((r) => !done.has(keyString(r))).length;
