@@ -22,50 +22,30 @@ export function shippingHandler(
     const orderId = String(envelope.data.orderId ?? envelope.aggregateId);
     const now = new Date().toISOString();
     const inbox = context.inTransaction();
-    if (context.event.detailType === 'OrderConfirmed') {
-      await client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: shipmentsTableName,
-                Item: {
-                  orderId,
-                  status: 'READY',
-                  total: envelope.data.total,
-                  confirmedSequence: envelope.sequence,
-                  updatedAt: now,
+    // The shipment as this event leaves it; other event types are not this consumer's
+    // and are only recorded, so they are not retried.
+    const shipment =
+      context.event.detailType === 'OrderConfirmed'
+        ? { status: 'READY', total: envelope.data.total, confirmedSequence: envelope.sequence }
+        : context.event.detailType === 'OrderCancelled'
+          ? { status: 'CANCELLED', reason: envelope.data.reason ?? null }
+          : undefined;
+    await client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          ...(shipment === undefined
+            ? []
+            : [
+                {
+                  Put: {
+                    TableName: shipmentsTableName,
+                    Item: { orderId, ...shipment, updatedAt: now },
+                  },
                 },
-              },
-            },
-            ...inbox,
-          ],
-        }),
-      );
-      return;
-    }
-    if (context.event.detailType === 'OrderCancelled') {
-      await client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: shipmentsTableName,
-                Item: {
-                  orderId,
-                  status: 'CANCELLED',
-                  reason: envelope.data.reason ?? null,
-                  updatedAt: now,
-                },
-              },
-            },
-            ...inbox,
-          ],
-        }),
-      );
-      return;
-    }
-    // Other event types are not this consumer's: record them so they are not retried.
-    await client.send(new TransactWriteCommand({ TransactItems: inbox }));
+              ]),
+          ...inbox,
+        ],
+      }),
+    );
   };
 }
