@@ -12,6 +12,33 @@ import { INBOX_PK, INBOX_TTL_ATTRIBUTE } from '../lambdas/consumer/inbox-schema.
 import { createOutboxFunction } from './node-function.js';
 
 /** Properties of an {@link OutboxConsumer}. */
+/**
+ * Properties of an {@link OutboxConsumer}: what it subscribes to, its handler, and how its
+ * queue and inbox behave.
+ *
+ * @example
+ * ```ts
+ * import { App, Duration, Stack } from 'aws-cdk-lib';
+ * import { OutboxConsumer, type OutboxConsumerProps, TransactionalOutbox } from 'dynamo-outbox';
+ *
+ * const stack = new Stack(new App(), 'Orders');
+ * const outbox = new TransactionalOutbox(stack, 'Outbox');
+ * const props: OutboxConsumerProps = {
+ *   eventBus: outbox.eventBus,
+ *   entry: new URL('./billing.ts', import.meta.url).pathname,
+ *   // A full pattern when detail types are not enough: only large orders.
+ *   eventPattern: {
+ *     source: ['com.example.orders'],
+ *     detailType: ['OrderCreated'],
+ *     detail: { data: { total: [{ numeric: ['>=', 10_000] }] } },
+ *   },
+ *   batchSize: 25,
+ *   timeout: Duration.minutes(1),
+ *   inboxTtl: Duration.days(14),
+ * };
+ * new OutboxConsumer(stack, 'Billing', props);
+ * ```
+ */
 export interface OutboxConsumerProps {
   /** The bus the outbox publishes to (`outbox.eventBus`). */
   readonly eventBus: IEventBus;
@@ -76,12 +103,22 @@ export interface OutboxConsumerProps {
  * failures, and the inbox table its `Inbox` de-duplicates and orders with.
  *
  * @example
- * const shipping = new OutboxConsumer(this, 'Shipping', {
- *   eventBus: outbox.eventBus,
- *   entry: 'src/shipping.ts',
- *   detailTypes: ['OrderConfirmed'],
+ * ```ts
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { EventBus } from 'aws-cdk-lib/aws-events';
+ * import { OutboxConsumer } from 'dynamo-outbox';
+ *
+ * // In the consuming team's stack: subscribe to the bus the Orders outbox publishes to.
+ * const stack = new Stack(new App(), 'Shipping');
+ * new OutboxConsumer(stack, 'Shipping', {
+ *   eventBus: EventBus.fromEventBusName(stack, 'Orders', 'orders-events'),
+ *   entry: new URL('./shipping.ts', import.meta.url).pathname,
+ *   sources: ['com.example.orders'],
+ *   detailTypes: ['OrderConfirmed', 'OrderCancelled'],
+ *   // Shipping sees only some event types of an order, so gaps in sequence are normal.
  *   orderPolicy: 'skip-stale',
  * });
+ * ```
  */
 export class OutboxConsumer extends Construct {
   readonly inboxTable: TableV2;

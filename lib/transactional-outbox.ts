@@ -38,10 +38,61 @@ import {
 import { createOutboxFunction } from './node-function.js';
 import { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
 
-/** Metric namespace of the relay's EMF metrics. */
+/**
+ * CloudWatch namespace of the relay's and the sweeper's EMF metrics; the construct's
+ * `metricXxx()` methods use it. Use it for alarms or widgets of your own.
+ *
+ * @example
+ * ```ts
+ * import { App, Duration, Stack } from 'aws-cdk-lib';
+ * import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+ * import { OUTBOX_METRICS_NAMESPACE, TransactionalOutbox } from 'dynamo-outbox';
+ *
+ * const stack = new Stack(new App(), 'Orders');
+ * new TransactionalOutbox(stack, 'Outbox', { serviceName: 'orders-relay' });
+ * // The sweeper (service `orders-sweeper`) publishes only what the stream path missed:
+ * // a sustained rate means the relay is skipping records.
+ * const sweptEvents = new Metric({
+ *   namespace: OUTBOX_METRICS_NAMESPACE,
+ *   metricName: 'EventsPublished',
+ *   dimensionsMap: { service: 'orders-sweeper' },
+ *   statistic: 'Sum',
+ *   period: Duration.minutes(15),
+ * });
+ * new Alarm(stack, 'SweeperDelivering', {
+ *   metric: sweptEvents,
+ *   threshold: 100,
+ *   evaluationPeriods: 2,
+ *   comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+ *   treatMissingData: TreatMissingData.NOT_BREACHING,
+ * });
+ * ```
+ */
 export const OUTBOX_METRICS_NAMESPACE = 'DynamoOutbox';
 
-/** Properties of a {@link TransactionalOutbox}. */
+/**
+ * Properties of a {@link TransactionalOutbox}. Every one is optional: the defaults give an
+ * outbox fit for production.
+ *
+ * @example
+ * ```ts
+ * import { App, Duration, Stack } from 'aws-cdk-lib';
+ * import { EventBus } from 'aws-cdk-lib/aws-events';
+ * import { Topic } from 'aws-cdk-lib/aws-sns';
+ * import { TransactionalOutbox, type TransactionalOutboxProps } from 'dynamo-outbox';
+ *
+ * const stack = new Stack(new App(), 'Orders');
+ * const props: TransactionalOutboxProps = {
+ *   // Publish to the bus other teams already subscribe on.
+ *   eventBus: EventBus.fromEventBusName(stack, 'Bus', 'commerce'),
+ *   serviceName: 'orders-relay',
+ *   retention: Duration.days(3),
+ *   alarmTopic: new Topic(stack, 'OnCall'),
+ *   oldestPendingAlarmThreshold: Duration.minutes(10),
+ * };
+ * new TransactionalOutbox(stack, 'Outbox', props);
+ * ```
+ */
 export interface TransactionalOutboxProps {
   /**
    * An existing outbox table to relay from. It must have the outbox key schema
@@ -186,9 +237,23 @@ export interface TransactionalOutboxProps {
  * for poison records (with their payload), and alarms.
  *
  * @example
- * const outbox = new TransactionalOutbox(this, 'Outbox');
- * outbox.grantWriteEvents(createOrderFunction);
- * createOrderFunction.addEnvironment('OUTBOX_TABLE_NAME', outbox.table.tableName);
+ * ```ts
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { Runtime } from 'aws-cdk-lib/aws-lambda';
+ * import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+ * import { TransactionalOutbox } from 'dynamo-outbox';
+ *
+ * const stack = new Stack(new App(), 'Orders');
+ * // Table, stream, relay, sweeper, dead-letter queues, alarms and dashboard.
+ * const outbox = new TransactionalOutbox(stack, 'Outbox');
+ * // A command handler that writes through OutboxWriter (dynamo-outbox/runtime).
+ * const createOrder = new NodejsFunction(stack, 'CreateOrder', {
+ *   entry: new URL('./create-order.ts', import.meta.url).pathname,
+ *   runtime: Runtime.NODEJS_24_X,
+ *   environment: { OUTBOX_TABLE_NAME: outbox.table.tableName },
+ * });
+ * outbox.grantWriteEvents(createOrder);
+ * ```
  */
 export class TransactionalOutbox extends Construct {
   /** The outbox table. */
@@ -325,7 +390,18 @@ export class TransactionalOutbox extends Construct {
    * Adds a consumer of this outbox's events: rule, SQS buffer with DLQ, inbox table, function.
    *
    * @example
-   * outbox.addConsumer('Shipping', { entry: 'src/shipping.ts', detailTypes: ['OrderConfirmed'] });
+   * ```ts
+   * import { App, Stack } from 'aws-cdk-lib';
+   * import { TransactionalOutbox } from 'dynamo-outbox';
+   *
+   * const stack = new Stack(new App(), 'Orders');
+   * const outbox = new TransactionalOutbox(stack, 'Outbox');
+   * // Its own queue, inbox table and Lambda; a rule on the outbox's bus feeds the queue.
+   * outbox.addConsumer('Shipping', {
+   *   entry: new URL('./shipping.ts', import.meta.url).pathname,
+   *   detailTypes: ['OrderConfirmed', 'OrderCancelled'],
+   * });
+   * ```
    */
   addConsumer(id: string, props: Omit<OutboxConsumerProps, 'eventBus'>): OutboxConsumer {
     return new OutboxConsumer(this, id, { ...props, eventBus: this.eventBus });

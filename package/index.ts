@@ -5,11 +5,23 @@
  *
  * @example
  * ```ts
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { Runtime } from 'aws-cdk-lib/aws-lambda';
+ * import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
  * import { TransactionalOutbox } from 'dynamo-outbox';
  *
- * const outbox = new TransactionalOutbox(this, 'Outbox');
- * outbox.grantWriteEvents(createOrderFunction);
- * createOrderFunction.addEnvironment('OUTBOX_TABLE_NAME', outbox.table.tableName);
+ * const stack = new Stack(new App(), 'Orders');
+ * const outbox = new TransactionalOutbox(stack, 'Outbox');
+ * const createOrder = new NodejsFunction(stack, 'CreateOrder', {
+ *   entry: new URL('./create-order.ts', import.meta.url).pathname,
+ *   runtime: Runtime.NODEJS_24_X,
+ *   environment: { OUTBOX_TABLE_NAME: outbox.table.tableName },
+ * });
+ * outbox.grantWriteEvents(createOrder);
+ * outbox.addConsumer('Shipping', {
+ *   entry: new URL('./shipping.ts', import.meta.url).pathname,
+ *   detailTypes: ['OrderConfirmed'],
+ * });
  * ```
  *
  * @module dynamo-outbox

@@ -5,7 +5,34 @@ import { OutOfOrderEventError } from './errors.js';
 import { type Inbox, inboxConflict } from './inbox.js';
 import { type OutboxEvent, parseOutboxEvent } from './outbox-event.js';
 
-/** What a consumer's handler gets for one event. */
+/**
+ * What a consumer's handler gets for one event: the EventBridge event it came in, whether
+ * it is out of order, and the inbox items for transactional mode.
+ *
+ * @example
+ * ```ts
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+ * import type { ConsumeContext, EventEnvelope } from 'dynamo-outbox/runtime';
+ *
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ *
+ * export async function openShipment(envelope: EventEnvelope, context: ConsumeContext) {
+ *   // Under policy 'apply' an OrderCreated may arrive after its OrderCancelled: no shipment then.
+ *   const opens = context.event.detailType === 'OrderCreated' && !context.outOfOrder;
+ *   const shipment = { orderId: envelope.aggregateId, status: 'READY' };
+ *   await client.send(
+ *     new TransactWriteCommand({
+ *       TransactItems: [
+ *         ...(opens ? [{ Put: { TableName: 'shipments', Item: shipment } }] : []),
+ *         // The inbox record commits with the shipment, so a redelivery finds it and skips.
+ *         ...context.inTransaction(),
+ *       ],
+ *     }),
+ *   );
+ * }
+ * ```
+ */
 export interface ConsumeContext {
   readonly event: OutboxEvent;
   /** True when the event arrives after a later one of its aggregate (policy `apply`), or after a gap. */
@@ -18,13 +45,67 @@ export interface ConsumeContext {
   inTransaction(): TransactWriteItem[];
 }
 
-/** Applies one event: the consumer's own logic. */
+/**
+ * Applies one event: the consumer's own logic. It may commit the inbox items with its own
+ * change (`context.inTransaction()`) or not (plain mode: the inbox records the event after
+ * it returns, so it must be idempotent itself). Throwing leaves the event unrecorded, to be
+ * redelivered.
+ *
+ * @example
+ * ```ts
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+ * import type { OutboxEventHandler } from 'dynamo-outbox/runtime';
+ *
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ *
+ * // Plain mode: setting the same status twice is harmless, so a re-application is too.
+ * export const cancelShipment: OutboxEventHandler = async (envelope) => {
+ *   await client.send(new UpdateCommand({
+ *     TableName: 'shipments',
+ *     Key: { orderId: envelope.aggregateId },
+ *     UpdateExpression: 'SET #status = :cancelled, reason = :reason',
+ *     ExpressionAttributeNames: { '#status': 'status' },
+ *     ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':reason': envelope.data.reason ?? null },
+ *   }));
+ * };
+ * ```
+ */
 export type OutboxEventHandler = (
   envelope: EventEnvelope,
   context: ConsumeContext,
 ) => Promise<void>;
 
-/** What happened to one event. */
+/**
+ * What happened to one event: `applied` (the handler ran and the event is recorded),
+ * `duplicate` (already applied, or applied by a concurrent delivery) or `stale` (older than
+ * the last applied event of its aggregate, under policy `skip-stale`). The handler did not
+ * run for `stale` nor, usually, for `duplicate`: a concurrent delivery may find out only
+ * after the handler ran — its transaction then was cancelled (transactional mode), or its
+ * change was made a second time (plain mode).
+ *
+ * @example
+ * ```ts
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+ * import { Logger } from '@aws-lambda-powertools/logger';
+ * import type { EventBridgeEvent } from 'aws-lambda';
+ * import { type ConsumeOutcome, eventBridgeOutboxConsumer, Inbox } from 'dynamo-outbox/runtime';
+ *
+ * const logger = new Logger({ serviceName: 'shipping' });
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ * const inbox = new Inbox({ client, tableName: process.env.INBOX_TABLE_NAME ?? '', policy: 'skip-stale' });
+ * const consume = eventBridgeOutboxConsumer(inbox, async (envelope) => {
+ *   logger.info('shipping order', { orderId: envelope.aggregateId });
+ * });
+ *
+ * export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
+ *   const outcome: ConsumeOutcome = await consume(event);
+ *   // Duplicates and stale events are normal under at-least-once delivery: not warnings.
+ *   if (outcome !== 'applied') logger.info('event not applied', { id: event.id, outcome });
+ * };
+ * ```
+ */
 export type ConsumeOutcome = 'applied' | 'duplicate' | 'stale';
 
 /**
@@ -39,7 +120,34 @@ export type ConsumeOutcome = 'applied' | 'duplicate' | 'stale';
  * @throws OutOfOrderEventError (policy `fail`) and InboxContentionError: retry the delivery
  * @throws InvalidOutboxEventError when the message is not an outbox event
  * @example
- * const outcome = await consumeOutboxEvent(inbox, event, async (envelope, ctx) => { … });
+ * ```ts
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+ * import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+ * import { consumeOutboxEvent, Inbox } from 'dynamo-outbox/runtime';
+ *
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ * const inbox = new Inbox({ client, tableName: process.env.INBOX_TABLE_NAME ?? '' });
+ *
+ * // A trigger the kit has no wrapper for: a Kinesis stream an EventBridge rule feeds.
+ * export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+ *   for (const record of event.Records) {
+ *     try {
+ *       const body = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8'));
+ *       await consumeOutboxEvent(inbox, body, async (envelope, context) => {
+ *         const Item = { orderId: envelope.aggregateId, status: 'READY' };
+ *         await client.send(new TransactWriteCommand({
+ *           TransactItems: [{ Put: { TableName: 'shipments', Item } }, ...context.inTransaction()],
+ *         }));
+ *       });
+ *     } catch {
+ *       // Kinesis resumes from the first failure: stop here so later events keep their order.
+ *       return { batchItemFailures: [{ itemIdentifier: record.kinesis.sequenceNumber }] };
+ *     }
+ *   }
+ *   return { batchItemFailures: [] };
+ * };
+ * ```
  */
 export async function consumeOutboxEvent(
   inbox: Inbox,

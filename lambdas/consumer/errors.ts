@@ -1,4 +1,35 @@
-/** Base class of the consumer kit's errors. */
+/**
+ * Base class of the consumer kit's errors: the kit refused or could not yet record an
+ * event, as opposed to a failure of the consumer's own handler.
+ *
+ * @example
+ * ```ts
+ * import { Logger } from '@aws-lambda-powertools/logger';
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+ * import type { EventBridgeEvent } from 'aws-lambda';
+ * import { ConsumerError, eventBridgeOutboxConsumer, Inbox } from 'dynamo-outbox/runtime';
+ *
+ * const logger = new Logger({ serviceName: 'shipping' });
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ * const inbox = new Inbox({ client, tableName: process.env.INBOX_TABLE_NAME ?? '' });
+ * const consume = eventBridgeOutboxConsumer(inbox, async (envelope) => {
+ *   logger.info('shipping order', { orderId: envelope.aggregateId });
+ * });
+ *
+ * export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
+ *   try {
+ *     await consume(event);
+ *   } catch (error) {
+ *     // The kit refused the event (out of order, contention, not an outbox event): a
+ *     // warning; only a failure of shipping's own code should alert.
+ *     if (error instanceof ConsumerError) logger.warn('event refused, retried', { error });
+ *     else logger.error('shipping failed', { error: error as Error });
+ *     throw error;
+ *   }
+ * };
+ * ```
+ */
 export class ConsumerError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -6,7 +37,39 @@ export class ConsumerError extends Error {
   }
 }
 
-/** The message is not an outbox event (no envelope): retrying cannot help. */
+/**
+ * The message is not an outbox event (no envelope): retrying cannot help.
+ *
+ * @example
+ * ```ts
+ * import { Logger } from '@aws-lambda-powertools/logger';
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+ * import type { EventBridgeEvent } from 'aws-lambda';
+ * import { eventBridgeOutboxConsumer, Inbox, InvalidOutboxEventError } from 'dynamo-outbox/runtime';
+ *
+ * const logger = new Logger({ serviceName: 'shipping' });
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ * const inbox = new Inbox({ client, tableName: process.env.INBOX_TABLE_NAME ?? '' });
+ * const consume = eventBridgeOutboxConsumer(inbox, async (envelope) => {
+ *   logger.info('shipping order', { orderId: envelope.aggregateId });
+ * });
+ *
+ * export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
+ *   try {
+ *     await consume(event);
+ *   } catch (error) {
+ *     // Not from the outbox (a hand-sent test event?): drop it, since Lambda's retries
+ *     // would fail the same way and only fill the on-failure destination.
+ *     if (error instanceof InvalidOutboxEventError) {
+ *       logger.error('not an outbox event, dropped', { id: event.id, error });
+ *       return;
+ *     }
+ *     throw error;
+ *   }
+ * };
+ * ```
+ */
 export class InvalidOutboxEventError extends ConsumerError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -17,6 +80,39 @@ export class InvalidOutboxEventError extends ConsumerError {
 /**
  * The event arrived before an earlier one of its aggregate and the policy is `fail`:
  * the delivery should be retried later, once the gap is filled.
+ *
+ * @example
+ * ```ts
+ * import { Logger } from '@aws-lambda-powertools/logger';
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+ * import type { EventBridgeEvent } from 'aws-lambda';
+ * import { eventBridgeOutboxConsumer, Inbox, OutOfOrderEventError } from 'dynamo-outbox/runtime';
+ *
+ * const logger = new Logger({ serviceName: 'billing' });
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ * // Billing receives every event of an order and needs them in order: policy 'fail'.
+ * const inbox = new Inbox({ client, tableName: process.env.INBOX_TABLE_NAME ?? '', policy: 'fail' });
+ * const consume = eventBridgeOutboxConsumer(inbox, async (envelope) => {
+ *   logger.info('billing order', { orderId: envelope.aggregateId, sequence: envelope.sequence });
+ * });
+ *
+ * export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
+ *   try {
+ *     await consume(event);
+ *   } catch (error) {
+ *     // An earlier event of the order is still on its way: rethrow, so that Lambda retries
+ *     // this one later, by when the gap is likely filled.
+ *     if (error instanceof OutOfOrderEventError) {
+ *       logger.info('waiting for an earlier event', {
+ *         expected: error.expectedSequence,
+ *         received: error.sequence,
+ *       });
+ *     }
+ *     throw error;
+ *   }
+ * };
+ * ```
  */
 export class OutOfOrderEventError extends ConsumerError {
   readonly expectedSequence: number;
@@ -38,7 +134,45 @@ export class OutOfOrderEventError extends ConsumerError {
   }
 }
 
-/** Another delivery of the same aggregate moved its cursor meanwhile: retry the event. */
+/**
+ * Another delivery of the same aggregate moved its cursor meanwhile: retry the event.
+ * Thrown in plain mode, when the inbox records the event after the handler ran; in
+ * transactional mode the same conflict cancels the handler's transaction, and that error
+ * is thrown instead.
+ *
+ * @example
+ * ```ts
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+ * import type { EventBridgeEvent } from 'aws-lambda';
+ * import { consumeOutboxEvent, Inbox, InboxContentionError, type OutboxEventHandler } from 'dynamo-outbox/runtime';
+ *
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ * const inbox = new Inbox({ client, tableName: process.env.INBOX_TABLE_NAME ?? '', policy: 'skip-stale' });
+ * // Plain mode: setting the status again is harmless, so the handler may run twice.
+ * const cancelShipment: OutboxEventHandler = async (envelope) => {
+ *   await client.send(new UpdateCommand({
+ *     TableName: 'shipments',
+ *     Key: { orderId: envelope.aggregateId },
+ *     UpdateExpression: 'SET #status = :cancelled',
+ *     ExpressionAttributeNames: { '#status': 'status' },
+ *     ExpressionAttributeValues: { ':cancelled': 'CANCELLED' },
+ *   }));
+ * };
+ *
+ * export const handler = async (event: EventBridgeEvent<string, unknown>) => {
+ *   for (let attempt = 1; ; attempt++) {
+ *     try {
+ *       return await consumeOutboxEvent(inbox, event, cancelShipment);
+ *     } catch (error) {
+ *       // Another event of the same order was recorded meanwhile: decide again at once,
+ *       // sooner than Lambda's own retry.
+ *       if (!(error instanceof InboxContentionError) || attempt === 3) throw error;
+ *     }
+ *   }
+ * };
+ * ```
+ */
 export class InboxContentionError extends ConsumerError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);

@@ -1,7 +1,31 @@
 import { z } from 'zod';
 import { MAX_DETAIL_DEPTH, MAX_DETAIL_TYPE_LENGTH } from './limits.js';
 
-/** An event a command emits, as the caller describes it. */
+/**
+ * An event a command emits, as the caller describes it.
+ *
+ * @example
+ * ```ts
+ * import type { OutboxEventInput } from 'dynamo-outbox/runtime';
+ *
+ * export function orderCancelled(
+ *   orderId: string,
+ *   reason: string,
+ *   cancelledAt: Date,
+ *   correlationId: string,
+ * ): OutboxEventInput {
+ *   return {
+ *     source: 'com.example.orders',
+ *     detailType: 'OrderCancelled',
+ *     // Becomes the envelope's `data`: enough for the shipping consumer to act without calling back.
+ *     detail: { orderId, reason, cancelledAt: cancelledAt.toISOString() },
+ *     // When it happened, not when the relay publishes it.
+ *     time: cancelledAt,
+ *     correlationId,
+ *   };
+ * }
+ * ```
+ */
 export interface OutboxEventInput {
   /** EventBridge `Source`, e.g. `com.example.orders`. Must not start with `aws.`. */
   readonly source: string;

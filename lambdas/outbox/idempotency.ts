@@ -12,6 +12,31 @@ import {
 /**
  * Makes a command idempotent: the response is stored in the same transaction as the
  * change, so a retried request can be answered without a second write or event.
+ *
+ * @example
+ * ```ts
+ * import type { APIGatewayProxyEvent } from 'aws-lambda';
+ * import type { IdempotencyInput } from 'dynamo-outbox/runtime';
+ *
+ * // The idempotency of `POST /orders`, when the client sent an `Idempotency-Key`.
+ * export function idempotencyOf(
+ *   event: APIGatewayProxyEvent,
+ *   body: unknown,
+ *   response: unknown,
+ * ): IdempotencyInput | undefined {
+ *   const key = event.headers['Idempotency-Key'] ?? event.headers['idempotency-key'];
+ *   if (key === undefined) return undefined;
+ *   return {
+ *     key,
+ *     // A retry must repeat this request: the same key with another body is rejected.
+ *     request: { method: event.httpMethod, path: event.path, body },
+ *     // What a retry gets back instead of a second order: must be JSON.
+ *     response,
+ *     // Keys are per caller, so two clients cannot collide.
+ *     scope: event.requestContext.identity.userArn ?? undefined,
+ *   };
+ * }
+ * ```
  */
 export interface IdempotencyInput {
   /** The client's key, e.g. the `Idempotency-Key` header: 1..255 visible ASCII characters. */

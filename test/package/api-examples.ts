@@ -1,22 +1,58 @@
 /**
  * `npm run docs:check`: every symbol the package exports (from `dynamo-outbox` and
  * `dynamo-outbox/runtime`) must carry an `@example` in its TSDoc, on the declaration or on
- * one of its signatures. Reads typedoc.json like `npm run docs`, prints the symbols
- * without one, grouped by source file, and exits 1 if there are any.
+ * one of its signatures, and every example must compile. An example is a whole program an
+ * adopter can paste: it imports what it uses from `dynamo-outbox` or
+ * `dynamo-outbox/runtime` (mapped to this repository's entry points) and is type-checked
+ * with the project's strict options. Reads typedoc.json like `npm run docs`, prints what
+ * is missing or broken, grouped by source file, and exits 1 if anything is.
  */
-import { pathToFileURL } from 'node:url';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   Application,
+  type Comment,
   type DeclarationReflection,
   type ProjectReflection,
   TSConfigReader,
   TypeDocReader,
 } from 'typedoc';
+import ts from 'typescript';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export interface MissingExample {
   readonly entryPoint: string;
   readonly name: string;
   readonly file: string;
+}
+
+/** One fenced TypeScript block of an `@example`, and whose example it is. */
+export interface ApiExample {
+  /** `OutboxWriter`, `OutboxWriter.write`, or the module's name for its own example. */
+  readonly owner: string;
+  readonly file: string;
+  readonly code: string;
+}
+
+/** A compile error in an example, with its line inside the example. */
+export interface ExampleProblem {
+  readonly owner: string;
+  readonly file: string;
+  readonly line: number;
+  readonly message: string;
+}
+
+/** Loads the TypeDoc project the way `npm run docs` does (typedoc.json, tsconfig.build.json). */
+export async function loadApiProject(): Promise<ProjectReflection> {
+  const app = await Application.bootstrapWithPlugins(
+    { logLevel: 'Error', disableSources: false, sourceLinkTemplate: '{path}' },
+    [new TypeDocReader(), new TSConfigReader()],
+  );
+  const project = await app.convert();
+  if (!project) throw new Error('TypeDoc could not convert the project');
+  return project;
 }
 
 /** The exported symbols of each entry point that have no `@example`. */
@@ -29,29 +65,123 @@ export function missingExamples(project: ProjectReflection): {
   for (const entryPoint of project.children ?? []) {
     for (const symbol of entryPoint.children ?? []) {
       total++;
-      if (hasExample(symbol)) continue;
-      missing.push({
-        entryPoint: entryPoint.name,
-        name: symbol.name,
-        file: symbol.sources?.[0]?.fileName ?? '?',
-      });
+      if (commentsOf(symbol).some((comment) => comment.getTag('@example'))) continue;
+      missing.push({ entryPoint: entryPoint.name, name: symbol.name, file: fileOf(symbol) });
     }
   }
   return { total, missing };
 }
 
-function hasExample(symbol: DeclarationReflection): boolean {
-  if (symbol.comment?.getTag('@example')) return true;
-  return (symbol.signatures ?? []).some((signature) => signature.comment?.getTag('@example'));
+/**
+ * Every fenced `ts` block of every `@example` in the public API: on the entry points, on the
+ * exported symbols, and on their members (a method's or a property's own example).
+ */
+export function apiExamples(project: ProjectReflection): ApiExample[] {
+  const examples: ApiExample[] = [];
+  const collect = (owner: string, file: string, comments: readonly Comment[]) => {
+    for (const comment of comments) {
+      for (const tag of comment.getTags('@example')) {
+        const text = tag.content.map((part) => part.text).join('');
+        for (const match of text.matchAll(/```(\w*)\n([\s\S]*?)```/g)) {
+          if (['ts', 'typescript', ''].includes(match[1] ?? '')) {
+            examples.push({ owner, file, code: match[2] ?? '' });
+          }
+        }
+      }
+    }
+  };
+  for (const entryPoint of project.children ?? []) {
+    collect(
+      entryPoint.name,
+      `${entryPoint.name} (module)`,
+      entryPoint.comment ? [entryPoint.comment] : [],
+    );
+    for (const symbol of entryPoint.children ?? []) {
+      collect(symbol.name, fileOf(symbol), commentsOf(symbol));
+      for (const member of symbol.children ?? []) {
+        collect(`${symbol.name}.${member.name}`, fileOf(symbol), commentsOf(member));
+      }
+    }
+  }
+  // The same declaration may be reached twice (a symbol re-exported by both entry points).
+  const seen = new Set<string>();
+  return examples.filter((example) => {
+    const key = `${example.owner}\n${example.code}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Type-checks every example as its own ES module, with the package names mapped to the
+ * repository's entry points, and returns the errors found.
+ */
+export function compileExamples(examples: readonly ApiExample[]): ExampleProblem[] {
+  // One folder per process: two checks may run at once (CLI and test run).
+  const dir = join(root, 'node_modules', '.cache', 'api-examples', String(process.pid));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+  const owners = new Map<string, ApiExample>();
+  examples.forEach((example, index) => {
+    const file = join(dir, `example-${index}.ts`);
+    // `export {}` keeps an example without imports a module, so examples never share scope.
+    writeFileSync(file, `${example.code}\nexport {};\n`);
+    owners.set(file, example);
+  });
+  const program = ts.createProgram([...owners.keys()], {
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2023.d.ts'],
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ['node'],
+    typeRoots: [join(root, 'node_modules', '@types')],
+    paths: {
+      'dynamo-outbox': [join(root, 'package', 'index.ts')],
+      'dynamo-outbox/runtime': [join(root, 'package', 'runtime.ts')],
+    },
+  });
+  const problems: ExampleProblem[] = [];
+  const diagnostics = ts.getPreEmitDiagnostics(program);
+  rmSync(dir, { recursive: true, force: true });
+  for (const diagnostic of diagnostics) {
+    const example = diagnostic.file ? owners.get(resolve(diagnostic.file.fileName)) : undefined;
+    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+    if (!example) {
+      // An error outside the examples (in the sources they import) is still a failure.
+      const where = diagnostic.file?.fileName ?? 'compiler';
+      problems.push({ owner: '(outside the examples)', file: where, line: 0, message });
+      continue;
+    }
+    const line =
+      diagnostic.file && diagnostic.start !== undefined
+        ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1
+        : 0;
+    problems.push({ owner: example.owner, file: example.file, line, message });
+  }
+  return problems;
+}
+
+function commentsOf(reflection: DeclarationReflection): Comment[] {
+  return [
+    reflection.comment,
+    ...(reflection.signatures ?? []).map((signature) => signature.comment),
+    reflection.getSignature?.comment,
+  ].filter((comment): comment is Comment => comment !== undefined);
+}
+
+function fileOf(symbol: DeclarationReflection): string {
+  return symbol.sources?.[0]?.fileName ?? '?';
 }
 
 async function main(): Promise<void> {
-  const app = await Application.bootstrapWithPlugins(
-    { logLevel: 'Error', disableSources: false, sourceLinkTemplate: '{path}' },
-    [new TypeDocReader(), new TSConfigReader()],
-  );
-  const project = await app.convert();
-  if (!project) throw new Error('TypeDoc could not convert the project');
+  const project = await loadApiProject();
   const { total, missing } = missingExamples(project);
   const byFile = new Map<string, string[]>();
   for (const symbol of missing) {
@@ -60,8 +190,18 @@ async function main(): Promise<void> {
   for (const [file, names] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
     console.log(`${file}: ${names.join(', ')}`);
   }
+  const examples = apiExamples(project);
+  const problems = compileExamples(examples);
+  for (const problem of problems) {
+    console.log(
+      `${problem.file}: example of ${problem.owner}, line ${problem.line}: ${problem.message}`,
+    );
+  }
   console.log(`${total - missing.length} of ${total} exported symbols have an @example.`);
-  if (missing.length > 0) process.exitCode = 1;
+  console.log(
+    `${examples.length} examples, ${problems.length === 0 ? 'all compile' : `${problems.length} compile errors`}.`,
+  );
+  if (missing.length > 0 || problems.length > 0) process.exitCode = 1;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
