@@ -2,7 +2,6 @@ import { gzipSync } from 'node:zlib';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { OutboxError } from './errors.js';
 import type { OutboxRecord } from './outbox-record.js';
-import { parseSeq } from './schema.js';
 
 /**
  * Why a record was quarantined: the code and message EventBridge gave (or the relay's
@@ -98,6 +97,29 @@ export interface CompressedQuarantineMessage {
   readonly payload: string;
 }
 
+/**
+ * The message attributes that let an operator filter the DLQ without opening messages.
+ * A malformed image may lack a key or have a sort key that is not a sequence: it gets the
+ * labels it can, so it still reaches the queue (the DLQ copy may be all there is of it).
+ */
+function labels(
+  record: OutboxRecord,
+  failure: PublishFailure,
+): Record<string, { DataType: 'String' | 'Number'; StringValue: string }> {
+  const attributes: Record<string, { DataType: 'String' | 'Number'; StringValue: string }> = {};
+  const { pk, sk } = record as { pk?: unknown; sk?: unknown };
+  if (typeof pk === 'string' && pk !== '') {
+    attributes.aggregateKey = { DataType: 'String', StringValue: pk };
+  }
+  const sequence = typeof sk === 'string' && /^\d{1,16}$/.test(sk) ? Number(sk) : Number.NaN;
+  if (Number.isSafeInteger(sequence)) {
+    attributes.sequence = { DataType: 'Number', StringValue: String(sequence) };
+  }
+  // SQS rejects empty attribute values.
+  attributes.errorCode = { DataType: 'String', StringValue: failure.code || 'Unknown' };
+  return attributes;
+}
+
 /** SQS's long-standing message size limit, assumed unless told otherwise. */
 export const DEFAULT_MAX_DLQ_MESSAGE_BYTES = 256 * 1024;
 
@@ -145,11 +167,7 @@ export class Quarantine {
       acceptedEventIds,
       record,
     };
-    const attributes = {
-      aggregateKey: { DataType: 'String', StringValue: record.pk },
-      sequence: { DataType: 'Number', StringValue: String(parseSeq(record.sk)) },
-      errorCode: { DataType: 'String', StringValue: failure.code },
-    };
+    const attributes = labels(record, failure);
     const attributeBytes = Object.entries(attributes).reduce(
       (sum, [name, a]) =>
         sum +

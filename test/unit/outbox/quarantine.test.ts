@@ -111,6 +111,29 @@ describe('Quarantine.send', () => {
     });
   });
 
+  it('still sends a malformed image without a key, labelled with the error code only', async () => {
+    const image = { recordType: 'OUTBOX', status: 'PENDING', events: 'nope' };
+
+    await aQuarantine().send(image as unknown as OutboxRecord, FAILURE, []);
+
+    const input = sentMessage();
+    expect(input.MessageAttributes).toEqual({
+      errorCode: { DataType: 'String', StringValue: 'InvalidArgument' },
+    });
+    expect((JSON.parse(input.MessageBody ?? '') as QuarantineMessage).record).toEqual(image);
+  });
+
+  it('still sends a record whose sort key is not a sequence, without a sequence label', async () => {
+    const record = { ...anOutboxRecord({ aggregate: 'Order#9' }), sk: 'not-a-sequence' };
+
+    await aQuarantine().send(record, FAILURE, []);
+
+    expect(sentMessage().MessageAttributes).toEqual({
+      aggregateKey: { DataType: 'String', StringValue: 'Order#9' },
+      errorCode: { DataType: 'String', StringValue: 'InvalidArgument' },
+    });
+  });
+
   it('gzips and base64-encodes a message above maxMessageBytes, and it decodes to the full message', async () => {
     const record = anOutboxRecord({ aggregate: 'Order#1', events: 4, detailBytes: 5_000 });
     const accepted = ['Order#1/4/0', 'Order#1/4/1'];

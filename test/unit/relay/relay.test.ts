@@ -396,6 +396,42 @@ describe('relayStreamBatch', () => {
       expect(h.dlq.messages[0]).toMatchObject({ failure: { code: 'MalformedRecord' } });
       expect(h.table.get(malformed)?.status).toBe('FAILED');
     });
+
+    it('quarantines and marks FAILED an outbox insert whose sort key is not a sequence', async () => {
+      const malformed = {
+        pk: 'Order#y',
+        sk: 'not-a-sequence',
+        recordType: 'OUTBOX',
+        prevSeq: 0,
+        events: [],
+        status: 'PENDING',
+      };
+      h.table.items.set('Order#y\u0000not-a-sequence', { ...malformed });
+
+      const result = await relayStreamBatch(
+        h.deps,
+        streamEvent([insertOf(malformed)]),
+        lambdaTime(),
+      );
+
+      expect(result.batchItemFailures).toEqual([]);
+      expect(h.dlq.messages).toHaveLength(1);
+      expect(h.dlq.messages[0]).toMatchObject({ failure: { code: 'MalformedRecord' } });
+      expect(h.table.get(malformed)?.status).toBe('FAILED');
+    });
+
+    it('sends an insert without a key to the DLQ, its only copy, and goes on', async () => {
+      const unkeyed = { recordType: 'OUTBOX', status: 'PENDING', events: [], prevSeq: 0 };
+
+      const result = await relayStreamBatch(h.deps, streamEvent([insertOf(unkeyed)]), lambdaTime());
+
+      expect(result.batchItemFailures).toEqual([]);
+      expect(h.dlq.messages).toHaveLength(1);
+      expect(h.dlq.messages[0]).toMatchObject({
+        failure: { code: 'MalformedRecord' },
+        record: unkeyed,
+      });
+    });
   });
 
   it('emits the lag from the oldest record creation time', async () => {
