@@ -103,9 +103,11 @@ export class OrdersServiceStack extends Stack {
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
     });
 
+    // Every handler reads the writer's settings (one config for the four); only the three
+    // command handlers get the outbox's write grant below.
     const environment = {
       ORDERS_TABLE_NAME: this.ordersTable.tableName,
-      OUTBOX_TABLE_NAME: this.outbox.table.tableName,
+      ...this.outbox.writerEnvironment,
       POWERTOOLS_SERVICE_NAME: 'orders',
     };
     const fn = (name: OrdersHandlerName) =>

@@ -8,6 +8,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { InboxVariable } from '../lambdas/consumer/inbox-environment.js';
 import { INBOX_PK, INBOX_TTL_ATTRIBUTE } from '../lambdas/consumer/inbox-schema.js';
 import { createOutboxFunction } from './node-function.js';
 
@@ -86,7 +87,8 @@ export interface OutboxConsumerProps {
    */
   readonly timeout?: Duration;
   /**
-   * More environment variables of the function (it also gets INBOX_TABLE_NAME and ORDER_POLICY).
+   * More environment variables of the function. It also gets INBOX_TABLE_NAME,
+   * ORDER_POLICY and INBOX_TTL_DAYS, which `Inbox.fromEnvironment()` reads.
    * @default - none
    */
   readonly environment?: Record<string, string>;
@@ -185,9 +187,12 @@ export class OutboxConsumer extends Construct {
       timeout,
       description: `dynamo-outbox consumer ${id}`,
       environment: {
-        INBOX_TABLE_NAME: this.inboxTable.tableName,
-        ORDER_POLICY: props.orderPolicy ?? 'fail',
-        INBOX_TTL_DAYS: String((props.inboxTtl ?? Duration.days(7)).toDays({ integral: false })),
+        // What Inbox.fromEnvironment() reads.
+        [InboxVariable.tableName]: this.inboxTable.tableName,
+        [InboxVariable.policy]: props.orderPolicy ?? 'fail',
+        [InboxVariable.ttlDays]: String(
+          (props.inboxTtl ?? Duration.days(7)).toDays({ integral: false }),
+        ),
         ...props.environment,
       },
     });

@@ -22,19 +22,26 @@ import {
 import { EventBus, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import {
+  type Function as CdkFunction,
+  FilterCriteria,
+  StartingPosition,
+} from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DEFAULT_MAX_REQUEST_BYTES } from '../lambdas/outbox/limits.js';
 import {
   DEFAULT_PENDING_SHARDS,
   type KeyAttributeDefinition,
+  MAX_PENDING_SHARDS,
   OUTBOX_STREAM_FILTER_PATTERN,
   outboxTableDefinition,
   PENDING_INDEX_NAME,
 } from '../lambdas/outbox/schema.js';
+import { WriterVariable } from '../lambdas/outbox/writer-environment.js';
 import { createOutboxFunction } from './node-function.js';
 import { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
 
@@ -204,6 +211,12 @@ export interface TransactionalOutboxProps {
    */
   readonly sweeperMaxRecordsPerRun?: number;
   /**
+   * Shards of the pending index the sweeper queries (1..1,000). Writers must use the same
+   * number: `addWriter()` passes it to them. More shards spread the index's write load.
+   * @default - 16
+   */
+  readonly pendingShards?: number;
+  /**
    * Messages in the poison dead-letter queue above which the alarm fires.
    * @default - 0: any poison record alarms
    */
@@ -276,6 +289,12 @@ export class TransactionalOutbox extends Construct {
   readonly serviceName: string;
   /** Service name of the sweeper's logs and metrics. */
   readonly sweeperServiceName: string;
+  /**
+   * The environment an `OutboxWriter.fromEnvironment()` reads: the table name, the
+   * pending-index shards and the largest publishable entry of this outbox. `addWriter()`
+   * sets it on a Lambda; give it to other compute (a container, a test) yourself.
+   */
+  readonly writerEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: TransactionalOutboxProps = {}) {
     super(scope, id);
@@ -290,6 +309,12 @@ export class TransactionalOutbox extends Construct {
       );
     }
     this.eventBus = props.eventBus ?? new EventBus(this, 'Bus');
+    this.writerEnvironment = {
+      [WriterVariable.tableName]: this.table.tableName,
+      [WriterVariable.pendingShards]: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
+      // An entry is published alone at worst: it must fit in one PutEvents request.
+      [WriterVariable.maxEntryBytes]: String(props.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
+    };
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
@@ -316,7 +341,7 @@ export class TransactionalOutbox extends Construct {
       OUTBOX_TABLE_NAME: this.table.tableName,
       DLQ_URL: this.deadLetterQueue.queueUrl,
       RETENTION_DAYS: String(retention.toDays({ integral: false })),
-      MAX_REQUEST_BYTES: String(props.maxRequestBytes ?? 1_048_576),
+      MAX_REQUEST_BYTES: String(props.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
       PUBLISH_CONCURRENCY: String(props.publishConcurrency ?? 4),
       POWERTOOLS_METRICS_NAMESPACE: OUTBOX_METRICS_NAMESPACE,
     };
@@ -363,6 +388,42 @@ export class TransactionalOutbox extends Construct {
    */
   grantWriteEvents(grantee: IGrantable): Grant {
     return this.grantTableActions(grantee, 'dynamodb:PutItem', 'dynamodb:GetItem');
+  }
+
+  /**
+   * Makes a Lambda a writer of this outbox: grants what `grantWriteEvents()` grants and
+   * sets {@link writerEnvironment}, which `OutboxWriter.fromEnvironment()` reads — so the
+   * writer's table, pending shards and entry size limit always match this deployment.
+   * Grant the entity table's actions separately.
+   *
+   * @example
+   * ```ts
+   * import { App, Stack } from 'aws-cdk-lib';
+   * import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+   * import { Runtime } from 'aws-cdk-lib/aws-lambda';
+   * import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+   * import { TransactionalOutbox } from 'dynamo-outbox';
+   *
+   * const stack = new Stack(new App(), 'Orders');
+   * // An account still on 256 KB PutEvents requests: the writer then refuses larger events.
+   * const outbox = new TransactionalOutbox(stack, 'Outbox', { maxRequestBytes: 262_144 });
+   * const orders = new TableV2(stack, 'Orders', {
+   *   partitionKey: { name: 'id', type: AttributeType.STRING },
+   * });
+   * const createOrder = new NodejsFunction(stack, 'CreateOrder', {
+   *   entry: new URL('./create-order.ts', import.meta.url).pathname,
+   *   runtime: Runtime.NODEJS_24_X,
+   *   environment: { ORDERS_TABLE_NAME: orders.tableName },
+   * });
+   * outbox.addWriter(createOrder);
+   * orders.grantReadWriteData(createOrder);
+   * ```
+   */
+  addWriter(writer: CdkFunction): Grant {
+    for (const [name, value] of Object.entries(this.writerEnvironment)) {
+      writer.addEnvironment(name, value);
+    }
+    return this.grantWriteEvents(writer);
   }
 
   /**
@@ -531,7 +592,7 @@ export class TransactionalOutbox extends Construct {
         POWERTOOLS_SERVICE_NAME: this.sweeperServiceName,
         GRACE_SECONDS: String((props.sweeperGracePeriod ?? Duration.minutes(5)).toSeconds()),
         MAX_RECORDS_PER_RUN: String(props.sweeperMaxRecordsPerRun ?? 1_000),
-        PENDING_SHARDS: String(DEFAULT_PENDING_SHARDS),
+        PENDING_SHARDS: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
       },
     });
     // Query the pending index and each aggregate's records; read statuses; mark.
@@ -659,6 +720,7 @@ function validateProps(props: TransactionalOutboxProps): void {
   duration('sweeperGracePeriod', props.sweeperGracePeriod, 0, 86_400);
   duration('oldestPendingAlarmThreshold', props.oldestPendingAlarmThreshold, 60, 7 * 86_400);
   range('sweeperMaxRecordsPerRun', props.sweeperMaxRecordsPerRun, 1, 100_000);
+  range('pendingShards', props.pendingShards, 1, MAX_PENDING_SHARDS);
   range('deadLetterAlarmThreshold', props.deadLetterAlarmThreshold, 0, 1_000_000);
   range('relayErrorsAlarmThreshold', props.relayErrorsAlarmThreshold, 0, 1_000_000);
 }

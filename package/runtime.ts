@@ -15,11 +15,9 @@
  * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  * import { OutboxWriter } from 'dynamo-outbox/runtime';
  *
+ * // Once per container; table, shards and size limit as `outbox.addWriter(fn)` set them.
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * export const writer = new OutboxWriter({
- *   client,
- *   tableName: process.env.OUTBOX_TABLE_NAME ?? '',
- * });
+ * export const writer = OutboxWriter.fromEnvironment({ client });
  * ```
  *
  * @module dynamo-outbox/runtime
@@ -33,6 +31,7 @@ export {
   type OutboxEventHandler,
 } from '../lambdas/consumer/consume.js';
 export {
+  ConsumerConfigError,
   ConsumerError,
   InboxContentionError,
   InvalidOutboxEventError,

@@ -2,9 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { OutboxWriter } from '../../lambdas/outbox/index.js';
 
-// Created once per container, reused by every invocation.
+// Created once per container, reused by every invocation. The outbox table, its pending
+// shards and the largest publishable event come from what outbox.addWriter() set.
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+const writer = OutboxWriter.fromEnvironment({ client });
 
 interface CapturePayment {
   readonly paymentId: string;

@@ -20,12 +20,10 @@ export class PaymentsStack extends Stack {
     const capture = new NodejsFunction(this, 'CapturePayment', {
       entry: fileURLToPath(new URL('./capture-payment.ts', import.meta.url)),
       runtime: Runtime.NODEJS_24_X,
-      environment: {
-        OUTBOX_TABLE_NAME: outbox.table.tableName,
-        PAYMENTS_TABLE_NAME: payments.tableName,
-      },
+      environment: { PAYMENTS_TABLE_NAME: payments.tableName },
     });
-    outbox.grantWriteEvents(capture);
+    // The outbox's write grant, and the environment OutboxWriter.fromEnvironment() reads.
+    outbox.addWriter(capture);
     payments.grantReadWriteData(capture);
 
     // Consumers subscribe with rules on outbox.eventBus.

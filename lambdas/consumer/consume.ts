@@ -127,7 +127,7 @@ export type ConsumeOutcome = 'applied' | 'duplicate' | 'stale';
  * import { consumeOutboxEvent, Inbox } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const inbox = new Inbox({ client, tableName: process.env.INBOX_TABLE_NAME ?? '' });
+ * const inbox = Inbox.fromEnvironment({ client });
  *
  * // A trigger the kit has no wrapper for: a Kinesis stream an EventBridge rule feeds.
  * export const handler = async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {

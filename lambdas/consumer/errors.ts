@@ -12,7 +12,7 @@
  *
  * const logger = new Logger({ serviceName: 'shipping' });
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const inbox = new Inbox({ client, tableName: process.env.INBOX_TABLE_NAME ?? '' });
+ * const inbox = Inbox.fromEnvironment({ client });
  * const consume = eventBridgeOutboxConsumer(inbox, async (envelope) => {
  *   logger.info('shipping order', { orderId: envelope.aggregateId });
  * });
@@ -38,6 +38,33 @@ export class ConsumerError extends Error {
 }
 
 /**
+ * The inbox was configured with a bad value (a bad variable for `Inbox.fromEnvironment()`,
+ * a non-positive `ttlDays`): thrown at the cold start of a handler that creates its inbox
+ * at module scope, so the function fails before it consumes anything.
+ *
+ * @example
+ * ```ts
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+ * import { ConsumerConfigError, Inbox } from 'dynamo-outbox/runtime';
+ *
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ * try {
+ *   Inbox.fromEnvironment({ client }, { INBOX_TABLE_NAME: 'inbox', ORDER_POLICY: 'strict' });
+ * } catch (error) {
+ *   // "invalid inbox environment: ORDER_POLICY must be 'apply', 'skip-stale' or 'fail'"
+ *   if (error instanceof ConsumerConfigError) console.error(error.message);
+ * }
+ * ```
+ */
+export class ConsumerConfigError extends ConsumerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConsumerConfigError';
+  }
+}
+
+/**
  * The message is not an outbox event (no envelope): retrying cannot help.
  *
  * @example
@@ -50,7 +77,7 @@ export class ConsumerError extends Error {
  *
  * const logger = new Logger({ serviceName: 'shipping' });
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const inbox = new Inbox({ client, tableName: process.env.INBOX_TABLE_NAME ?? '' });
+ * const inbox = Inbox.fromEnvironment({ client });
  * const consume = eventBridgeOutboxConsumer(inbox, async (envelope) => {
  *   logger.info('shipping order', { orderId: envelope.aggregateId });
  * });

@@ -5,7 +5,8 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../outbox/index.js';
-import { InboxContentionError } from './errors.js';
+import { ConsumerConfigError, InboxContentionError } from './errors.js';
+import { type InboxEnvironmentOptions, inboxOptionsFromEnvironment } from './inbox-environment.js';
 import {
   cursorKey,
   eventKey,
@@ -165,8 +166,39 @@ export class Inbox {
     this.policy = options.policy ?? 'fail';
     this.ttlSeconds = Math.round((options.ttlDays ?? 7) * 86_400);
     this.clock = options.clock ?? (() => new Date());
-    if (!(this.ttlSeconds > 0))
-      throw new RangeError(`ttlDays must be positive, got ${options.ttlDays}`);
+    if (!this.tableName) throw new ConsumerConfigError('tableName must not be empty');
+    if (!(this.ttlSeconds > 0)) {
+      throw new ConsumerConfigError(`ttlDays must be positive, got ${options.ttlDays}`);
+    }
+  }
+
+  /**
+   * Creates the inbox `OutboxConsumer` configured this Lambda for: its table, its order
+   * policy (`orderPolicy`) and how long applied events are remembered (`inboxTtl`) come
+   * from the environment the construct sets. Create it once, at module scope.
+   *
+   * @param env - where to read `INBOX_TABLE_NAME`, `ORDER_POLICY` and `INBOX_TTL_DAYS`;
+   *   `process.env` unless given
+   * @throws ConsumerConfigError naming each missing or bad variable
+   *
+   * @example
+   * ```ts
+   * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+   * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+   * import { Inbox, sqsOutboxConsumer } from 'dynamo-outbox/runtime';
+   *
+   * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+   * const inbox = Inbox.fromEnvironment({ client });
+   * export const handler = sqsOutboxConsumer(inbox, async (envelope) => {
+   *   console.info('order event', envelope.aggregateId, envelope.sequence);
+   * });
+   * ```
+   */
+  static fromEnvironment(
+    options: Omit<InboxOptions, keyof InboxEnvironmentOptions>,
+    env: NodeJS.ProcessEnv = process.env,
+  ): Inbox {
+    return new Inbox({ ...options, ...inboxOptionsFromEnvironment(env) });
   }
 
   /** Reads (consistently) whether the event was applied and where its aggregate's cursor is. */

@@ -5,6 +5,7 @@ export {
   type OutboxEventHandler,
 } from './consume.js';
 export {
+  ConsumerConfigError,
   ConsumerError,
   InboxContentionError,
   InvalidOutboxEventError,
@@ -18,6 +19,11 @@ export {
   inboxConflict,
   type OrderPolicy,
 } from './inbox.js';
+export {
+  type InboxEnvironmentOptions,
+  InboxVariable,
+  inboxOptionsFromEnvironment,
+} from './inbox-environment.js';
 export {
   cursorKey,
   eventKey,

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
-import { OutboxWriter } from '../outbox/index.js';
+import { OutboxWriter } from '../outbox/outbox-writer.js';
 import type { OrdersConfig } from './config.js';
 import type { OrdersDependencies } from './order-service.js';
 
@@ -15,11 +15,7 @@ export function createOrdersDependencies(config: OrdersConfig): OrdersDependenci
   });
   return {
     documentClient,
-    writer: new OutboxWriter({
-      client: documentClient,
-      tableName: config.outboxTableName,
-      maxEntryBytes: config.maxEventBytes,
-    }),
+    writer: new OutboxWriter({ client: documentClient, ...config.writer }),
     ordersTableName: config.ordersTableName,
     clock: () => new Date(),
     newId: uuidv7,

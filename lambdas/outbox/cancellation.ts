@@ -23,7 +23,7 @@ import { isTransientCancellation } from './retryable-cancellation.js';
  * import { type OutboxWriteInput, OutboxWriter, type TransactionItemRole } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * function describe(role: TransactionItemRole): string {
  *   switch (role.role) {

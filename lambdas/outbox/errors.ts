@@ -15,7 +15,7 @@
  * import { OutboxError, type OutboxWriteInput, OutboxWriter } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * export async function commit(input: OutboxWriteInput): Promise<APIGatewayProxyResult> {
  *   try {
@@ -95,7 +95,7 @@ export interface ValidationIssue {
  * import { type OutboxWriteInput, OutboxValidationError, OutboxWriter } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * export async function commit(input: OutboxWriteInput): Promise<APIGatewayProxyResult> {
  *   try {
@@ -146,7 +146,7 @@ export class OutboxValidationError extends OutboxError {
  *
  * function createWriter(): OutboxWriter {
  *   try {
- *     return new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ *     return OutboxWriter.fromEnvironment({ client });
  *   } catch (error) {
  *     // A deployment mistake (here: OUTBOX_TABLE_NAME unset), not a request's: fail the
  *     // cold start loudly rather than answer every request with a 500.
@@ -180,7 +180,7 @@ export class OutboxConfigError extends OutboxError {
  * import { OutboxWriter, VersionConflictError } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * // `order` as read just now; its version matched the client's If-Match.
  * export async function cancelOrder(order: {
@@ -262,7 +262,7 @@ export class VersionConflictError extends OutboxError {
  * import { AggregateNotFoundError, type OutboxWriteInput, OutboxWriter } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * export async function confirmOrder(input: OutboxWriteInput): Promise<APIGatewayProxyResult> {
  *   try {
@@ -307,7 +307,7 @@ export class AggregateNotFoundError extends OutboxError {
  * import { AggregateAlreadyExistsError, OutboxWriter } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * export async function createOrder(
  *   customerId: string,
@@ -363,7 +363,7 @@ export class AggregateAlreadyExistsError extends OutboxError {
  * import { IdempotencyKeyReusedError, type OutboxWriteInput, OutboxWriter } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * export async function commit(input: OutboxWriteInput): Promise<APIGatewayProxyResult> {
  *   try {
@@ -410,7 +410,7 @@ export class IdempotencyKeyReusedError extends OutboxError {
  * import { type OutboxWriteInput, OutboxWriter, SequenceConflictError } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * export async function commit(input: OutboxWriteInput): Promise<void> {
  *   try {
@@ -466,7 +466,7 @@ export class SequenceConflictError extends OutboxError {
  * import { AdditionalItemConditionError, OutboxWriter } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * type Outcome = 'created' | 'unknown-customer' | 'inactive-customer';
  *
@@ -536,7 +536,7 @@ export class AdditionalItemConditionError extends OutboxError {
  * import { type OutboxWriteInput, OutboxWriter, WriteContentionError } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * export async function commit(input: OutboxWriteInput): Promise<APIGatewayProxyResult> {
  *   try {

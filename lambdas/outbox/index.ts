@@ -110,6 +110,7 @@ export {
   IdempotencyAttribute,
   type IndexDefinition,
   type KeyAttributeDefinition,
+  MAX_PENDING_SHARDS,
   MAX_SEQ,
   OUTBOX_STREAM_FILTER_PATTERN,
   OutboxAttribute,
@@ -132,3 +133,8 @@ export {
   type OutboxWriteInput,
   outboxWriteInputSchema,
 } from './write-input.js';
+export {
+  type WriterEnvironmentOptions,
+  WriterVariable,
+  writerOptionsFromEnvironment,
+} from './writer-environment.js';

@@ -56,7 +56,7 @@ export interface StoredEvent {
  * import { type OutboxRecord, OutboxWriter } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * // Log the record's key, to follow its events through the relay (or `dynamo-outbox inspect`).
  * const logCommitted = ({ pk, sk, eventCount, prevSeq }: OutboxRecord) =>

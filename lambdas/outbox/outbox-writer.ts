@@ -32,6 +32,7 @@ import {
   DEFAULT_PENDING_SHARDS,
   formatSeq,
   IDEMPOTENCY_SK,
+  MAX_PENDING_SHARDS,
   OutboxStatus,
   PK,
   pendingShardOf,
@@ -44,6 +45,10 @@ import {
   type OutboxWriteInput,
   outboxWriteInputSchema,
 } from './write-input.js';
+import {
+  type WriterEnvironmentOptions,
+  writerOptionsFromEnvironment,
+} from './writer-environment.js';
 
 /**
  * Configuration of an {@link OutboxWriter}. A bad value throws `OutboxConfigError` in the
@@ -117,7 +122,7 @@ export interface OutboxWriterOptions {
  * import { OutboxWriter, type OutboxWriteResult } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * export async function createOrder(
  *   body: { customerId: string; total: number },
@@ -241,6 +246,34 @@ export class OutboxWriter {
   private readonly clock: () => Date;
   private readonly newEventId: () => string;
 
+  /**
+   * Creates a writer for the outbox `TransactionalOutbox.addWriter()` configured this
+   * Lambda for: the table name, the pending-index shards the sweeper queries and the
+   * largest entry the relay can publish come from the environment, so they cannot drift
+   * from the deployment. Create it once, at module scope.
+   *
+   * @param env - where to read `OUTBOX_TABLE_NAME`, `OUTBOX_PENDING_SHARDS` and
+   *   `OUTBOX_MAX_ENTRY_BYTES`; `process.env` unless given
+   * @throws OutboxConfigError naming each missing or bad variable
+   *
+   * @example
+   * ```ts
+   * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+   * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+   * import { OutboxWriter } from 'dynamo-outbox/runtime';
+   *
+   * // In the stack: outbox.addWriter(createOrderFunction) sets the variables it reads.
+   * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+   * export const writer = OutboxWriter.fromEnvironment({ client });
+   * ```
+   */
+  static fromEnvironment(
+    options: Omit<OutboxWriterOptions, keyof WriterEnvironmentOptions>,
+    env: NodeJS.ProcessEnv = process.env,
+  ): OutboxWriter {
+    return new OutboxWriter({ ...options, ...writerOptionsFromEnvironment(env) });
+  }
+
   constructor(options: OutboxWriterOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
@@ -254,6 +287,11 @@ export class OutboxWriter {
     if (!this.tableName) throw new OutboxConfigError('tableName must not be empty');
     positiveInteger('maxEntryBytes', this.maxEntryBytes);
     positiveInteger('pendingShards', this.pendingShards);
+    if (this.pendingShards > MAX_PENDING_SHARDS) {
+      throw new OutboxConfigError(
+        `pendingShards must be at most ${MAX_PENDING_SHARDS} (the sweeper's limit), got ${this.pendingShards}`,
+      );
+    }
     positiveInteger('idempotencyTtlSeconds', this.idempotencyTtlSeconds);
     if (
       !this.versionAttribute ||
@@ -313,7 +351,7 @@ export class OutboxWriter {
    * import { OutboxWriter } from 'dynamo-outbox/runtime';
    *
    * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-   * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+   * const writer = OutboxWriter.fromEnvironment({ client });
    *
    * // Before doing any work: a retry of a committed POST /orders gets its answer again.
    * export async function replay(

@@ -138,6 +138,8 @@ export type OutboxStatus = (typeof OutboxStatus)[keyof typeof OutboxStatus];
 export const PENDING_INDEX_NAME = 'pending-by-age';
 /** Number of pending-index shards. A record's shard is a hash of its aggregate key. */
 export const DEFAULT_PENDING_SHARDS = 16;
+/** Most pending-index shards the sweeper queries (one query per shard per run). */
+export const MAX_PENDING_SHARDS = 1_000;
 
 /** Attribute names of an idempotency record. */
 export const IdempotencyAttribute = {

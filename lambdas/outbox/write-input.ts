@@ -127,7 +127,7 @@ export type EntityWrite = EntityCreate | EntityUpdate;
  * import { type OutboxWriteInput, OutboxWriter } from 'dynamo-outbox/runtime';
  *
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+ * const writer = OutboxWriter.fromEnvironment({ client });
  *
  * export function cancelOrderInput(
  *   order: { readonly id: string; readonly version: number; readonly lastEventSeq: number },

@@ -8,16 +8,11 @@ import { z } from 'zod';
 import { Inbox, sqsOutboxConsumer } from '../consumer/index.js';
 import { shippingHandler } from './shipping.js';
 
-const env = z
-  .object({
-    INBOX_TABLE_NAME: z.string().min(1),
-    SHIPMENTS_TABLE_NAME: z.string().min(1),
-    ORDER_POLICY: z.enum(['apply', 'skip-stale', 'fail']).default('skip-stale'),
-  })
-  .parse(process.env);
+const env = z.object({ SHIPMENTS_TABLE_NAME: z.string().min(1) }).parse(process.env);
 const logger = new Logger({ serviceName: 'shipping' });
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const inbox = new Inbox({ client, tableName: env.INBOX_TABLE_NAME, policy: env.ORDER_POLICY });
+// Table, order policy and TTL as the OutboxConsumer construct (or local mode) set them.
+const inbox = Inbox.fromEnvironment({ client });
 
 /** The shipping consumer Lambda, fed by its SQS buffer. */
 export const handler = middy<SQSEvent, SQSBatchResponse>()

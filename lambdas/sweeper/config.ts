@@ -3,6 +3,7 @@ import {
   type DeliveryConfig,
   deliveryEnvSchema,
   intVariable,
+  MAX_PENDING_SHARDS,
   parseEnvironment,
   toDeliveryConfig,
 } from '../outbox/index.js';
@@ -21,7 +22,7 @@ export interface SweeperConfig extends DeliveryConfig {
 const envSchema = deliveryEnvSchema.extend({
   GRACE_SECONDS: intVariable(0, 86_400).default(300),
   MAX_RECORDS_PER_RUN: intVariable(1, 100_000).default(1_000),
-  PENDING_SHARDS: intVariable(1, 1_000).default(DEFAULT_PENDING_SHARDS),
+  PENDING_SHARDS: intVariable(1, MAX_PENDING_SHARDS).default(DEFAULT_PENDING_SHARDS),
 });
 
 /**

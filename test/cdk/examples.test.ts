@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { PaymentsStack } from '../../docs/examples/outbox-in-your-stack.js';
 import { testApp } from '../helpers/cdk.js';
@@ -30,6 +30,16 @@ describe('the README example "Use it in your stack"', () => {
     template.resourcePropertiesCountIs('AWS::Lambda::Function', { Runtime: 'nodejs24.x' }, 3);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: { RETENTION_DAYS: '3' } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          PAYMENTS_TABLE_NAME: { Ref: Match.anyValue() },
+          OUTBOX_TABLE_NAME: { Ref: Match.anyValue() },
+          OUTBOX_PENDING_SHARDS: '16',
+          OUTBOX_MAX_ENTRY_BYTES: '1048576',
+        },
+      },
     });
   });
 });

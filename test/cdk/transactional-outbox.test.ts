@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { OUTBOX_STREAM_FILTER_PATTERN } from '../../lambdas/outbox/index.js';
@@ -240,10 +241,15 @@ describe('TransactionalOutbox', () => {
         sweepInterval: Duration.minutes(5),
         sweeperGracePeriod: Duration.minutes(2),
         sweeperMaxRecordsPerRun: 50,
+        pendingShards: 32,
       }).template.hasResourceProperties('AWS::Lambda::Function', {
         Timeout: 300,
         Environment: {
-          Variables: Match.objectLike({ GRACE_SECONDS: '120', MAX_RECORDS_PER_RUN: '50' }),
+          Variables: Match.objectLike({
+            GRACE_SECONDS: '120',
+            MAX_RECORDS_PER_RUN: '50',
+            PENDING_SHARDS: '32',
+          }),
         },
       });
     });
@@ -369,6 +375,65 @@ describe('TransactionalOutbox', () => {
     );
   });
 
+  describe('addWriter', () => {
+    const aWriter = (props: TransactionalOutboxProps = {}) => {
+      const stack = testStack();
+      const outbox = new TransactionalOutbox(stack, 'Outbox', props);
+      const writer = new LambdaFunction(stack, 'CreateOrder', {
+        runtime: Runtime.NODEJS_24_X,
+        handler: 'index.handler',
+        code: Code.fromInline('export const handler = async () => {};'),
+      });
+      outbox.addWriter(writer);
+      return { outbox, template: Template.fromStack(stack) };
+    };
+
+    it("gives the writer the outbox's table, the sweeper's shard count and the relay's size limit", () => {
+      const { template } = aWriter({ pendingShards: 32, maxRequestBytes: 262_144 });
+
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Handler: 'index.handler',
+        Environment: {
+          Variables: {
+            OUTBOX_TABLE_NAME: { Ref: Match.stringLikeRegexp('OutboxTable') },
+            OUTBOX_PENDING_SHARDS: '32',
+            OUTBOX_MAX_ENTRY_BYTES: '262144',
+          },
+        },
+      });
+      // The sweeper queries the same shards, the relay publishes the same size.
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({ PENDING_SHARDS: '32', MAX_REQUEST_BYTES: '262144' }),
+        },
+      });
+    });
+
+    it('defaults to 16 shards and 1 MB entries, as the writer does', () => {
+      const { outbox } = aWriter();
+
+      expect(outbox.writerEnvironment).toMatchObject({
+        OUTBOX_PENDING_SHARDS: '16',
+        OUTBOX_MAX_ENTRY_BYTES: '1048576',
+      });
+    });
+
+    it('grants the writer exactly what grantWriteEvents grants', () => {
+      aWriter().template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: Match.stringLikeRegexp('^CreateOrder') }],
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+              Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('OutboxTable'), 'Arn'] },
+            },
+          ],
+        },
+      });
+    });
+  });
+
   describe('prop validation', () => {
     it.each<[string, TransactionalOutboxProps, string]>([
       [
@@ -377,6 +442,12 @@ describe('TransactionalOutbox', () => {
         'parallelizationFactor must be an integer in 1..10, got 0',
       ],
       ['parallelizationFactor is 11', { parallelizationFactor: 11 }, 'got 11'],
+      [
+        'pendingShards is 0',
+        { pendingShards: 0 },
+        'pendingShards must be an integer in 1..1000, got 0',
+      ],
+      ['pendingShards is 1,001', { pendingShards: 1_001 }, 'got 1001'],
       ['batchSize is 0', { batchSize: 0 }, 'batchSize must be an integer in 1..10000, got 0'],
       ['batchSize is 10,001', { batchSize: 10_001 }, 'got 10001'],
       [

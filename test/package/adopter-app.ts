@@ -21,9 +21,9 @@ const createOrder = new NodejsFunction(stack, 'CreateOrder', {
   entry: 'create-order.mjs',
   runtime: Runtime.NODEJS_24_X,
   bundling: { format: OutputFormat.ESM },
-  environment: { OUTBOX_TABLE_NAME: outbox.table.tableName, ORDERS_TABLE_NAME: 'orders' },
+  environment: { ORDERS_TABLE_NAME: 'orders' },
 });
-outbox.grantWriteEvents(createOrder);
+outbox.addWriter(createOrder);
 app.synth();
 `;
 
@@ -33,7 +33,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { OutboxWriter } from 'dynamo-outbox/runtime';
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-const writer = new OutboxWriter({ client, tableName: process.env.OUTBOX_TABLE_NAME ?? '' });
+const writer = OutboxWriter.fromEnvironment({ client });
 
 export const handler = async (command) => {
   const result = await writer.write({

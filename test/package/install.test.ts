@@ -218,7 +218,15 @@ describe('the npm package', () => {
     const template = readJson<{
       Resources: Record<
         string,
-        { Type: string; Properties?: { Runtime?: string; Code?: unknown; Description?: string } }
+        {
+          Type: string;
+          Properties?: {
+            Runtime?: string;
+            Code?: unknown;
+            Description?: string;
+            Environment?: { Variables?: Record<string, unknown> };
+          };
+        }
       >;
     }>(join(outdir, 'Adopter.template.json'));
     const resources = Object.values(template.Resources);
@@ -233,6 +241,16 @@ describe('the npm package', () => {
     ).toHaveLength(1);
     expect(resources.filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(1);
     expect(resources.filter((r) => r.Type === 'AWS::DynamoDB::GlobalTable')).toHaveLength(1);
+    // addWriter() gave the team's handler the writer's environment.
+    const writerVariables = functions
+      .map((f) => f.Properties?.Environment?.Variables)
+      .find((variables) => variables?.ORDERS_TABLE_NAME === 'orders');
+    expect(Object.keys(writerVariables ?? {}).sort()).toEqual([
+      'ORDERS_TABLE_NAME',
+      'OUTBOX_MAX_ENTRY_BYTES',
+      'OUTBOX_PENDING_SHARDS',
+      'OUTBOX_TABLE_NAME',
+    ]);
 
     // Three bundles: relay and sweeper (from dist/lambdas in node_modules, with source maps
     // back to the TypeScript), and the team's handler with the writer inlined.

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { ConsumerConfigError } from './errors.js';
+import type { OrderPolicy } from './inbox.js';
+
+/**
+ * The environment variables `OutboxConsumer` sets on its function and
+ * `Inbox.fromEnvironment()` reads: one name per setting, here and in the construct.
+ */
+export const InboxVariable = {
+  tableName: 'INBOX_TABLE_NAME',
+  policy: 'ORDER_POLICY',
+  ttlDays: 'INBOX_TTL_DAYS',
+} as const;
+
+/** The inbox settings that describe the deployed consumer. */
+export interface InboxEnvironmentOptions {
+  readonly tableName: string;
+  readonly policy: OrderPolicy;
+  readonly ttlDays: number;
+}
+
+const inboxEnvSchema = z.object({
+  [InboxVariable.tableName]: z.string('is required').min(1, 'must not be empty'),
+  [InboxVariable.policy]: z
+    .enum(['apply', 'skip-stale', 'fail'], "must be 'apply', 'skip-stale' or 'fail'")
+    .default('fail'),
+  [InboxVariable.ttlDays]: z.coerce
+    .number()
+    .positive('must be a positive number of days')
+    .max(3650, 'must be at most 3650 days')
+    .default(7),
+});
+
+/**
+ * Reads the inbox's settings from the environment `OutboxConsumer` sets.
+ *
+ * @throws ConsumerConfigError naming each missing or bad variable
+ */
+export function inboxOptionsFromEnvironment(env: NodeJS.ProcessEnv): InboxEnvironmentOptions {
+  const parsed = inboxEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+    throw new ConsumerConfigError(`invalid inbox environment: ${problems.join('; ')}`);
+  }
+  return {
+    tableName: parsed.data[InboxVariable.tableName],
+    policy: parsed.data[InboxVariable.policy],
+    ttlDays: parsed.data[InboxVariable.ttlDays],
+  };
+}

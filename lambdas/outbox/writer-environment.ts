@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { OutboxConfigError } from './errors.js';
+import { DEFAULT_MAX_REQUEST_BYTES } from './limits.js';
+import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from './schema.js';
+
+/**
+ * The environment variables a writer's Lambda reads, and that `TransactionalOutbox`
+ * sets with `addWriter()`: values that must agree with how the outbox is deployed (the
+ * sweeper queries exactly `pendingShards` shards; the relay publishes entries up to
+ * `maxRequestBytes`), so they come from the construct instead of being repeated by hand.
+ */
+export const WriterVariable = {
+  tableName: 'OUTBOX_TABLE_NAME',
+  pendingShards: 'OUTBOX_PENDING_SHARDS',
+  maxEntryBytes: 'OUTBOX_MAX_ENTRY_BYTES',
+} as const;
+
+/** The writer options that describe the deployed outbox rather than the caller. */
+export interface WriterEnvironmentOptions {
+  readonly tableName: string;
+  readonly pendingShards: number;
+  readonly maxEntryBytes: number;
+}
+
+const integer = (min: number, max: number) =>
+  z.coerce
+    .number()
+    .int('must be an integer')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+const writerEnvSchema = z.object({
+  [WriterVariable.tableName]: z.string('is required').min(1, 'must not be empty'),
+  [WriterVariable.pendingShards]: integer(1, MAX_PENDING_SHARDS).default(DEFAULT_PENDING_SHARDS),
+  [WriterVariable.maxEntryBytes]: integer(1024, DEFAULT_MAX_REQUEST_BYTES).default(
+    DEFAULT_MAX_REQUEST_BYTES,
+  ),
+});
+
+/**
+ * Reads the writer's deployment settings from the environment `addWriter()` sets.
+ *
+ * @throws OutboxConfigError naming each missing or bad variable
+ */
+export function writerOptionsFromEnvironment(env: NodeJS.ProcessEnv): WriterEnvironmentOptions {
+  const parsed = writerEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
+    throw new OutboxConfigError(`invalid writer environment: ${problems.join('; ')}`);
+  }
+  return {
+    tableName: parsed.data[WriterVariable.tableName],
+    pendingShards: parsed.data[WriterVariable.pendingShards],
+    maxEntryBytes: parsed.data[WriterVariable.maxEntryBytes],
+  };
+}
