@@ -52,7 +52,7 @@ export class ConsumerError extends Error {
  * try {
  *   Inbox.fromEnvironment({ client }, { INBOX_TABLE_NAME: 'inbox', ORDER_POLICY: 'strict' });
  * } catch (error) {
- *   // "invalid inbox environment: ORDER_POLICY must be 'apply', 'skip-stale' or 'fail'"
+ *   // "invalid inbox environment: ORDER_POLICY: must be 'apply', 'skip-stale' or 'fail'"
  *   if (error instanceof ConsumerConfigError) console.error(error.message);
  * }
  * ```

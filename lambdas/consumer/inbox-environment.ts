@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnvironment } from '../outbox/environment.js';
 import { ConsumerConfigError } from './errors.js';
 import type { OrderPolicy } from './inbox.js';
 
@@ -20,7 +21,7 @@ export interface InboxEnvironmentOptions {
 }
 
 const inboxEnvSchema = z.object({
-  [InboxVariable.tableName]: z.string('is required').min(1, 'must not be empty'),
+  [InboxVariable.tableName]: z.string().min(1, 'must not be empty'),
   [InboxVariable.policy]: z
     .enum(['apply', 'skip-stale', 'fail'], "must be 'apply', 'skip-stale' or 'fail'")
     .default('fail'),
@@ -37,14 +38,13 @@ const inboxEnvSchema = z.object({
  * @throws ConsumerConfigError naming each missing or bad variable
  */
 export function inboxOptionsFromEnvironment(env: NodeJS.ProcessEnv): InboxEnvironmentOptions {
-  const parsed = inboxEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
-    throw new ConsumerConfigError(`invalid inbox environment: ${problems.join('; ')}`);
+  const parsed = parseEnvironment(inboxEnvSchema, env);
+  if (!parsed.ok) {
+    throw new ConsumerConfigError(`invalid inbox environment: ${parsed.problems.join('; ')}`);
   }
   return {
-    tableName: parsed.data[InboxVariable.tableName],
-    policy: parsed.data[InboxVariable.policy],
-    ttlDays: parsed.data[InboxVariable.ttlDays],
+    tableName: parsed.value[InboxVariable.tableName],
+    policy: parsed.value[InboxVariable.policy],
+    ttlDays: parsed.value[InboxVariable.ttlDays],
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseEnvironment } from '../outbox/environment.js';
 import { OutboxConfigError } from '../outbox/errors.js';
 import {
   type WriterEnvironmentOptions,
@@ -30,15 +31,8 @@ export class OrdersConfigError extends Error {
  * @throws OrdersConfigError naming each missing or bad variable
  */
 export function loadOrdersConfig(env: NodeJS.ProcessEnv): OrdersConfig {
-  const problems: string[] = [];
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    problems.push(
-      ...parsed.error.issues.map(
-        (i) => `${i.path.join('.')}: ${i.code === 'invalid_type' ? 'is required' : i.message}`,
-      ),
-    );
-  }
+  const parsed = parseEnvironment(envSchema, env);
+  const problems = parsed.ok ? [] : [...parsed.problems];
   let writer: WriterEnvironmentOptions | undefined;
   try {
     writer = writerOptionsFromEnvironment(env);
@@ -46,8 +40,8 @@ export function loadOrdersConfig(env: NodeJS.ProcessEnv): OrdersConfig {
     if (!(error instanceof OutboxConfigError)) throw error;
     problems.push(error.message);
   }
-  if (!parsed.success || writer === undefined) {
+  if (!parsed.ok || writer === undefined) {
     throw new OrdersConfigError(`invalid environment: ${problems.join('; ')}`);
   }
-  return { ordersTableName: parsed.data.ORDERS_TABLE_NAME, writer };
+  return { ordersTableName: parsed.value.ORDERS_TABLE_NAME, writer };
 }

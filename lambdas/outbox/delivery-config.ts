@@ -5,18 +5,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { OutboxDelivery } from './delivery.js';
+import { intVariable } from './environment.js';
 import { DEFAULT_MAX_REQUEST_BYTES } from './limits.js';
 import { OrderedPublisher } from './ordered-publisher.js';
 import { OutboxStore } from './outbox-store.js';
 import { Quarantine } from './quarantine.js';
-
-/** An integer environment variable within bounds. */
-export const intVariable = (min: number, max: number) =>
-  z.coerce
-    .number()
-    .int('must be an integer')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`);
 
 /**
  * The environment every delivering Lambda (relay, sweeper) reads: where to publish, where
@@ -50,26 +43,6 @@ export interface DeliveryConfig {
   readonly publishConcurrency: number;
   /** Time kept free before the Lambda timeout for marking and answering. */
   readonly safetyMarginMs: number;
-}
-
-/**
- * Validates an environment, naming each missing or bad variable.
- *
- * @returns the parsed values, or the list of problems
- */
-export function parseEnvironment<S extends z.ZodType>(
-  schema: S,
-  env: NodeJS.ProcessEnv,
-): { ok: true; value: z.output<S> } | { ok: false; problems: string[] } {
-  const parsed = schema.safeParse(env);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return {
-    ok: false,
-    problems: parsed.error.issues.map(
-      (i) =>
-        `${i.path.join('.')}: ${i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message}`,
-    ),
-  };
 }
 
 /** Maps the parsed variables to a {@link DeliveryConfig}. */

@@ -10,13 +10,12 @@ export {
   createOutboxDelivery,
   type DeliveryConfig,
   deliveryEnvSchema,
-  intVariable,
-  parseEnvironment,
   toDeliveryConfig,
 } from './delivery-config.js';
 export { dynamoValueProblem, MAX_DYNAMO_DEPTH } from './dynamo-value.js';
 export { putEventsEntrySize, type SizedEntry } from './entry-size.js';
 export { buildEnvelope, type EventEnvelope, type EventMetadata } from './envelope.js';
+export { intVariable, parseEnvironment } from './environment.js';
 export {
   AdditionalItemConditionError,
   AggregateAlreadyExistsError,

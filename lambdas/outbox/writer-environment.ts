@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intVariable, parseEnvironment } from './environment.js';
 import { OutboxConfigError } from './errors.js';
 import { DEFAULT_MAX_REQUEST_BYTES } from './limits.js';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from './schema.js';
@@ -22,17 +23,12 @@ export interface WriterEnvironmentOptions {
   readonly maxEntryBytes: number;
 }
 
-const integer = (min: number, max: number) =>
-  z.coerce
-    .number()
-    .int('must be an integer')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`);
-
 const writerEnvSchema = z.object({
-  [WriterVariable.tableName]: z.string('is required').min(1, 'must not be empty'),
-  [WriterVariable.pendingShards]: integer(1, MAX_PENDING_SHARDS).default(DEFAULT_PENDING_SHARDS),
-  [WriterVariable.maxEntryBytes]: integer(1024, DEFAULT_MAX_REQUEST_BYTES).default(
+  [WriterVariable.tableName]: z.string().min(1, 'must not be empty'),
+  [WriterVariable.pendingShards]: intVariable(1, MAX_PENDING_SHARDS).default(
+    DEFAULT_PENDING_SHARDS,
+  ),
+  [WriterVariable.maxEntryBytes]: intVariable(1024, DEFAULT_MAX_REQUEST_BYTES).default(
     DEFAULT_MAX_REQUEST_BYTES,
   ),
 });
@@ -43,14 +39,13 @@ const writerEnvSchema = z.object({
  * @throws OutboxConfigError naming each missing or bad variable
  */
 export function writerOptionsFromEnvironment(env: NodeJS.ProcessEnv): WriterEnvironmentOptions {
-  const parsed = writerEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`);
-    throw new OutboxConfigError(`invalid writer environment: ${problems.join('; ')}`);
+  const parsed = parseEnvironment(writerEnvSchema, env);
+  if (!parsed.ok) {
+    throw new OutboxConfigError(`invalid writer environment: ${parsed.problems.join('; ')}`);
   }
   return {
-    tableName: parsed.data[WriterVariable.tableName],
-    pendingShards: parsed.data[WriterVariable.pendingShards],
-    maxEntryBytes: parsed.data[WriterVariable.maxEntryBytes],
+    tableName: parsed.value[WriterVariable.tableName],
+    pendingShards: parsed.value[WriterVariable.pendingShards],
+    maxEntryBytes: parsed.value[WriterVariable.maxEntryBytes],
   };
 }

@@ -41,16 +41,16 @@ describe('inboxOptionsFromEnvironment', () => {
   });
 
   it.each<[string, NodeJS.ProcessEnv, string]>([
-    ['the table name is missing', {}, 'INBOX_TABLE_NAME is required'],
+    ['the table name is missing', {}, 'INBOX_TABLE_NAME: is required'],
     [
       'the order policy is unknown',
       { INBOX_TABLE_NAME: 'i', ORDER_POLICY: 'strict' },
-      "ORDER_POLICY must be 'apply', 'skip-stale' or 'fail'",
+      "ORDER_POLICY: must be 'apply', 'skip-stale' or 'fail'",
     ],
     [
       'the TTL is not positive',
       { INBOX_TABLE_NAME: 'i', INBOX_TTL_DAYS: '0' },
-      'INBOX_TTL_DAYS must be a positive number of days',
+      'INBOX_TTL_DAYS: must be a positive number of days',
     ],
   ])('fails if %s, naming the variable', (_why, env, message) => {
     expect(() => inboxOptionsFromEnvironment(env)).toThrow(ConsumerConfigError);

@@ -23,7 +23,7 @@ describe('loadOrdersConfig', () => {
   it('fails if a table name is missing, naming every missing variable', () => {
     expect(() => loadOrdersConfig({})).toThrow(OrdersConfigError);
     expect(() => loadOrdersConfig({})).toThrow(
-      /ORDERS_TABLE_NAME: is required; .*OUTBOX_TABLE_NAME is required/,
+      /ORDERS_TABLE_NAME: is required; .*OUTBOX_TABLE_NAME: is required/,
     );
   });
 

@@ -39,22 +39,22 @@ describe('writerOptionsFromEnvironment', () => {
   });
 
   it.each<[string, NodeJS.ProcessEnv, string]>([
-    ['the table name is missing', {}, 'OUTBOX_TABLE_NAME is required'],
-    ['the table name is empty', { OUTBOX_TABLE_NAME: '' }, 'OUTBOX_TABLE_NAME must not be empty'],
+    ['the table name is missing', {}, 'OUTBOX_TABLE_NAME: is required'],
+    ['the table name is empty', { OUTBOX_TABLE_NAME: '' }, 'OUTBOX_TABLE_NAME: must not be empty'],
     [
       'the shard count is above what the sweeper queries',
       { OUTBOX_TABLE_NAME: 'o', OUTBOX_PENDING_SHARDS: '1001' },
-      'OUTBOX_PENDING_SHARDS must be at most 1000',
+      'OUTBOX_PENDING_SHARDS: must be at most 1000',
     ],
     [
       'the shard count is not an integer',
       { OUTBOX_TABLE_NAME: 'o', OUTBOX_PENDING_SHARDS: '1.5' },
-      'OUTBOX_PENDING_SHARDS must be an integer',
+      'OUTBOX_PENDING_SHARDS: must be an integer',
     ],
     [
       'the entry size is above 1 MB',
       { OUTBOX_TABLE_NAME: 'o', OUTBOX_MAX_ENTRY_BYTES: '2000000' },
-      'OUTBOX_MAX_ENTRY_BYTES must be at most 1048576',
+      'OUTBOX_MAX_ENTRY_BYTES: must be at most 1048576',
     ],
   ])('fails if %s, naming the variable', (_why, env, message) => {
     expect(() => writerOptionsFromEnvironment(env)).toThrow(OutboxConfigError);

@@ -58,6 +58,11 @@ describe('loadRelayConfig', () => {
       { ...required, PUBLISH_CONCURRENCY: '0' },
       'PUBLISH_CONCURRENCY: must be at least 1',
     ],
+    [
+      'PUBLISH_CONCURRENCY (not an integer, which is not "missing")',
+      { ...required, PUBLISH_CONCURRENCY: '2.5' },
+      'PUBLISH_CONCURRENCY: must be an integer',
+    ],
   ])('fails if %s is missing or bad, naming it', (_, env, message) => {
     expect(() => loadRelayConfig(env)).toThrow(RelayConfigError);
     expect(() => loadRelayConfig(env)).toThrow(message);
