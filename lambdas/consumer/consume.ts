@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TransactWriteItem } from '@aws-sdk/lib-dynamodb';
-import type { EventEnvelope } from '../outbox/index.js';
+import type { EventEnvelope } from '../outbox/envelope.js';
 import { OutOfOrderEventError } from './errors.js';
 import { type Inbox, inboxConflict } from './inbox.js';
 import { type OutboxEvent, parseOutboxEvent } from './outbox-event.js';

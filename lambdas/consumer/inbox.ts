@@ -4,7 +4,7 @@ import {
   TransactWriteCommand,
   type TransactWriteItem,
 } from '@aws-sdk/lib-dynamodb';
-import type { EventEnvelope } from '../outbox/index.js';
+import type { EventEnvelope } from '../outbox/envelope.js';
 import { ConsumerConfigError, InboxContentionError } from './errors.js';
 import { type InboxEnvironmentOptions, inboxOptionsFromEnvironment } from './inbox-environment.js';
 import {

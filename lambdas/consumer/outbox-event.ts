@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventEnvelope } from '../outbox/index.js';
+import type { EventEnvelope } from '../outbox/envelope.js';
 import { InvalidOutboxEventError } from './errors.js';
 
 const envelopeSchema = z.object({

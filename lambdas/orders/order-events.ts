@@ -1,4 +1,4 @@
-import type { OutboxEventInput } from '../outbox/index.js';
+import type { OutboxEventInput } from '../outbox/event-input.js';
 import { type OrderAction, type OrderItem, TRANSITIONS } from './order.js';
 
 /** EventBridge `Source` of the example service's events. */

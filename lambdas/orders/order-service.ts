@@ -2,9 +2,9 @@ import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   AggregateAlreadyExistsError,
   AggregateNotFoundError,
-  type OutboxWriter,
   VersionConflictError,
-} from '../outbox/index.js';
+} from '../outbox/errors.js';
+import type { OutboxWriter } from '../outbox/outbox-writer.js';
 import {
   ConcurrentModificationError,
   OrderNotFoundError,

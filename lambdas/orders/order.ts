@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LONE_SURROGATE } from '../outbox/index.js';
+import { LONE_SURROGATE } from '../outbox/event-input.js';
 import { InvalidTransitionError } from './errors.js';
 
 /** The states an order goes through. */

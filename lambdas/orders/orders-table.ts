@@ -1,4 +1,4 @@
-import type { TableDefinition } from '../outbox/index.js';
+import type { TableDefinition } from '../outbox/schema.js';
 
 /** Partition key of the orders table. */
 export const ORDER_KEY = 'id';

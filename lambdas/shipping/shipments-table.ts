@@ -1,4 +1,4 @@
-import type { TableDefinition } from '../outbox/index.js';
+import type { TableDefinition } from '../outbox/schema.js';
 
 /** The example shipping service's table: one shipment per order. */
 export const shipmentsTableDefinition: TableDefinition = {

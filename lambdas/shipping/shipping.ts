@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ConsumeContext, OutboxEventHandler } from '../consumer/index.js';
-import type { EventEnvelope } from '../outbox/index.js';
+import type { EventEnvelope } from '../outbox/envelope.js';
 
 /**
  * The example consumer: shipping reacts to order events. OrderConfirmed opens a shipment,

@@ -2,7 +2,7 @@ import {
   IdempotencyKeyReusedError,
   OutboxValidationError,
   WriteContentionError,
-} from '../../outbox/index.js';
+} from '../../outbox/errors.js';
 import {
   ConcurrentModificationError,
   InvalidTransitionError,

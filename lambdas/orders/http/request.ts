@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { z } from 'zod';
-import { IDEMPOTENCY_KEY_PATTERN } from '../../outbox/index.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../../outbox/idempotency.js';
 import { type FieldError, HttpError } from './problem.js';
 
 /** Largest request body accepted, in bytes. */
