@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TransactWriteItem } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../outbox/envelope.js';
-import { OutOfOrderEventError } from './errors.js';
+import { InboxContentionError, OutOfOrderEventError } from './errors.js';
 import { type Inbox, inboxConflict } from './inbox.js';
 import { type OutboxEvent, parseOutboxEvent } from './outbox-event.js';
 
@@ -115,7 +115,10 @@ export type ConsumeOutcome = 'applied' | 'duplicate' | 'stale';
  *
  * A crash after the handler's transaction but before the ack is safe: the redelivery finds
  * the event recorded. In plain mode (no shared transaction) a crash between the handler's
- * writes and the record re-applies the event: make such handlers idempotent themselves.
+ * writes and the record re-applies the event, and so can two concurrent deliveries of it
+ * (the second then reports `'duplicate'` although its handler ran): make such handlers
+ * idempotent themselves. A handler that calls `context.inTransaction()` must commit the
+ * items it gets, or the event is not recorded and a redelivery applies it again.
  *
  * @throws OutOfOrderEventError (policy `fail`) and InboxContentionError: retry the delivery
  * @throws InvalidOutboxEventError when the message is not an outbox event
@@ -186,8 +189,15 @@ export async function consumeOutboxEvent(
     await handler(envelope, context);
   } catch (error) {
     // The handler's transaction held the inbox items and one of them failed: a concurrent
-    // delivery applied this event first.
-    if (transactional && inboxConflict(error) === 'event') return 'duplicate';
+    // delivery applied this event first, or moved the aggregate's cursor (decide again).
+    const conflict = transactional ? inboxConflict(error) : undefined;
+    if (conflict === 'event') return 'duplicate';
+    if (conflict === 'cursor') {
+      throw new InboxContentionError(
+        `cursor of ${envelope.aggregateType}#${envelope.aggregateId} moved; retry`,
+        { cause: error },
+      );
+    }
     throw error;
   }
   if (!transactional && (await inbox.record(envelope, decision)) === 'duplicate')

@@ -162,10 +162,10 @@ export class OutOfOrderEventError extends ConsumerError {
 }
 
 /**
- * Another delivery of the same aggregate moved its cursor meanwhile: retry the event.
- * Thrown in plain mode, when the inbox records the event after the handler ran; in
- * transactional mode the same conflict cancels the handler's transaction, and that error
- * is thrown instead.
+ * Another delivery of the same aggregate moved its cursor meanwhile: retry the event (its
+ * next decision reads the new cursor). In plain mode the inbox's own record of the event
+ * failed; in transactional mode the handler's transaction was cancelled by the cursor
+ * item, and nothing of it was written. The cancellation is the `cause`.
  *
  * @example
  * ```ts

@@ -15,6 +15,9 @@ import {
   LAST_SEQUENCE_ATTRIBUTE,
 } from './inbox-schema.js';
 
+/** When an event was applied: present on every event item of the inbox. */
+const APPLIED_AT_ATTRIBUTE = 'appliedAt';
+
 /**
  * What to do with an event that is not the next one of its aggregate.
  * - `apply`: apply every event once, in whatever order it arrives (duplicates skipped by
@@ -251,7 +254,7 @@ export class Inbox {
             [INBOX_PK]: eventKey(envelope.eventId),
             aggregate: `${envelope.aggregateType}#${envelope.aggregateId}`,
             sequence: envelope.sequence,
-            appliedAt: now.toISOString(),
+            [APPLIED_AT_ATTRIBUTE]: now.toISOString(),
             [INBOX_TTL_ATTRIBUTE]: Math.floor(now.getTime() / 1000) + this.ttlSeconds,
           },
           ConditionExpression: 'attribute_not_exists(#pk)',
@@ -334,13 +337,15 @@ export function inboxConflict(error: unknown): 'event' | 'cursor' | undefined {
 function classify(
   reasons: readonly { Code?: string; Item?: Record<string, unknown> }[],
 ): 'event' | 'cursor' | undefined {
-  // The inbox items ask for the old item on failure (ALL_OLD): its key says which failed.
+  // The inbox items ask for the old item on failure (ALL_OLD): its key says which failed,
+  // and its attributes that it is the inbox's, not an item of the consumer's own table
+  // in the same transaction whose key happens to look alike.
   for (const reason of reasons) {
-    if (reason.Code !== 'ConditionalCheckFailed') continue;
-    const pk = reason.Item?.[INBOX_PK] as { S?: string } | string | undefined;
+    if (reason.Code !== 'ConditionalCheckFailed' || reason.Item === undefined) continue;
+    const pk = reason.Item[INBOX_PK] as { S?: string } | string | undefined;
     const key = typeof pk === 'string' ? pk : pk?.S;
-    if (key?.startsWith('EVENT#')) return 'event';
-    if (key?.startsWith('CURSOR#')) return 'cursor';
+    if (key?.startsWith('EVENT#') && APPLIED_AT_ATTRIBUTE in reason.Item) return 'event';
+    if (key?.startsWith('CURSOR#') && LAST_SEQUENCE_ATTRIBUTE in reason.Item) return 'cursor';
   }
   return undefined;
 }

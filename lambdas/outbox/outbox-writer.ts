@@ -17,6 +17,7 @@ import {
 import {
   buildIdempotencyRecord,
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
+  IDEMPOTENCY_KEY_PATTERN,
   type IdempotencyInput,
   idempotencyPk,
   isLive,
@@ -75,7 +76,11 @@ import {
  * ```
  */
 export interface OutboxWriterOptions {
-  /** The document client to write with; create it once, at module scope. */
+  /**
+   * The document client to write with; create it once, at module scope. The writer adds a
+   * middleware to it that marks transient transaction cancellations retryable, so every
+   * `TransactWriteItems` sent through this client gets the SDK's retries for them.
+   */
   readonly client: DynamoDBDocumentClient;
   /** Name of the outbox table (the construct's `table.tableName`). */
   readonly tableName: string;
@@ -341,6 +346,8 @@ export class OutboxWriter {
    * Looks up the stored response of an idempotent request, before doing any work.
    *
    * @returns the stored response, or undefined when the key is unused (or expired)
+   * @throws OutboxValidationError before any call, when the key or the scope breaks the
+   *   rules of a write's `idempotency`
    * @throws IdempotencyKeyReusedError when the key was used for a different request
    *
    * @example
@@ -372,6 +379,15 @@ export class OutboxWriter {
   async findIdempotentResponse(
     input: Pick<IdempotencyInput, 'key' | 'request' | 'scope'>,
   ): Promise<{ readonly response: unknown } | undefined> {
+    // The same rules as a write's, so a bad key is a 4xx here too, not a DynamoDB error.
+    const issues: ValidationIssue[] = [];
+    if (typeof input.key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(input.key)) {
+      issues.push({ path: 'key', message: 'must be 1..255 visible ASCII characters' });
+    }
+    if (input.scope !== undefined && (typeof input.scope !== 'string' || input.scope === '')) {
+      issues.push({ path: 'scope', message: 'must not be empty' });
+    }
+    if (issues.length > 0) throw new OutboxValidationError(issues);
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,

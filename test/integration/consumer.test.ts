@@ -20,6 +20,7 @@ import { shippingHandler } from '../../lambdas/shipping/shipping.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { freePort } from '../../local/ports.js';
 import { createTable } from '../../local/tables.js';
+import { anOutboxEvent } from '../helpers/consumer-events.js';
 
 // The consumer kit against a real DynamoDB (Local): conditions and transactions as in AWS.
 let db: DynamoDbLocal;
@@ -56,26 +57,6 @@ beforeEach(async () => {
   raw.destroy();
 });
 
-/** An EventBridge event carrying an outbox envelope, as a rule delivers it. */
-const outboxEvent = (sequence: number, detailType = 'OrderConfirmed', aggregateId = 'o-1') => ({
-  version: '0',
-  id: `eb-${aggregateId}-${sequence}`,
-  'detail-type': detailType,
-  source: 'com.example.orders',
-  account: '000000000000',
-  time: '2026-11-25T10:00:00Z',
-  region: 'us-east-1',
-  resources: [],
-  detail: {
-    eventId: `${aggregateId}/${sequence}`,
-    aggregateType: 'Order',
-    aggregateId,
-    sequence,
-    occurredAt: '2026-11-25T10:00:00Z',
-    data: { orderId: aggregateId, total: 100 * sequence },
-    metadata: {},
-  },
-});
 const inbox = (policy: OrderPolicy) => new Inbox({ client, tableName: inboxTable, policy });
 
 /** A handler that counts applications in the state table, in the inbox's transaction. */
@@ -111,8 +92,8 @@ const stateOf = async (orderId = 'o-1') =>
 describe('the consumer kit, on DynamoDB Local', () => {
   it('applies a duplicate delivery once (transactional mode)', async () => {
     const outcomes = [
-      await consumeOutboxEvent(inbox('fail'), outboxEvent(1), counting),
-      await consumeOutboxEvent(inbox('fail'), outboxEvent(1), counting),
+      await consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), counting),
+      await consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), counting),
     ];
 
     expect(outcomes).toEqual(['applied', 'duplicate']);
@@ -121,7 +102,9 @@ describe('the consumer kit, on DynamoDB Local', () => {
 
   it('applies concurrent duplicate deliveries once', async () => {
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 5 }, () => consumeOutboxEvent(inbox('apply'), outboxEvent(1), counting)),
+      Array.from({ length: 5 }, () =>
+        consumeOutboxEvent(inbox('apply'), anOutboxEvent(1), counting),
+      ),
     );
 
     const applied = outcomes.filter((o) => o.status === 'fulfilled' && o.value === 'applied');
@@ -135,8 +118,8 @@ describe('the consumer kit, on DynamoDB Local', () => {
       calls++;
     };
 
-    await consumeOutboxEvent(inbox('fail'), outboxEvent(1), plain);
-    const second = await consumeOutboxEvent(inbox('fail'), outboxEvent(1), plain);
+    await consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), plain);
+    const second = await consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), plain);
 
     expect(second).toBe('duplicate');
     expect(calls).toBe(1);
@@ -152,9 +135,9 @@ describe('the consumer kit, on DynamoDB Local', () => {
     };
 
     await expect(
-      consumeOutboxEvent(inbox('fail'), outboxEvent(1), crashAfterCommit),
+      consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), crashAfterCommit),
     ).rejects.toThrow('crashed');
-    const redelivery = await consumeOutboxEvent(inbox('fail'), outboxEvent(1), counting);
+    const redelivery = await consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), counting);
 
     expect(redelivery).toBe('duplicate');
     expect(await stateOf()).toMatchObject({ applied: 1 });
@@ -162,22 +145,22 @@ describe('the consumer kit, on DynamoDB Local', () => {
 
   describe('out-of-order delivery', () => {
     it('fails for retry under "fail" until the gap is filled, then applies in order', async () => {
-      await consumeOutboxEvent(inbox('fail'), outboxEvent(1), counting);
+      await consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), counting);
 
-      await expect(consumeOutboxEvent(inbox('fail'), outboxEvent(3), counting)).rejects.toThrow(
+      await expect(consumeOutboxEvent(inbox('fail'), anOutboxEvent(3), counting)).rejects.toThrow(
         OutOfOrderEventError,
       );
-      await consumeOutboxEvent(inbox('fail'), outboxEvent(2), counting);
-      await consumeOutboxEvent(inbox('fail'), outboxEvent(3), counting);
+      await consumeOutboxEvent(inbox('fail'), anOutboxEvent(2), counting);
+      await consumeOutboxEvent(inbox('fail'), anOutboxEvent(3), counting);
 
       expect(await stateOf()).toMatchObject({ applied: 3, log: [1, 2, 3] });
     });
 
     it('skips what is older than the last applied under "skip-stale"', async () => {
       const outcomes = [
-        await consumeOutboxEvent(inbox('skip-stale'), outboxEvent(3), counting),
-        await consumeOutboxEvent(inbox('skip-stale'), outboxEvent(2), counting),
-        await consumeOutboxEvent(inbox('skip-stale'), outboxEvent(4), counting),
+        await consumeOutboxEvent(inbox('skip-stale'), anOutboxEvent(3), counting),
+        await consumeOutboxEvent(inbox('skip-stale'), anOutboxEvent(2), counting),
+        await consumeOutboxEvent(inbox('skip-stale'), anOutboxEvent(4), counting),
       ];
 
       expect(outcomes).toEqual(['applied', 'stale', 'applied']);
@@ -186,7 +169,7 @@ describe('the consumer kit, on DynamoDB Local', () => {
 
     it('applies every event once, in arrival order, under "apply", and keeps the cursor at the highest', async () => {
       for (const seq of [3, 1, 2, 3, 1])
-        await consumeOutboxEvent(inbox('apply'), outboxEvent(seq), counting);
+        await consumeOutboxEvent(inbox('apply'), anOutboxEvent(seq), counting);
 
       expect(await stateOf()).toMatchObject({ applied: 3, log: [3, 1, 2] });
       const cursor = await client.send(
@@ -203,9 +186,9 @@ describe('the consumer kit, on DynamoDB Local', () => {
   it('reports partial batch failures for an SQS batch, and lets the rest through', async () => {
     const batch: SQSEvent = {
       Records: [
-        outboxEvent(1, 'OrderConfirmed', 'a'),
+        anOutboxEvent(1, 'OrderConfirmed', 'a'),
         { not: 'an outbox event' },
-        outboxEvent(1, 'OrderConfirmed', 'b'),
+        anOutboxEvent(1, 'OrderConfirmed', 'b'),
       ].map(
         (body, i) =>
           ({ messageId: `m-${i}`, body: JSON.stringify(body) }) as SQSEvent['Records'][number],
@@ -227,14 +210,14 @@ describe('the consumer kit, on DynamoDB Local', () => {
       ),
     });
 
-    await shipping(sqs(outboxEvent(3, 'OrderCancelled')));
-    await shipping(sqs(outboxEvent(2, 'OrderConfirmed'), outboxEvent(3, 'OrderCancelled')));
+    await shipping(sqs(anOutboxEvent(3, 'OrderCancelled')));
+    await shipping(sqs(anOutboxEvent(2, 'OrderConfirmed'), anOutboxEvent(3, 'OrderCancelled')));
 
     expect(await stateOf()).toMatchObject({ status: 'CANCELLED' });
     await client.send(
       new PutCommand({ TableName: stateTable, Item: { orderId: 'o-2', status: 'NONE' } }),
     );
-    await shipping(sqs(outboxEvent(2, 'OrderConfirmed', 'o-2')));
+    await shipping(sqs(anOutboxEvent(2, 'OrderConfirmed', 'o-2')));
     expect(await stateOf('o-2')).toMatchObject({ status: 'READY', confirmedSequence: 2 });
   });
 });

@@ -8,6 +8,7 @@ import {
   IdempotencyKeyReusedError,
   idempotencyPk,
   isLive,
+  OutboxValidationError,
   requestHash,
 } from '../../../lambdas/outbox/index.js';
 import {
@@ -69,6 +70,19 @@ describe('OutboxWriter.findIdempotentResponse', () => {
     expect(ddbMock).toHaveReceivedCommandWith(GetCommand, {
       Key: { pk: 'IDEMPOTENCY#5:alice#key-1', sk: 'IDEMPOTENCY' },
     });
+  });
+
+  it.each([
+    ['the key is empty', { key: '' }, 'key: must be 1..255 visible ASCII characters'],
+    ['the key has a space', { key: 'a b' }, 'key: must be 1..255 visible ASCII characters'],
+    ['the key is too long', { key: 'k'.repeat(256) }, 'key: must be 1..255 visible ASCII'],
+    ['the scope is empty', { key: 'key-1', scope: '' }, 'scope: must not be empty'],
+  ])('fails if %s, like a write would, and reads nothing', async (_why, input, message) => {
+    const lookup = aWriter().findIdempotentResponse({ request, ...input });
+
+    await expect(lookup).rejects.toThrow(OutboxValidationError);
+    await expect(aWriter().findIdempotentResponse({ request, ...input })).rejects.toThrow(message);
+    expect(ddbMock).not.toHaveReceivedCommand(GetCommand);
   });
 
   it('returns the stored response for a live record of the same request', async () => {
