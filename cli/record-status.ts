@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type MarkOutcome,
   OutboxAttribute,
@@ -7,6 +7,7 @@ import {
   type RecordKey,
   type RecordState,
   SK,
+  transitionStatus,
 } from '../lambdas/outbox/index.js';
 
 /**
@@ -33,36 +34,14 @@ export async function readStatus(
   return Item === undefined ? 'ABSENT' : (Item[OutboxAttribute.status] as RecordState);
 }
 
-async function fromFailed(
+/** FAILED → something else, conditional on FAILED. */
+function fromFailed(
   client: DynamoDBDocumentClient,
   tableName: string,
   key: RecordKey,
   set: Record<string, unknown>,
 ): Promise<MarkOutcome> {
-  const names: Record<string, string> = { '#status': OutboxAttribute.status };
-  const values: Record<string, unknown> = { ':failed': OutboxStatus.failed };
-  const sets = Object.entries(set).map(([name, value], i) => {
-    names[`#a${i}`] = name;
-    values[`:a${i}`] = value;
-    return `#a${i} = :a${i}`;
-  });
-  try {
-    await client.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: { [PK]: key.pk, [SK]: key.sk },
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: '#status = :failed',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
-    return 'marked';
-  } catch (error) {
-    if ((error as { name?: string }).name === 'ConditionalCheckFailedException')
-      return 'already-done';
-    throw error;
-  }
+  return transitionStatus(client, tableName, key, { from: OutboxStatus.failed, set });
 }
 
 /**

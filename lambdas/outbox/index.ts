@@ -75,7 +75,7 @@ export {
   type RecordState,
 } from './ordering.js';
 export type { OutboxRecord, StoredEvent } from './outbox-record.js';
-export { type MarkOutcome, OutboxStore, type OutboxStoreOptions } from './outbox-store.js';
+export { OutboxStore, type OutboxStoreOptions } from './outbox-store.js';
 export {
   type OutboxWriteResult,
   OutboxWriter,
@@ -125,6 +125,11 @@ export {
   type TableDefinition,
   TTL_ATTRIBUTE,
 } from './schema.js';
+export {
+  type MarkOutcome,
+  type StatusTransition,
+  transitionStatus,
+} from './status-transition.js';
 export {
   type EntityCreate,
   type EntityUpdate,

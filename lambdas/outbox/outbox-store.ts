@@ -1,8 +1,9 @@
-import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fullJitterDelay } from './backoff.js';
 import { OutboxError } from './errors.js';
 import { keyString, type RecordKey, type RecordState } from './ordering.js';
 import { OutboxAttribute, OutboxStatus, PK, SK } from './schema.js';
+import { type MarkOutcome, transitionStatus } from './status-transition.js';
 
 /** BatchGetItem takes at most 100 keys per request. */
 const BATCH_GET_LIMIT = 100;
@@ -22,9 +23,6 @@ export interface OutboxStoreOptions {
   /** @default - setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
 }
-
-/** Whether a marking changed the record, or found it already done by someone else. */
-export type MarkOutcome = 'marked' | 'already-done';
 
 /**
  * Reads and updates outbox record statuses: the relay's and the sweeper's view of the
@@ -128,38 +126,16 @@ export class OutboxStore {
     });
   }
 
-  private async transition(
+  /** PENDING → `status`: leaves the pending index (its sparse key is removed). */
+  private transition(
     record: RecordKey,
-    status: string,
+    status: OutboxStatus,
     attributes: Record<string, unknown>,
   ): Promise<MarkOutcome> {
-    const names: Record<string, string> = {
-      '#status': OutboxAttribute.status,
-      '#shard': OutboxAttribute.pendingShard,
-    };
-    const values: Record<string, unknown> = { ':status': status, ':pending': OutboxStatus.pending };
-    const sets = ['#status = :status'];
-    Object.entries(attributes).forEach(([name, value], i) => {
-      names[`#a${i}`] = name;
-      values[`:a${i}`] = value;
-      sets.push(`#a${i} = :a${i}`);
+    return transitionStatus(this.client, this.tableName, record, {
+      from: OutboxStatus.pending,
+      set: { [OutboxAttribute.status]: status, ...attributes },
+      remove: [OutboxAttribute.pendingShard],
     });
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [PK]: record.pk, [SK]: record.sk },
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE #shard`,
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return 'marked';
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException')
-        return 'already-done';
-      throw error;
-    }
   }
 }

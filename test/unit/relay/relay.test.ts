@@ -76,7 +76,8 @@ describe('relayStreamBatch', () => {
     expect(item?.expiresAt).toBe(Date.parse('2026-11-25T10:00:00.000Z') / 1000 + 7 * 86_400);
     expect(item).not.toHaveProperty('pendingShard');
     expect(h.table.mock).toHaveReceivedCommandWith(UpdateCommand, {
-      ConditionExpression: '#status = :pending',
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeValues: expect.objectContaining({ ':from': 'PENDING' }),
     });
   });
 
