@@ -143,14 +143,21 @@ export class StubOutboxTable {
       this.counts.updates++;
       const input = command.input;
       const key = keyString({ pk: String(input.Key?.pk), sk: String(input.Key?.sk) });
+      const names = input.ExpressionAttributeNames ?? {};
       const values = input.ExpressionAttributeValues ?? {};
       const current = this.statuses.get(key);
-      const conditional = input.ConditionExpression !== undefined;
-      if (current === undefined || (conditional && current !== values[':pending']))
+      // `#status = :from`, whatever the placeholders are called.
+      const [, , expected = ''] = /^(#\w+) = (:\w+)$/.exec(input.ConditionExpression ?? '') ?? [];
+      if (current === undefined || (expected !== '' && current !== values[expected]))
         throw Object.assign(new Error('The conditional request failed'), {
           name: 'ConditionalCheckFailedException',
         });
-      this.statuses.set(key, String(values[':status']));
+      const setPart =
+        (input.UpdateExpression ?? '').replace(/^SET /, '').split(' REMOVE ')[0] ?? '';
+      for (const assignment of setPart.split(', ')) {
+        const [name = '', value = ''] = assignment.split(' = ');
+        if (names[name] === 'status') this.statuses.set(key, String(values[value]));
+      }
       return {};
     }
     throw new Error(`the stub table answers BatchGet and Update only, got ${String(command)}`);
