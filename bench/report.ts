@@ -352,7 +352,7 @@ export function findings(results: BenchResults): string[] {
   const zod = cold?.[0]?.ours.composition.find((o) => o.origin === 'zod');
   if (cold?.[0] && zod)
     out.push(
-      `zod is ${bytes(zod.bytes)} of the ${bytes(cold[0].ours.jsBytes)} ${cold[0].name} bundle (${num((zod.bytes / cold[0].ours.jsBytes) * 100)} %); the project's own code is ${bytes(cold[0].ours.composition.find((o) => o.origin === 'project code')?.bytes ?? 0)}. Every Lambda bundles the whole of zod v4 (the \`z\` namespace import is not tree-shaken; \`zod/mini\` is the tree-shakable variant).`,
+      `zod is ${bytes(zod.bytes)} of the ${bytes(cold[0].ours.jsBytes)} ${cold[0].name} bundle (${num((zod.bytes / cold[0].ours.jsBytes) * 100)} %); the project's own code is ${bytes(cold[0].ours.composition.find((o) => o.origin === 'project code')?.bytes ?? 0)}. The Lambdas validate with \`zod/mini\`, which esbuild trims to the functions they use, and its English messages (lambdas/outbox/zod.ts); classic \`zod\` is not tree-shaken and would put all of its ~440 KB in every bundle.`,
     );
   const stray = cold?.find((l) => l.usedOnly);
   if (stray?.usedOnly) {

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { parseEnvironment } from '../outbox/environment.js';
+import * as z from '../outbox/zod.js';
 import { ConsumerConfigError } from './errors.js';
 import type { OrderPolicy } from './inbox.js';
 
@@ -21,15 +21,20 @@ export interface InboxEnvironmentOptions {
 }
 
 const inboxEnvSchema = z.object({
-  [InboxVariable.tableName]: z.string().min(1, 'must not be empty'),
-  [InboxVariable.policy]: z
-    .enum(['apply', 'skip-stale', 'fail'], "must be 'apply', 'skip-stale' or 'fail'")
-    .default('fail'),
-  [InboxVariable.ttlDays]: z.coerce
-    .number()
-    .positive('must be a positive number of days')
-    .max(3650, 'must be at most 3650 days')
-    .default(7),
+  [InboxVariable.tableName]: z.string().check(z.minLength(1, 'must not be empty')),
+  [InboxVariable.policy]: z._default(
+    z.enum(['apply', 'skip-stale', 'fail'], "must be 'apply', 'skip-stale' or 'fail'"),
+    'fail',
+  ),
+  [InboxVariable.ttlDays]: z._default(
+    z.coerce
+      .number()
+      .check(
+        z.positive('must be a positive number of days'),
+        z.lte(3650, 'must be at most 3650 days'),
+      ),
+    7,
+  ),
 });
 
 /**

@@ -1,17 +1,18 @@
-import { z } from 'zod';
 import type { EventEnvelope } from '../outbox/envelope.js';
+import * as z from '../outbox/zod.js';
 import { InvalidOutboxEventError } from './errors.js';
 
 const envelopeSchema = z.object({
-  eventId: z.string().min(1),
-  aggregateType: z.string().min(1),
-  aggregateId: z.string().min(1),
-  sequence: z.number().int().min(1),
-  occurredAt: z.string().min(1),
+  eventId: z.string().check(z.minLength(1)),
+  aggregateType: z.string().check(z.minLength(1)),
+  aggregateId: z.string().check(z.minLength(1)),
+  sequence: z.number().check(z.int(), z.gte(1)),
+  occurredAt: z.string().check(z.minLength(1)),
   data: z.record(z.string(), z.unknown()),
-  metadata: z
-    .object({ correlationId: z.string().optional(), causationId: z.string().optional() })
-    .default({}),
+  metadata: z._default(
+    z.object({ correlationId: z.optional(z.string()), causationId: z.optional(z.string()) }),
+    {},
+  ),
 });
 
 /**
@@ -47,9 +48,9 @@ export interface OutboxEvent {
 }
 
 const eventSchema = z.object({
-  id: z.string().min(1),
-  source: z.string().min(1),
-  'detail-type': z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  source: z.string().check(z.minLength(1)),
+  'detail-type': z.string().check(z.minLength(1)),
   detail: envelopeSchema,
 });
 

@@ -1,10 +1,10 @@
-import { z } from 'zod';
 import { parseEnvironment } from '../outbox/environment.js';
 import { OutboxConfigError } from '../outbox/errors.js';
 import {
   type WriterEnvironmentOptions,
   writerOptionsFromEnvironment,
 } from '../outbox/writer-environment.js';
+import * as z from '../outbox/zod.js';
 
 /** Settings of the Orders Lambdas, from the environment. */
 export interface OrdersConfig {
@@ -14,7 +14,7 @@ export interface OrdersConfig {
 }
 
 const envSchema = z.object({
-  ORDERS_TABLE_NAME: z.string().min(1, 'must not be empty'),
+  ORDERS_TABLE_NAME: z.string().check(z.minLength(1, 'must not be empty')),
 });
 
 /** Invalid configuration of a Lambda: it cannot serve any request. */

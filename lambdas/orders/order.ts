@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { LONE_SURROGATE } from '../outbox/event-input.js';
+import * as z from '../outbox/zod.js';
 import { InvalidTransitionError } from './errors.js';
 
 /** The states an order goes through. */
@@ -31,11 +31,11 @@ export const TRANSITIONS: Readonly<
 };
 
 const text = (max: number) =>
-  z
-    .string()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !LONE_SURROGATE.test(s), 'must be valid Unicode');
+  z.string().check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(max, `must be at most ${max} characters`),
+    z.refine((s) => !LONE_SURROGATE.test(s), 'must be valid Unicode'),
+  );
 
 /** Largest quantity per line and unit price (cents): keeps every total an exact integer. */
 export const MAX_QUANTITY = 10_000;
@@ -51,25 +51,31 @@ export const createOrderBodySchema = z.strictObject({
         sku: text(64),
         quantity: z
           .int('must be an integer')
-          .min(1, 'must be at least 1')
-          .max(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`),
+          .check(
+            z.gte(1, 'must be at least 1'),
+            z.lte(MAX_QUANTITY, `must be at most ${MAX_QUANTITY}`),
+          ),
         unitPrice: z
           .int('must be an integer number of cents')
-          .min(0, 'must not be negative')
-          .max(MAX_UNIT_PRICE, `must be at most ${MAX_UNIT_PRICE} cents`),
+          .check(
+            z.gte(0, 'must not be negative'),
+            z.lte(MAX_UNIT_PRICE, `must be at most ${MAX_UNIT_PRICE} cents`),
+          ),
       }),
     )
-    .min(1, 'must hold at least one item')
-    .max(MAX_LINES, `must hold at most ${MAX_LINES} items`),
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "EUR"')
-    .default('USD'),
+    .check(
+      z.minLength(1, 'must hold at least one item'),
+      z.maxLength(MAX_LINES, `must hold at most ${MAX_LINES} items`),
+    ),
+  currency: z._default(
+    z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "EUR"')),
+    'USD',
+  ),
 });
 export type CreateOrderBody = z.infer<typeof createOrderBodySchema>;
 
 /** Body of `POST /orders/{id}/cancel` (optional). */
-export const cancelOrderBodySchema = z.strictObject({ reason: text(500).optional() });
+export const cancelOrderBodySchema = z.strictObject({ reason: z.optional(text(500)) });
 /** Body of `POST /orders/{id}/confirm` and `/ship` (optional, and empty). */
 export const emptyBodySchema = z.strictObject({});
 

@@ -3,30 +3,31 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { OutboxDelivery } from './delivery.js';
 import { intVariable } from './environment.js';
 import { DEFAULT_MAX_REQUEST_BYTES } from './limits.js';
 import { OrderedPublisher } from './ordered-publisher.js';
 import { OutboxStore } from './outbox-store.js';
 import { Quarantine } from './quarantine.js';
+import * as z from './zod.js';
 
 /**
  * The environment every delivering Lambda (relay, sweeper) reads: where to publish, where
  * the outbox is, where poison goes, and how to publish.
  */
 export const deliveryEnvSchema = z.object({
-  EVENT_BUS_NAME: z.string().min(1, 'must not be empty'),
-  OUTBOX_TABLE_NAME: z.string().min(1, 'must not be empty'),
+  EVENT_BUS_NAME: z.string().check(z.minLength(1, 'must not be empty')),
+  OUTBOX_TABLE_NAME: z.string().check(z.minLength(1, 'must not be empty')),
   DLQ_URL: z.url('must be a URL'),
-  RETENTION_DAYS: z.coerce
-    .number()
-    .min(1, 'must be at least 1 day')
-    .max(3650, 'must be at most 3650 days')
-    .default(7),
-  MAX_REQUEST_BYTES: intVariable(1024, 1024 * 1024).default(DEFAULT_MAX_REQUEST_BYTES),
-  PUBLISH_CONCURRENCY: intVariable(1, 50).default(4),
-  SAFETY_MARGIN_MS: intVariable(0, 60_000).default(2_000),
+  RETENTION_DAYS: z._default(
+    z.coerce
+      .number()
+      .check(z.gte(1, 'must be at least 1 day'), z.lte(3650, 'must be at most 3650 days')),
+    7,
+  ),
+  MAX_REQUEST_BYTES: z._default(intVariable(1024, 1024 * 1024), DEFAULT_MAX_REQUEST_BYTES),
+  PUBLISH_CONCURRENCY: z._default(intVariable(1, 50), 4),
+  SAFETY_MARGIN_MS: z._default(intVariable(0, 60_000), 2_000),
 });
 
 /** The delivery settings, as read from {@link deliveryEnvSchema}. */

@@ -1,23 +1,25 @@
-import { z } from 'zod';
+import * as z from './zod.js';
 
 /** An integer environment variable within bounds. */
 export const intVariable = (min: number, max: number) =>
   z.coerce
     .number()
-    .int('must be an integer')
-    .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max}`);
+    .check(
+      z.int('must be an integer'),
+      z.gte(min, `must be at least ${min}`),
+      z.lte(max, `must be at most ${max}`),
+    );
 
 /**
  * Validates an environment, naming each missing or bad variable.
  *
  * @returns the parsed values, or the list of problems
  */
-export function parseEnvironment<S extends z.ZodType>(
+export function parseEnvironment<S extends z.core.$ZodType>(
   schema: S,
   env: NodeJS.ProcessEnv,
 ): { ok: true; value: z.output<S> } | { ok: false; problems: string[] } {
-  const parsed = schema.safeParse(env);
+  const parsed = z.safeParse(schema, env);
   if (parsed.success) return { ok: true, value: parsed.data };
   return {
     ok: false,

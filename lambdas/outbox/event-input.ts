@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { MAX_DETAIL_DEPTH, MAX_DETAIL_TYPE_LENGTH } from './limits.js';
+import * as z from './zod.js';
 
 /**
  * An event a command emits, as the caller describes it.
@@ -113,41 +113,43 @@ export function jsonProblem(
   return { path, message: `is ${kind}, which is not a JSON value` };
 }
 
-const jsonObject = z.custom<Record<string, unknown>>().superRefine((value, ctx) => {
-  if (!isPlainObject(value)) {
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-    return;
-  }
-  const problem = jsonProblem(value);
-  if (problem !== undefined) {
-    ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
-  }
-});
+const jsonObject = z.custom<Record<string, unknown>>().check(
+  z.superRefine((value, ctx) => {
+    if (!isPlainObject(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return;
+    }
+    const problem = jsonProblem(value);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
+    }
+  }),
+);
 
 /** A non-empty string that can be encoded as UTF-8. */
 const text = () =>
-  z
-    .string()
-    .min(1, 'must not be empty')
-    .refine((s) => !LONE_SURROGATE.test(s), 'must be valid Unicode (it holds a lone surrogate)');
+  z.string().check(
+    z.minLength(1, 'must not be empty'),
+    z.refine((s) => !LONE_SURROGATE.test(s), 'must be valid Unicode (it holds a lone surrogate)'),
+  );
 
 /** Validation schema of one event input. */
 export const outboxEventInputSchema = z.strictObject({
-  source: text().refine(
-    (s) => !s.startsWith('aws.'),
-    'must not start with "aws." (reserved for AWS services)',
+  source: text().check(
+    z.refine(
+      (s) => !s.startsWith('aws.'),
+      'must not start with "aws." (reserved for AWS services)',
+    ),
   ),
-  detailType: text().max(
-    MAX_DETAIL_TYPE_LENGTH,
-    `must be at most ${MAX_DETAIL_TYPE_LENGTH} characters`,
+  detailType: text().check(
+    z.maxLength(MAX_DETAIL_TYPE_LENGTH, `must be at most ${MAX_DETAIL_TYPE_LENGTH} characters`),
   ),
   detail: jsonObject,
-  resources: z.array(text()).optional(),
-  traceHeader: text().optional(),
-  time: z
-    .date()
-    .refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date')
-    .optional(),
-  correlationId: text().optional(),
-  causationId: text().optional(),
+  resources: z.optional(z.array(text())),
+  traceHeader: z.optional(text()),
+  time: z.optional(
+    z.date().check(z.refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date')),
+  ),
+  correlationId: z.optional(text()),
+  causationId: z.optional(text()),
 });

@@ -1,5 +1,4 @@
 import type { TransactWriteItem } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { dynamoValueProblem } from './dynamo-value.js';
 import {
   isPlainObject,
@@ -10,6 +9,7 @@ import {
 import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyInput } from './idempotency.js';
 import { MAX_PARTITION_KEY_BYTES, MAX_TRANSACTION_ITEMS } from './limits.js';
 import { aggregateKey } from './schema.js';
+import * as z from './zod.js';
 
 /**
  * Creates the entity: fails with `AggregateAlreadyExistsError` if it exists.
@@ -177,39 +177,43 @@ export interface OutboxWriteInput {
   readonly additionalItems?: readonly TransactWriteItem[];
 }
 
-const attributeName = z.string().min(1, 'must not be empty');
+const attributeName = z.string().check(z.minLength(1, 'must not be empty'));
 const keySchema = z
-  .record(z.string(), z.union([z.string().min(1, 'must not be empty'), z.number()]))
-  .refine(
-    (k) => Object.keys(k).length >= 1 && Object.keys(k).length <= 2,
-    'must have 1 or 2 attributes',
+  .record(z.string(), z.union([z.string().check(z.minLength(1, 'must not be empty')), z.number()]))
+  .check(
+    z.refine(
+      (k) => Object.keys(k).length >= 1 && Object.keys(k).length <= 2,
+      'must have 1 or 2 attributes',
+    ),
   );
 /** Entity attributes: a plain object whose every value the document client can store. */
-const attributes = z.custom<Record<string, unknown>>().superRefine((value, ctx) => {
-  if (!isPlainObject(value)) {
-    ctx.addIssue({ code: 'custom', message: 'must be a plain object' });
-    return;
-  }
-  const problem = dynamoValueProblem(value);
-  if (problem !== undefined)
-    ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
-});
+const attributes = z.custom<Record<string, unknown>>().check(
+  z.superRefine((value, ctx) => {
+    if (!isPlainObject(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a plain object' });
+      return;
+    }
+    const problem = dynamoValueProblem(value);
+    if (problem !== undefined)
+      ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
+  }),
+);
 
 const entitySchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('create'),
-    tableName: z.string().min(1, 'must not be empty'),
+    tableName: z.string().check(z.minLength(1, 'must not be empty')),
     key: keySchema,
     item: attributes,
   }),
   z.strictObject({
     type: z.literal('update'),
-    tableName: z.string().min(1, 'must not be empty'),
+    tableName: z.string().check(z.minLength(1, 'must not be empty')),
     key: keySchema,
-    expectedVersion: z.number().int('must be an integer').min(1, 'must be at least 1'),
-    lastEventSeq: z.number().int('must be an integer').min(0, 'must not be negative'),
-    set: attributes.optional(),
-    remove: z.array(attributeName).optional(),
+    expectedVersion: z.number().check(z.int('must be an integer'), z.gte(1, 'must be at least 1')),
+    lastEventSeq: z.number().check(z.int('must be an integer'), z.gte(0, 'must not be negative')),
+    set: z.optional(attributes),
+    remove: z.optional(z.array(attributeName)),
   }),
 ]);
 
@@ -222,53 +226,61 @@ export const outboxWriteInputSchema = z
     aggregate: z.strictObject({
       type: z
         .string()
-        .regex(
-          /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/,
-          'must be 1..64 letters, digits, _ . - starting with a letter',
+        .check(
+          z.regex(
+            /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/,
+            'must be 1..64 letters, digits, _ . - starting with a letter',
+          ),
         ),
-      id: z.string().min(1, 'must not be empty'),
+      id: z.string().check(z.minLength(1, 'must not be empty')),
     }),
     entity: entitySchema,
-    events: z.array(outboxEventInputSchema).min(1, 'must hold at least one event'),
-    idempotency: z
-      .strictObject({
-        key: z.string().regex(IDEMPOTENCY_KEY_PATTERN, 'must be 1..255 visible ASCII characters'),
+    events: z.array(outboxEventInputSchema).check(z.minLength(1, 'must hold at least one event')),
+    idempotency: z.optional(
+      z.strictObject({
+        key: z
+          .string()
+          .check(z.regex(IDEMPOTENCY_KEY_PATTERN, 'must be 1..255 visible ASCII characters')),
         request: z.unknown(),
         // Stored as JSON: replayed exactly as a fresh JSON response would be.
-        response: z.unknown().superRefine((value, ctx) => {
-          const problem =
-            value === undefined ? { path: [], message: 'is required' } : jsonProblem(value);
-          if (problem !== undefined)
-            ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
-        }),
-        scope: z.string().min(1, 'must not be empty').optional(),
-      })
-      .optional(),
-    additionalItems: z
-      .array(z.custom<TransactWriteItem>(isPlainObject, 'must be a transaction item'))
-      .optional(),
+        response: z.unknown().check(
+          z.superRefine((value, ctx) => {
+            const problem =
+              value === undefined ? { path: [], message: 'is required' } : jsonProblem(value);
+            if (problem !== undefined)
+              ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
+          }),
+        ),
+        scope: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+      }),
+    ),
+    additionalItems: z.optional(
+      z.array(z.custom<TransactWriteItem>(isPlainObject, 'must be a transaction item')),
+    ),
   })
-  .superRefine((input, ctx) => {
-    const keyBytes = Buffer.byteLength(
-      aggregateKey(input.aggregate.type, input.aggregate.id),
-      'utf8',
-    );
-    if (keyBytes > MAX_PARTITION_KEY_BYTES) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['aggregate', 'id'],
-        message: `makes an outbox key of ${keyBytes} bytes; the limit is ${MAX_PARTITION_KEY_BYTES}`,
-      });
-    }
-    const items = 2 + (input.idempotency ? 1 : 0) + (input.additionalItems?.length ?? 0);
-    if (items > MAX_TRANSACTION_ITEMS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['additionalItems'],
-        message: `makes ${items} transaction items; TransactWriteItems takes at most ${MAX_TRANSACTION_ITEMS}`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((input, ctx) => {
+      const keyBytes = Buffer.byteLength(
+        aggregateKey(input.aggregate.type, input.aggregate.id),
+        'utf8',
+      );
+      if (keyBytes > MAX_PARTITION_KEY_BYTES) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['aggregate', 'id'],
+          message: `makes an outbox key of ${keyBytes} bytes; the limit is ${MAX_PARTITION_KEY_BYTES}`,
+        });
+      }
+      const items = 2 + (input.idempotency ? 1 : 0) + (input.additionalItems?.length ?? 0);
+      if (items > MAX_TRANSACTION_ITEMS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['additionalItems'],
+          message: `makes ${items} transaction items; TransactWriteItems takes at most ${MAX_TRANSACTION_ITEMS}`,
+        });
+      }
+    }),
+  );
 
 /** Formats a zod path as `events[0].detail.total`. */
 export function formatPath(path: readonly PropertyKey[]): string {

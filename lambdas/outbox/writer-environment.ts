@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { intVariable, parseEnvironment } from './environment.js';
 import { OutboxConfigError } from './errors.js';
 import { DEFAULT_MAX_REQUEST_BYTES } from './limits.js';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from './schema.js';
+import * as z from './zod.js';
 
 /**
  * The environment variables a writer's Lambda reads, and that `TransactionalOutbox`
@@ -24,11 +24,13 @@ export interface WriterEnvironmentOptions {
 }
 
 const writerEnvSchema = z.object({
-  [WriterVariable.tableName]: z.string().min(1, 'must not be empty'),
-  [WriterVariable.pendingShards]: intVariable(1, MAX_PENDING_SHARDS).default(
+  [WriterVariable.tableName]: z.string().check(z.minLength(1, 'must not be empty')),
+  [WriterVariable.pendingShards]: z._default(
+    intVariable(1, MAX_PENDING_SHARDS),
     DEFAULT_PENDING_SHARDS,
   ),
-  [WriterVariable.maxEntryBytes]: intVariable(1024, DEFAULT_MAX_REQUEST_BYTES).default(
+  [WriterVariable.maxEntryBytes]: z._default(
+    intVariable(1024, DEFAULT_MAX_REQUEST_BYTES),
     DEFAULT_MAX_REQUEST_BYTES,
   ),
 });

@@ -5,6 +5,7 @@ import {
   parseEnvironment,
   toDeliveryConfig,
 } from '../outbox/index.js';
+import * as z from '../outbox/zod.js';
 import { RelayConfigError } from './errors.js';
 
 /** Settings of the relay Lambda, from its environment. */
@@ -13,8 +14,8 @@ export interface RelayConfig extends DeliveryConfig {
   readonly predecessorWaitMs: number;
 }
 
-const envSchema = deliveryEnvSchema.extend({
-  PREDECESSOR_WAIT_MS: intVariable(0, 60_000).default(1_000),
+const envSchema = z.extend(deliveryEnvSchema, {
+  PREDECESSOR_WAIT_MS: z._default(intVariable(0, 60_000), 1_000),
 });
 
 /**

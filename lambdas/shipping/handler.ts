@@ -4,11 +4,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
 import { Inbox, sqsOutboxConsumer } from '../consumer/index.js';
+import * as z from '../outbox/zod.js';
 import { shippingHandler } from './shipping.js';
 
-const env = z.object({ SHIPMENTS_TABLE_NAME: z.string().min(1) }).parse(process.env);
+const env = z.object({ SHIPMENTS_TABLE_NAME: z.string().check(z.minLength(1)) }).parse(process.env);
 const logger = new Logger({ serviceName: 'shipping' });
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 // Table, order policy and TTL as the OutboxConsumer construct (or local mode) set them.

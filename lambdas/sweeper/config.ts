@@ -7,6 +7,7 @@ import {
   parseEnvironment,
   toDeliveryConfig,
 } from '../outbox/index.js';
+import * as z from '../outbox/zod.js';
 import { SweeperConfigError } from './errors.js';
 
 /** Settings of the sweeper Lambda, from its environment. */
@@ -19,10 +20,10 @@ export interface SweeperConfig extends DeliveryConfig {
   readonly pendingShards: number;
 }
 
-const envSchema = deliveryEnvSchema.extend({
-  GRACE_SECONDS: intVariable(0, 86_400).default(300),
-  MAX_RECORDS_PER_RUN: intVariable(1, 100_000).default(1_000),
-  PENDING_SHARDS: intVariable(1, MAX_PENDING_SHARDS).default(DEFAULT_PENDING_SHARDS),
+const envSchema = z.extend(deliveryEnvSchema, {
+  GRACE_SECONDS: z._default(intVariable(0, 86_400), 300),
+  MAX_RECORDS_PER_RUN: z._default(intVariable(1, 100_000), 1_000),
+  PENDING_SHARDS: z._default(intVariable(1, MAX_PENDING_SHARDS), DEFAULT_PENDING_SHARDS),
 });
 
 /**

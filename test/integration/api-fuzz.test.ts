@@ -1,7 +1,7 @@
 import { Agent, METHODS, request } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { MAX_BODY_BYTES } from '../../lambdas/orders/http/request.js';
 import {
   cancelOrderBodySchema,
@@ -221,7 +221,7 @@ async function createFixtures(): Promise<Fixtures> {
 /** A body endpoint, with the schema its body must satisfy. */
 interface BodyTarget {
   readonly path: string;
-  readonly schema: z.ZodType;
+  readonly schema: ZodMiniType;
   readonly required: boolean;
 }
 

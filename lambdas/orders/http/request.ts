@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { z } from 'zod';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../outbox/idempotency.js';
+import * as z from '../../outbox/zod.js';
 import { type FieldError, HttpError } from './problem.js';
 
 /** Largest request body accepted, in bytes. */
@@ -25,7 +25,7 @@ const header = (event: APIGatewayProxyEvent, name: string): string | undefined =
  * Content-Type is JSON in UTF-8, 400 for malformed JSON or a schema violation (with a
  * JSON Pointer per field). An absent body is `{}` unless `required`.
  */
-export function parseJsonBody<S extends z.ZodType>(
+export function parseJsonBody<S extends z.core.$ZodType>(
   event: APIGatewayProxyEvent,
   schema: S,
   options: { readonly required: boolean },
@@ -66,7 +66,7 @@ export function parseJsonBody<S extends z.ZodType>(
       );
     }
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = z.safeParse(schema, raw);
   if (!parsed.success) {
     const errors: FieldError[] = parsed.error.issues.map((issue) => ({
       pointer: `/${issue.path.map((p) => String(p).replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`,
