@@ -153,7 +153,8 @@ export async function interpretCancellation(
       ? plainItem(entity.reason.Item)
       : await context.loadEntity();
     if (current === undefined) return new AggregateNotFoundError(aggregateKey, { cause: error });
-    const actual = current[versionAttribute];
+    // An entity without the attribute predates the outbox: it is at version 0.
+    const actual = current[versionAttribute] ?? 0;
     if (actual === entity.role.expectedVersion) {
       // The version matched, so the sequence condition failed: the caller's lastEventSeq
       // is not the entity's.

@@ -615,11 +615,19 @@ export class OutboxWriter {
       '#lastEventSeq': this.lastEventSeqAttribute,
     };
     const values: Record<string, unknown> = {
-      ':expectedVersion': entity.expectedVersion,
       ':version': version,
       ':lastEventSeq': lastSeq,
       ':prevSeq': entity.lastEventSeq,
     };
+    // Version 0 is an entity that predates the outbox (no version attribute): it must exist
+    // (a key attribute is always present) and still have no version.
+    let versionCondition = '#version = :expectedVersion';
+    if (entity.expectedVersion === 0) {
+      names['#key'] = Object.keys(entity.key)[0] as string;
+      versionCondition = 'attribute_exists(#key) AND attribute_not_exists(#version)';
+    } else {
+      values[':expectedVersion'] = entity.expectedVersion;
+    }
     // The sequence is checked with the version: a stale lastEventSeq would otherwise
     // commit duplicate sequences and a prevSeq that points at no record. An entity that
     // predates the outbox has no lastEventSeq yet, which counts as 0.
@@ -642,7 +650,7 @@ export class OutboxWriter {
         TableName: entity.tableName,
         Key: { ...entity.key },
         UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: `#version = :expectedVersion AND ${sequenceCondition}`,
+        ConditionExpression: `${versionCondition} AND ${sequenceCondition}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

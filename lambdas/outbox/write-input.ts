@@ -72,7 +72,11 @@ export interface EntityUpdate {
   readonly type: 'update';
   readonly tableName: string;
   readonly key: Readonly<Record<string, string | number>>;
-  /** The `version` read with the entity. */
+  /**
+   * The `version` read with the entity; 0 for an entity that has no version attribute yet
+   * (written before it adopted the outbox): the write then requires the entity to exist
+   * without one, and gives it version 1.
+   */
   readonly expectedVersion: number;
   /** The `lastEventSeq` read with the entity (0 if it has emitted no event yet). */
   readonly lastEventSeq: number;
@@ -210,7 +214,7 @@ const entitySchema = z.discriminatedUnion('type', [
     type: z.literal('update'),
     tableName: z.string().check(z.minLength(1, 'must not be empty')),
     key: keySchema,
-    expectedVersion: z.number().check(z.int('must be an integer'), z.gte(1, 'must be at least 1')),
+    expectedVersion: z.number().check(z.int('must be an integer'), z.gte(0, 'must not be negative')),
     lastEventSeq: z.number().check(z.int('must be an integer'), z.gte(0, 'must not be negative')),
     set: z.optional(attributes),
     remove: z.optional(z.array(attributeName)),

@@ -162,8 +162,18 @@ describe('a cancelled update', () => {
     expect(ddbMock).toHaveReceivedCommandTimes(GetCommand, 1);
   });
 
-  it('reports no actual version when the entity has no numeric version', async () => {
+  it('reports version 0 for an entity without a version attribute (it predates the outbox)', async () => {
     const cause = cancellation([conditionFailed(wire({ id: ORDER_ID })), NONE]);
+
+    const error = await failureOf(anUpdateInput(), cause);
+
+    const mapped = expectMapped(error, VersionConflictError, 'VersionConflictError', cause);
+    expect(mapped.actualVersion).toBe(0);
+    expect(mapped.message).toBe(`version conflict on ${ORDER_KEY}: expected version 3, found 0`);
+  });
+
+  it('reports no actual version when the entity has a version that is not a number', async () => {
+    const cause = cancellation([conditionFailed(wire({ id: ORDER_ID, version: 'v3' })), NONE]);
 
     const error = await failureOf(anUpdateInput(), cause);
 

@@ -255,6 +255,24 @@ describe('OutboxWriter.write', () => {
       expect(result).toMatchObject({ outcome: 'committed', version: 4, lastEventSeq: 7 });
     });
 
+    it('requires an entity without a version at expectedVersion 0, and gives it version 1', async () => {
+      const writer = aWriter();
+
+      await writer.write(anUpdateInput({ entity: { expectedVersion: 0, lastEventSeq: 0 } }));
+
+      const update = sentItems()[0]?.Update;
+      expect(update?.ConditionExpression).toBe(
+        'attribute_exists(#key) AND attribute_not_exists(#version) AND (attribute_not_exists(#lastEventSeq) OR #lastEventSeq = :prevSeq)',
+      );
+      expect(update?.ExpressionAttributeNames).toMatchObject({
+        '#key': 'id',
+        '#version': 'version',
+      });
+      // DynamoDB rejects a placeholder the expressions do not use.
+      expect(update?.ExpressionAttributeValues).not.toHaveProperty(':expectedVersion');
+      expect(update?.ExpressionAttributeValues).toMatchObject({ ':version': 1 });
+    });
+
     it('sets only version and lastEventSeq when neither set nor remove is given', async () => {
       const writer = aWriter();
 

@@ -601,8 +601,7 @@ describe('entity validation', () => {
   });
 
   it.each<[string, unknown, string, string]>([
-    ['0', 0, 'entity.expectedVersion', 'must be at least 1'],
-    ['negative', -1, 'entity.expectedVersion', 'must be at least 1'],
+    ['negative', -1, 'entity.expectedVersion', 'must not be negative'],
     ['not an integer', 1.5, 'entity.expectedVersion', 'must be an integer'],
   ])('fails if expectedVersion is %s', async (_why, expectedVersion, path, message) => {
     const error = await validationErrorOf(
