@@ -6,6 +6,7 @@ import {
 import { type BackoffOptions, fullJitterDelay } from './backoff.js';
 import { OutboxError } from './errors.js';
 import { DEFAULT_MAX_REQUEST_BYTES, MAX_PUT_EVENTS_ENTRIES } from './limits.js';
+import { LongestFirst } from './longest-first.js';
 import type { OutboxRecord, StoredEvent } from './outbox-record.js';
 import { classifyEntryError, classifyRequestError } from './publish-errors.js';
 import { storedEventSize, toPutEventsEntry } from './put-events-entry.js';
@@ -72,6 +73,8 @@ interface Lane {
   inFlight: boolean;
   /** Send alone: a multi-entry request failed validation and the culprit is unknown. */
   solo: boolean;
+  /** Events of the chain not yet accepted or poisoned. */
+  left: number;
 }
 
 interface Slot {
@@ -149,7 +152,10 @@ export class OrderedPublisher {
         readyAt: 0,
         inFlight: false,
         solo: false,
+        left: records.reduce((sum, record) => sum + record.events.length, 0),
       }));
+    const byWorkLeft = new LongestFirst<Lane>();
+    for (const lane of lanes) byWorkLeft.set(lane, lane.left);
     const accepted: OutboxRecord[] = [];
     const poisoned: OutboxRecord[] = [];
     const counters = { eventsPublished: 0, calls: 0, retries: 0 };
@@ -169,7 +175,9 @@ export class OrderedPublisher {
       const record = current(lane);
       poisoned.push(record);
       hooks.onPoison(record, failure, [...lane.acceptedEventIds]);
+      lane.left -= record.events.length - lane.event;
       nextRecord(lane);
+      byWorkLeft.set(lane, lane.left);
     };
     const retryLater = (lane: Lane) => {
       lane.attempts++;
@@ -189,6 +197,8 @@ export class OrderedPublisher {
         hooks.onAccepted(current(lane));
         nextRecord(lane);
       }
+      lane.left--;
+      byWorkLeft.set(lane, lane.left);
     };
 
     const settle = (
@@ -234,10 +244,13 @@ export class OrderedPublisher {
       // A lane that must go alone goes first, so it cannot starve behind shared calls.
       const solo = lanes.find((lane) => lane.solo && ready(lane));
       const slots: Slot[] = [];
+      const visited = new Set<Lane>();
       let bytes = 0;
-      for (const lane of solo ? [solo] : lanes) {
+      // Longest chain first: a long chain left for the end would go one event per call.
+      for (const lane of solo ? [solo] : byWorkLeft) {
         if (slots.length >= MAX_PUT_EVENTS_ENTRIES) break;
-        if (!ready(lane)) continue;
+        if (!ready(lane) || visited.has(lane)) continue;
+        visited.add(lane);
         const event = current(lane).events[lane.event] as StoredEvent;
         const size = storedEventSize(event);
         if (size > this.maxRequestBytes) {

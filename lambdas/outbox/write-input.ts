@@ -214,7 +214,9 @@ const entitySchema = z.discriminatedUnion('type', [
     type: z.literal('update'),
     tableName: z.string().check(z.minLength(1, 'must not be empty')),
     key: keySchema,
-    expectedVersion: z.number().check(z.int('must be an integer'), z.gte(0, 'must not be negative')),
+    expectedVersion: z
+      .number()
+      .check(z.int('must be an integer'), z.gte(0, 'must not be negative')),
     lastEventSeq: z.number().check(z.int('must be an integer'), z.gte(0, 'must not be negative')),
     set: z.optional(attributes),
     remove: z.optional(z.array(attributeName)),

@@ -332,6 +332,20 @@ describe('OrderedPublisher', () => {
       expect(MAX_PUT_EVENTS_ENTRIES).toBe(10);
     });
 
+    it('fills calls longest chain first: a 10-event chain listed after 90 single events still takes 10 calls, not 19', async () => {
+      const fake = new PutEventsFake();
+      const long = aChain({ aggregate: 'Order#long', records: 10 });
+
+      const report = await aPublisher(new FakeClock(), { concurrency: 1 }).publish(
+        [...singleEventAggregates(90), long],
+        recordingHooks().hooks,
+      );
+
+      // max(⌈100 / 10⌉, 10): every call carries one event of the long chain.
+      expect(report.calls).toBe(10);
+      expect(fake.calls.every((call) => call.some((e) => e.aggregate === 'Order#long'))).toBe(true);
+    });
+
     it('keeps every call within maxRequestBytes by the documented formula: 3 entries fit exactly, the 4th goes to the next call', async () => {
       const fake = new PutEventsFake();
       const chains = singleEventAggregates(4, 1_000);
@@ -540,8 +554,9 @@ describe('OrderedPublisher', () => {
 
       await aPublisher(clock).publish([a, b], recordingHooks().hooks);
 
+      // B first in a call: it has more left (longest chain first).
       expect(fake.calls.map((c) => c.map((e) => `${e.aggregate}:${e.sequence}`))).toEqual([
-        ['Order#A:1', 'Order#B:1'],
+        ['Order#B:1', 'Order#A:1'],
         ['Order#B:2'],
         ['Order#B:3'],
         ['Order#A:1'],
