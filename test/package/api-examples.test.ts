@@ -5,6 +5,7 @@ import {
   compileExamples,
   loadApiProject,
   missingExamples,
+  pageExamples,
 } from './api-examples.js';
 
 /**
@@ -31,6 +32,17 @@ describe('the public API reference', () => {
 
     expect(examples.length).toBeGreaterThanOrEqual(missingExamples(project).total);
     expect(problems.map((p) => `${p.owner} (${p.file}) line ${p.line}: ${p.message}`)).toEqual([]);
+  }, 120_000);
+
+  it('compiles every block of the docs pages that imports the package', () => {
+    const examples = pageExamples();
+
+    const problems = compileExamples(examples);
+
+    expect(examples.map((e) => e.file)).toEqual(
+      expect.arrayContaining(['docs/construct.md', 'docs/consumer.md', 'docs/writer.md']),
+    );
+    expect(problems.map((p) => `${p.file} line ${p.line}: ${p.message}`)).toEqual([]);
   }, 120_000);
 
   it('fails if an example uses a name it does not import or gets a type wrong', () => {

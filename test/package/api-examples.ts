@@ -7,7 +7,7 @@
  * with the project's strict options. Reads typedoc.json like `npm run docs`, prints what
  * is missing or broken, grouped by source file, and exits 1 if anything is.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -114,6 +114,26 @@ export function apiExamples(project: ProjectReflection): ApiExample[] {
 }
 
 /**
+ * The fenced TypeScript blocks of the `docs/` pages and the README that import the
+ * package (`dynamo-outbox` or `dynamo-outbox/runtime`): whole programs a reader may paste.
+ * Blocks without such an import are fragments that continue the page's prose.
+ */
+export function pageExamples(): ApiExample[] {
+  const pages = [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
+  ];
+  return pages.flatMap((page) =>
+    [...readFileSync(join(root, page), 'utf8').matchAll(/```(?:ts|typescript)\n([\s\S]*?)```/g)]
+      .map((match) => match[1] ?? '')
+      .filter((code) => /^import .* from 'dynamo-outbox(\/runtime)?';$/m.test(code))
+      .map((code) => ({ owner: page, file: page, code })),
+  );
+}
+
+/**
  * Type-checks every example as its own ES module, with the package names mapped to the
  * repository's entry points, and returns the errors found.
  */
@@ -190,7 +210,7 @@ async function main(): Promise<void> {
   for (const [file, names] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
     console.log(`${file}: ${names.join(', ')}`);
   }
-  const examples = apiExamples(project);
+  const examples = [...apiExamples(project), ...pageExamples()];
   const problems = compileExamples(examples);
   for (const problem of problems) {
     console.log(
