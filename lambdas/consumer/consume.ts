@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TransactWriteItem } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../outbox/envelope.js';
-import { InboxContentionError, OutOfOrderEventError } from './errors.js';
+import { ConsumerError, InboxContentionError, OutOfOrderEventError } from './errors.js';
 import { type Inbox, inboxConflict } from './inbox.js';
 import { type OutboxEvent, parseOutboxEvent } from './outbox-event.js';
 
@@ -46,10 +46,13 @@ export interface ConsumeContext {
 }
 
 /**
- * Applies one event: the consumer's own logic. It may commit the inbox items with its own
- * change (`context.inTransaction()`) or not (plain mode: the inbox records the event after
- * it returns, so it must be idempotent itself). Throwing leaves the event unrecorded, to be
- * redelivered.
+ * Applies one event: the consumer's own logic. Three ways, from the simplest:
+ * - return its DynamoDB writes: the kit commits them with the inbox's record of the event
+ *   in one transaction (a duplicate commits none of them);
+ * - commit the inbox items (`context.inTransaction()`) in its own transaction;
+ * - return nothing (plain mode): the inbox records the event after it returns, so the
+ *   handler must be idempotent itself.
+ * Throwing leaves the event unrecorded, to be redelivered.
  *
  * @example
  * ```ts
@@ -74,7 +77,8 @@ export interface ConsumeContext {
 export type OutboxEventHandler = (
   envelope: EventEnvelope,
   context: ConsumeContext,
-) => Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing is a Promise<void>, which undefined would refuse
+) => Promise<void | readonly TransactWriteItem[]>;
 
 /**
  * What happened to one event: `applied` (the handler ran and the event is recorded),
@@ -185,8 +189,10 @@ export async function consumeOutboxEvent(
       return inbox.transactionItems(envelope, decision);
     },
   };
+  // biome-ignore lint/suspicious/noConfusingVoidType: what an OutboxEventHandler resolves to
+  let writes: void | readonly TransactWriteItem[];
   try {
-    await handler(envelope, context);
+    writes = await handler(envelope, context);
   } catch (error) {
     // The handler's transaction held the inbox items and one of them failed: a concurrent
     // delivery applied this event first, or moved the aggregate's cursor (decide again).
@@ -200,7 +206,14 @@ export async function consumeOutboxEvent(
     }
     throw error;
   }
-  if (!transactional && (await inbox.record(envelope, decision)) === 'duplicate')
-    return 'duplicate';
-  return 'applied';
+  if (writes !== undefined && transactional) {
+    throw new ConsumerError(
+      'the handler both took the inbox items (context.inTransaction()) and returned writes: return the writes, or commit them with the inbox items yourself',
+    );
+  }
+  if (transactional) return 'applied';
+  // Returned writes commit with the inbox's record, atomically; without, plain mode.
+  return (await inbox.record(envelope, decision, writes ?? [])) === 'duplicate'
+    ? 'duplicate'
+    : 'applied';
 }

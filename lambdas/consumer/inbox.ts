@@ -5,7 +5,8 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../outbox/envelope.js';
-import { ConsumerConfigError, InboxContentionError } from './errors.js';
+import { MAX_TRANSACTION_ITEMS } from '../outbox/limits.js';
+import { ConsumerConfigError, ConsumerError, InboxContentionError } from './errors.js';
 import { type InboxEnvironmentOptions, inboxOptionsFromEnvironment } from './inbox-environment.js';
 import {
   cursorKey,
@@ -286,20 +287,27 @@ export class Inbox {
   }
 
   /**
-   * Records an applied event on its own (plain mode: the consumer's state change was not
-   * in the same transaction).
+   * Records an applied event, with `writes` in the same transaction when given (the
+   * consumer's state change, returned by its handler): all of them commit, or none.
    *
-   * @returns 'duplicate' when a concurrent delivery recorded it first
+   * @returns 'duplicate' when a concurrent delivery recorded it first (then none of
+   *   `writes` was committed)
    * @throws InboxContentionError when the cursor moved meanwhile
+   * @throws ConsumerError when `writes` and the inbox items exceed one transaction
    */
   async record(
     envelope: EventEnvelope,
     decision: Extract<InboxDecision, { action: 'apply' }>,
+    writes: readonly TransactWriteItem[] = [],
   ): Promise<'recorded' | 'duplicate'> {
-    try {
-      await this.client.send(
-        new TransactWriteCommand({ TransactItems: this.transactionItems(envelope, decision) }),
+    const items = [...writes, ...this.transactionItems(envelope, decision)];
+    if (items.length > MAX_TRANSACTION_ITEMS) {
+      throw new ConsumerError(
+        `the handler returned ${writes.length} writes; with the inbox's ${items.length - writes.length} items that exceeds the ${MAX_TRANSACTION_ITEMS} items of one transaction`,
       );
+    }
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
       return 'recorded';
     } catch (error) {
       const conflict = inboxConflict(error);

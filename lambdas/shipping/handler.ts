@@ -25,4 +25,4 @@ const inbox = Inbox.fromEnvironment({ client });
 /** The shipping consumer Lambda, fed by its SQS buffer. */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(sqsOutboxConsumer(inbox, shippingHandler(client, env.SHIPMENTS_TABLE_NAME), logger));
+  .handler(sqsOutboxConsumer(inbox, shippingHandler(env.SHIPMENTS_TABLE_NAME), logger));

@@ -59,29 +59,31 @@ beforeEach(async () => {
 
 const inbox = (policy: OrderPolicy) => new Inbox({ client, tableName: inboxTable, policy });
 
-/** A handler that counts applications in the state table, in the inbox's transaction. */
+/** The change that counts applications in the state table, and logs their sequences. */
+const countApplication = (envelope: { aggregateId: string; sequence: number }) => ({
+  Update: {
+    TableName: stateTable,
+    Key: { orderId: envelope.aggregateId },
+    UpdateExpression: 'ADD applied :one SET #log = list_append(if_not_exists(#log, :empty), :seq)',
+    ExpressionAttributeNames: { '#log': 'log' },
+    ExpressionAttributeValues: { ':one': 1, ':empty': [], ':seq': [envelope.sequence] },
+  },
+});
+/** A handler that counts in its own transaction, with the inbox's items. */
 const counting = async (
   envelope: { aggregateId: string; sequence: number },
   context: { inTransaction(): object[] },
 ) => {
   await client.send(
     new TransactWriteCommand({
-      TransactItems: [
-        {
-          Update: {
-            TableName: stateTable,
-            Key: { orderId: envelope.aggregateId },
-            UpdateExpression:
-              'ADD applied :one SET #log = list_append(if_not_exists(#log, :empty), :seq)',
-            ExpressionAttributeNames: { '#log': 'log' },
-            ExpressionAttributeValues: { ':one': 1, ':empty': [], ':seq': [envelope.sequence] },
-          },
-        },
-        ...(context.inTransaction() as never[]),
-      ],
+      TransactItems: [countApplication(envelope), ...(context.inTransaction() as never[])],
     }),
   );
 };
+/** The same change, returned for the kit to commit with the inbox record. */
+const returningCount = async (envelope: { aggregateId: string; sequence: number }) => [
+  countApplication(envelope),
+];
 const stateOf = async (orderId = 'o-1') =>
   (
     await client.send(
@@ -90,26 +92,56 @@ const stateOf = async (orderId = 'o-1') =>
   ).Item;
 
 describe('the consumer kit, on DynamoDB Local', () => {
-  it('applies a duplicate delivery once (transactional mode)', async () => {
+  const modes = [
+    ['in its own transaction (inTransaction)', counting],
+    ['returning its writes', returningCount],
+  ] as const;
+
+  it.each(modes)('applies a duplicate delivery once, the handler %s', async (_mode, handler) => {
     const outcomes = [
-      await consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), counting),
-      await consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), counting),
+      await consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), handler),
+      await consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), handler),
     ];
 
     expect(outcomes).toEqual(['applied', 'duplicate']);
     expect(await stateOf()).toMatchObject({ applied: 1, log: [1] });
   });
 
-  it('applies concurrent duplicate deliveries once', async () => {
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: 5 }, () =>
-        consumeOutboxEvent(inbox('apply'), anOutboxEvent(1), counting),
-      ),
-    );
+  it.each(modes)(
+    'applies concurrent duplicate deliveries once, the handler %s',
+    async (_mode, handler) => {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 5 }, () =>
+          consumeOutboxEvent(inbox('apply'), anOutboxEvent(1), handler),
+        ),
+      );
 
-    const applied = outcomes.filter((o) => o.status === 'fulfilled' && o.value === 'applied');
-    expect(applied).toHaveLength(1);
-    expect(await stateOf()).toMatchObject({ applied: 1 });
+      const applied = outcomes.filter((o) => o.status === 'fulfilled' && o.value === 'applied');
+      expect(applied).toHaveLength(1);
+      expect(await stateOf()).toMatchObject({ applied: 1 });
+    },
+  );
+
+  describe('with the writes returned by the handler', () => {
+    it('fails if a returned write is refused, and records nothing: the redelivery applies it', async () => {
+      const refused = async () => [
+        {
+          ConditionCheck: {
+            TableName: stateTable,
+            Key: { orderId: 'o-1' },
+            ConditionExpression: 'attribute_exists(orderId)',
+          },
+        },
+      ];
+
+      const first = consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), refused);
+
+      await expect(first).rejects.toMatchObject({ name: 'TransactionCanceledException' });
+      expect(await consumeOutboxEvent(inbox('fail'), anOutboxEvent(1), returningCount)).toBe(
+        'applied',
+      );
+      expect(await stateOf()).toMatchObject({ applied: 1, log: [1] });
+    });
   });
 
   it('applies a duplicate once in plain mode too (the handler does not share its transaction)', async () => {
@@ -203,7 +235,7 @@ describe('the consumer kit, on DynamoDB Local', () => {
   });
 
   it('runs the example shipping consumer: a confirmation after the cancellation is stale, never shipped', async () => {
-    const shipping = sqsOutboxConsumer(inbox('skip-stale'), shippingHandler(client, stateTable));
+    const shipping = sqsOutboxConsumer(inbox('skip-stale'), shippingHandler(stateTable));
     const sqs = (...events: object[]): SQSEvent => ({
       Records: events.map(
         (e, i) => ({ messageId: `m${i}`, body: JSON.stringify(e) }) as SQSEvent['Records'][number],

@@ -1,8 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  ConsumerError,
   consumeOutboxEvent,
   Inbox,
   InboxContentionError,
@@ -68,5 +73,51 @@ describe('consumeOutboxEvent in transactional mode', () => {
     const consumed = consumeOutboxEvent(inbox, anOutboxEvent(1), cancelledWith(error));
 
     await expect(consumed).rejects.toBe(error);
+  });
+});
+
+describe('consumeOutboxEvent with returned writes', () => {
+  it('fails if the handler both takes the inbox items and returns writes, before sending anything', async () => {
+    const both: OutboxEventHandler = async (_envelope, context) => {
+      context.inTransaction();
+      return [{ Put: { TableName: 'shipments', Item: { orderId: 'o-1' } } }];
+    };
+
+    const consumed = consumeOutboxEvent(inbox, anOutboxEvent(1), both);
+
+    await expect(consumed).rejects.toThrow(ConsumerError);
+    await expect(consumeOutboxEvent(inbox, anOutboxEvent(1), both)).rejects.toThrow(
+      'return the writes, or commit them with the inbox items yourself',
+    );
+    expect(ddbMock).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it('fails if the returned writes and the inbox items exceed one transaction', async () => {
+    const tooMany: OutboxEventHandler = async () =>
+      Array.from({ length: 99 }, (_, i) => ({
+        Put: { TableName: 'shipments', Item: { orderId: `o-${i}` } },
+      }));
+
+    const consumed = consumeOutboxEvent(inbox, anOutboxEvent(1), tooMany);
+
+    await expect(consumed).rejects.toThrow(
+      "the handler returned 99 writes; with the inbox's 2 items that exceeds the 100 items of one transaction",
+    );
+    expect(ddbMock).not.toHaveReceivedCommand(TransactWriteCommand);
+  });
+
+  it('sends the returned writes first and the inbox items after them, in one transaction', async () => {
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const write = { Put: { TableName: 'shipments', Item: { orderId: 'o-1', status: 'READY' } } };
+
+    const outcome = await consumeOutboxEvent(inbox, anOutboxEvent(1), async () => [write]);
+
+    expect(outcome).toBe('applied');
+    const items = ddbMock.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems;
+    expect(items?.[0]).toEqual(write);
+    expect(items?.slice(1).map((i) => i.Put?.TableName ?? i.Update?.TableName)).toEqual([
+      'inbox',
+      'inbox',
+    ]);
   });
 });
