@@ -24,6 +24,11 @@ const createOrder = new NodejsFunction(stack, 'CreateOrder', {
   environment: { ORDERS_TABLE_NAME: 'orders' },
 });
 outbox.addWriter(createOrder);
+outbox.addConsumer('Shipping', {
+  entry: new URL('./shipping.mjs', import.meta.url).pathname,
+  detailTypes: ['OrderCreated'],
+  orderPolicy: 'skip-stale',
+});
 app.synth();
 `;
 
@@ -54,6 +59,18 @@ export const handler = async (command) => {
   });
   return result.outcome === 'committed' ? { version: result.version } : result.response;
 };
+`;
+
+/** The team's consumer: returns its write, committed with the inbox record. */
+export const shippingMjs = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Inbox, sqsOutboxConsumer } from 'dynamo-outbox/runtime';
+
+const inbox = Inbox.fromEnvironment({ client: DynamoDBDocumentClient.from(new DynamoDBClient({})) });
+
+export const handler = sqsOutboxConsumer(inbox, async (envelope) => [
+  { Put: { TableName: 'shipments', Item: { orderId: envelope.aggregateId } } },
+]);
 `;
 
 /** Type-checked with the repository's TypeScript against the installed `.d.ts` files. */

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appMjs, createOrderMjs, tsconfigJson, typedTs } from './adopter-app.js';
+import { appMjs, createOrderMjs, shippingMjs, tsconfigJson, typedTs } from './adopter-app.js';
 
 /**
  * Proof of install: `npm run build`, `npm pack`, `npm install` of the tarball into a fresh
@@ -103,6 +103,7 @@ beforeAll(async () => {
   });
   writeFileSync(join(app, 'app.mjs'), appMjs);
   writeFileSync(join(app, 'create-order.mjs'), createOrderMjs);
+  writeFileSync(join(app, 'shipping.mjs'), shippingMjs);
   writeFileSync(join(app, 'typed.ts'), typedTs);
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfigJson, null, 2));
 }, 240_000);
@@ -235,12 +236,15 @@ describe('the npm package', () => {
       'nodejs24.x',
       'nodejs24.x',
       'nodejs24.x',
+      'nodejs24.x',
     ]);
     expect(
       functions.map((f) => f.Properties?.Description ?? '').filter((d) => d.includes('relay')),
     ).toHaveLength(1);
-    expect(resources.filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(1);
-    expect(resources.filter((r) => r.Type === 'AWS::DynamoDB::GlobalTable')).toHaveLength(1);
+    // The relay's stream mapping and the consumer's queue mapping.
+    expect(resources.filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')).toHaveLength(2);
+    // The outbox table and the consumer's inbox table.
+    expect(resources.filter((r) => r.Type === 'AWS::DynamoDB::GlobalTable')).toHaveLength(2);
     // addWriter() gave the team's handler the writer's environment.
     const writerVariables = functions
       .map((f) => f.Properties?.Environment?.Variables)
@@ -252,16 +256,25 @@ describe('the npm package', () => {
       'OUTBOX_TABLE_NAME',
     ]);
 
-    // Three bundles: relay and sweeper (from dist/lambdas in node_modules, with source maps
-    // back to the TypeScript), and the team's handler with the writer inlined.
+    // addConsumer() gave the team's consumer what Inbox.fromEnvironment() reads.
+    const consumerVariables = functions
+      .map((f) => f.Properties?.Environment?.Variables)
+      .find((variables) => variables?.ORDER_POLICY !== undefined);
+    expect(consumerVariables).toMatchObject({ ORDER_POLICY: 'skip-stale', INBOX_TTL_DAYS: '7' });
+
+    // Four bundles: relay and sweeper (from dist/lambdas in node_modules, with source maps
+    // back to the TypeScript), the team's handler with the writer inlined, and its consumer
+    // with the inbox.
     const bundles = readdirSync(outdir)
       .filter((name) => name.startsWith('asset.'))
       .map((name) => join(outdir, name, 'index.mjs'))
       .filter((file) => existsSync(file))
       .map((file) => readFileSync(file, 'utf8'));
-    expect(bundles).toHaveLength(3);
+    expect(bundles).toHaveLength(4);
     expect(bundles.filter((code) => code.includes('DynamoOutbox'))).toHaveLength(2);
     expect(bundles.filter((code) => code.includes('OutboxWriter = class'))).toHaveLength(1);
+    // The inbox and its environment reader (a string of theirs survives minification).
+    expect(bundles.filter((code) => code.includes('invalid inbox environment'))).toHaveLength(1);
     const maps = readdirSync(outdir)
       .map((name) => join(outdir, name, 'index.mjs.map'))
       .filter((file) => existsSync(file))
