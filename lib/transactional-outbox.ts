@@ -213,6 +213,8 @@ export interface TransactionalOutboxProps {
   /**
    * Shards of the pending index the sweeper queries (1..1,000). Writers must use the same
    * number: `addWriter()` passes it to them. More shards spread the index's write load.
+   * Only ever raise it on a deployed outbox: a record pending in a shard above a lowered
+   * count would no longer be swept (raising keeps every old shard in the query).
    * @default - 16
    */
   readonly pendingShards?: number;
