@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundle, LAMBDAS, lambdaEntry } from '../../bench/bundle.js';
 
@@ -26,4 +27,27 @@ describe('the Lambda bundles', () => {
     },
     60_000,
   );
+
+  it('keep the English validation messages once bundled (zod/mini loads no locale itself)', async () => {
+    // An entry that validates a bad write the way the writer does, bundled as deployed.
+    const entry = join(out, 'messages.ts');
+    writeFileSync(
+      entry,
+      `import { outboxWriteInputSchema } from ${JSON.stringify(lambdaEntry('outbox/write-input.ts'))};
+export const messages = () => {
+  const result = outboxWriteInputSchema.safeParse({ aggregate: { type: 'Order', id: 7 }, bogus: 1 });
+  return result.success ? [] : result.error.issues.map((issue) => issue.message);
+};`,
+    );
+    const { file } = await bundle(entry, join(out, 'messages'));
+
+    const { messages } = (await import(pathToFileURL(file).href)) as { messages: () => string[] };
+
+    expect(messages()).toEqual(
+      expect.arrayContaining([
+        'Invalid input: expected string, received number',
+        'Unrecognized key: "bogus"',
+      ]),
+    );
+  }, 60_000);
 });
