@@ -62,6 +62,9 @@ export interface PublishReport {
   readonly retries: number;
 }
 
+/** Ready lanes a call is chosen from: a few calls' worth, so choosing stays cheap. */
+const CANDIDATES_PER_CALL = 5 * MAX_PUT_EVENTS_ENTRIES;
+
 /** Publishing state of one aggregate's chain. */
 interface Lane {
   readonly records: readonly OutboxRecord[];
@@ -243,28 +246,41 @@ export class OrderedPublisher {
       const ready = (lane: Lane) => !lane.inFlight && !done(lane) && lane.readyAt <= t;
       // A lane that must go alone goes first, so it cannot starve behind shared calls.
       const solo = lanes.find((lane) => lane.solo && ready(lane));
-      const slots: Slot[] = [];
-      const visited = new Set<Lane>();
-      let bytes = 0;
-      // Longest chain first: a long chain left for the end would go one event per call.
-      for (const lane of solo ? [solo] : byWorkLeft) {
-        if (slots.length >= MAX_PUT_EVENTS_ENTRIES) break;
-        if (!ready(lane) || visited.has(lane)) continue;
-        visited.add(lane);
+      // The lane's next entry, or undefined once it is poisoned for being too large to send.
+      const nextEntry = (lane: Lane): (Slot & { readonly size: number }) | undefined => {
         const event = current(lane).events[lane.event] as StoredEvent;
         const size = storedEventSize(event);
-        if (size > this.maxRequestBytes) {
-          poison(lane, {
-            code: 'EntryTooLarge',
-            message: `entry is ${size} bytes; the request limit is ${this.maxRequestBytes}`,
-          });
-          continue;
-        }
-        if (lane.solo && slots.length > 0) continue;
-        if (bytes + size > this.maxRequestBytes) continue;
-        slots.push({ lane, event });
-        bytes += size;
-        if (lane.solo) break;
+        if (size <= this.maxRequestBytes) return { lane, event, size };
+        poison(lane, {
+          code: 'EntryTooLarge',
+          message: `entry is ${size} bytes; the request limit is ${this.maxRequestBytes}`,
+        });
+        return undefined;
+      };
+      const soloEntry = solo && nextEntry(solo);
+      if (soloEntry) return [{ lane: soloEntry.lane, event: soloEntry.event }];
+      // The candidates: longest chains first (a long chain left for the end would go one
+      // event per call), a few calls' worth of them.
+      const candidates: (Slot & { readonly size: number })[] = [];
+      const visited = new Set<Lane>();
+      for (const lane of byWorkLeft) {
+        if (candidates.length >= CANDIDATES_PER_CALL) break;
+        if (!ready(lane) || lane.solo || visited.has(lane)) continue;
+        visited.add(lane);
+        const entry = nextEntry(lane);
+        if (entry) candidates.push(entry);
+      }
+      // Among them, longer chains still first, then larger entries first (first-fit
+      // decreasing): big entries open calls that small ones fill, instead of each big one
+      // finding the bytes left by smaller ones too few.
+      candidates.sort((a, b) => b.lane.left - a.lane.left || b.size - a.size);
+      const slots: Slot[] = [];
+      let bytes = 0;
+      for (const candidate of candidates) {
+        if (slots.length >= MAX_PUT_EVENTS_ENTRIES) break;
+        if (bytes + candidate.size > this.maxRequestBytes) continue;
+        slots.push({ lane: candidate.lane, event: candidate.event });
+        bytes += candidate.size;
       }
       return slots;
     };

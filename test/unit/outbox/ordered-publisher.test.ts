@@ -346,6 +346,26 @@ describe('OrderedPublisher', () => {
       expect(fake.calls.every((call) => call.some((e) => e.aggregate === 'Order#long'))).toBe(true);
     });
 
+    it('fills a call largest entry first among equal chains, so big entries share calls with small ones', async () => {
+      const fake = new PutEventsFake();
+      // A large and a medium entry fit a request; two large, or two medium and a large, do not.
+      const large = (i: number) => aChain({ aggregate: `Order#L${i}`, detailBytes: 60_000 });
+      const medium = (i: number) => aChain({ aggregate: `Order#M${i}`, detailBytes: 40_000 });
+      const chains = [medium(0), medium(1), large(0), large(1)];
+
+      const report = await aPublisher(new FakeClock(), {
+        concurrency: 1,
+        maxRequestBytes: 101_000,
+      }).publish(chains, recordingHooks().hooks);
+
+      // First fit in list order: [M, M], [L], [L]. Largest first: [L, M], [L, M].
+      expect(report.calls).toBe(2);
+      expect(fake.calls.map((call) => call.map((e) => e.aggregate))).toEqual([
+        ['Order#L0', 'Order#M0'],
+        ['Order#L1', 'Order#M1'],
+      ]);
+    });
+
     it('keeps every call within maxRequestBytes by the documented formula: 3 entries fit exactly, the 4th goes to the next call', async () => {
       const fake = new PutEventsFake();
       const chains = singleEventAggregates(4, 1_000);
@@ -861,9 +881,13 @@ describe('OrderedPublisher', () => {
         aPublisher(new FakeClock(), { concurrency: 2 }).publish(chains, recordingHooks().hooks),
       );
 
+      // The refused first call's records stay unfinished; the second call's were accepted.
       expect(fake.calls).toHaveLength(2);
-      expect(report.accepted).toEqual(chains.slice(10).flat());
-      expect(report.unfinished).toEqual(chains.slice(0, 10).flat());
+      const [refused = [], settled = []] = fake.calls;
+      const pks = (records: readonly OutboxRecord[]) => records.map((r) => r.pk).sort();
+      expect(pks(report.accepted)).toEqual(settled.map((e) => e.aggregate).sort());
+      expect(pks(report.unfinished)).toEqual(refused.map((e) => e.aggregate).sort());
+      expect(report.accepted).toHaveLength(10);
     });
   });
 
