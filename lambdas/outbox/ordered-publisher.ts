@@ -157,6 +157,15 @@ export class OrderedPublisher {
         solo: false,
         left: records.reduce((sum, record) => sum + record.events.length, 0),
       }));
+    // A lane's next entry is looked at by every call until it goes: size it once.
+    const sizes = new WeakMap<StoredEvent, number>();
+    const sizeOf = (event: StoredEvent) => {
+      const known = sizes.get(event);
+      if (known !== undefined) return known;
+      const size = storedEventSize(event);
+      sizes.set(event, size);
+      return size;
+    };
     const byWorkLeft = new LongestFirst<Lane>();
     for (const lane of lanes) byWorkLeft.set(lane, lane.left);
     const accepted: OutboxRecord[] = [];
@@ -249,7 +258,7 @@ export class OrderedPublisher {
       // The lane's next entry, or undefined once it is poisoned for being too large to send.
       const nextEntry = (lane: Lane): (Slot & { readonly size: number }) | undefined => {
         const event = current(lane).events[lane.event] as StoredEvent;
-        const size = storedEventSize(event);
+        const size = sizeOf(event);
         if (size <= this.maxRequestBytes) return { lane, event, size };
         poison(lane, {
           code: 'EntryTooLarge',
