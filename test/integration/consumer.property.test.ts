@@ -1,6 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
   type TransactWriteItem,
@@ -15,10 +14,8 @@ import {
   type OutboxEventHandler,
 } from '../../lambdas/consumer/index.js';
 import { shipmentsTableDefinition } from '../../lambdas/shipping/shipments-table.js';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
-import { freePort } from '../../local/ports.js';
-import { createTable } from '../../local/tables.js';
 import { anOutboxEvent } from '../helpers/consumer-events.js';
+import { type LocalDynamo, startLocalDynamo } from '../helpers/local-dynamo.js';
 
 /**
  * The consumer kit under any delivery schedule: every event delivered one to three times,
@@ -28,24 +25,18 @@ import { anOutboxEvent } from '../helpers/consumer-events.js';
  * under `fail` (in sequence order) and `apply`, and only ever newer ones under
  * `skip-stale` — on a real DynamoDB (Local).
  */
-let db: DynamoDbLocal;
+let dynamo: LocalDynamo;
 let client: DynamoDBDocumentClient;
 let run = 0;
 
 beforeAll(async () => {
-  db = await startDynamoDbLocal({ port: await freePort() });
-  const raw = new DynamoDBClient({
-    endpoint: db.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-  });
-  await createTable(raw, 'inbox', inboxTableDefinition);
-  await createTable(raw, 'state', shipmentsTableDefinition);
-  client = DynamoDBDocumentClient.from(raw);
+  dynamo = await startLocalDynamo();
+  client = dynamo.client;
+  await dynamo.createTable('inbox', inboxTableDefinition);
+  await dynamo.createTable('state', shipmentsTableDefinition);
 }, 60_000);
 afterAll(async () => {
-  client?.destroy();
-  await db?.stop();
+  await dynamo?.stop();
 });
 
 type Failure = 'none' | 'before-commit' | 'after-commit';

@@ -1,6 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   TransactWriteCommand,
@@ -17,44 +16,29 @@ import {
 } from '../../lambdas/consumer/index.js';
 import { shipmentsTableDefinition } from '../../lambdas/shipping/shipments-table.js';
 import { shippingHandler } from '../../lambdas/shipping/shipping.js';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
-import { freePort } from '../../local/ports.js';
-import { createTable } from '../../local/tables.js';
 import { anOutboxEvent } from '../helpers/consumer-events.js';
+import { type LocalDynamo, startLocalDynamo } from '../helpers/local-dynamo.js';
 
 // The consumer kit against a real DynamoDB (Local): conditions and transactions as in AWS.
-let db: DynamoDbLocal;
+let dynamo: LocalDynamo;
 let client: DynamoDBDocumentClient;
 let table = 0;
 let inboxTable = '';
 let stateTable = '';
 
 beforeAll(async () => {
-  db = await startDynamoDbLocal({ port: await freePort() });
-  client = DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: db.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    }),
-  );
+  dynamo = await startLocalDynamo();
+  client = dynamo.client;
 }, 60_000);
 afterAll(async () => {
-  client?.destroy();
-  await db?.stop();
+  await dynamo?.stop();
 });
 beforeEach(async () => {
   table++;
   inboxTable = `inbox-${table}`;
   stateTable = `state-${table}`;
-  const raw = new DynamoDBClient({
-    endpoint: db.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-  });
-  await createTable(raw, inboxTable, inboxTableDefinition);
-  await createTable(raw, stateTable, shipmentsTableDefinition);
-  raw.destroy();
+  await dynamo.createTable(inboxTable, inboxTableDefinition);
+  await dynamo.createTable(stateTable, shipmentsTableDefinition);
 });
 
 const inbox = (policy: OrderPolicy) => new Inbox({ client, tableName: inboxTable, policy });

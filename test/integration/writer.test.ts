@@ -1,5 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersTableDefinition } from '../../lambdas/orders/orders-table.js';
 import {
@@ -9,31 +8,23 @@ import {
   outboxTableDefinition,
   VersionConflictError,
 } from '../../lambdas/outbox/index.js';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
-import { freePort } from '../../local/ports.js';
-import { createTable } from '../../local/tables.js';
+import { type LocalDynamo, startLocalDynamo } from '../helpers/local-dynamo.js';
 
 // The writer's conditions against a real DynamoDB (Local): an expression DynamoDB rejects
 // (an unused placeholder, a bad function) fails here, not in a mock.
-let db: DynamoDbLocal;
+let dynamo: LocalDynamo;
 let client: DynamoDBDocumentClient;
 let writer: OutboxWriter;
 
 beforeAll(async () => {
-  db = await startDynamoDbLocal({ port: await freePort() });
-  const raw = new DynamoDBClient({
-    endpoint: db.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-  });
-  await createTable(raw, 'outbox', outboxTableDefinition);
-  await createTable(raw, 'orders', ordersTableDefinition);
-  client = DynamoDBDocumentClient.from(raw);
+  dynamo = await startLocalDynamo();
+  client = dynamo.client;
+  await dynamo.createTable('outbox', outboxTableDefinition);
+  await dynamo.createTable('orders', ordersTableDefinition);
   writer = new OutboxWriter({ client, tableName: 'outbox' });
 }, 60_000);
 afterAll(async () => {
-  client?.destroy();
-  await db?.stop();
+  await dynamo?.stop();
 });
 
 /** An order written before the service adopted the outbox: no version, no lastEventSeq. */
