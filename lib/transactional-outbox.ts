@@ -47,7 +47,8 @@ import { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
 
 /**
  * CloudWatch namespace of the relay's and the sweeper's EMF metrics; the construct's
- * `metricXxx()` methods use it. Use it for alarms or widgets of your own.
+ * metric methods (`metricEventsPublished()`, `metricOldestPendingAge()`, …) use it. Use it for
+ * alarms or widgets of your own.
  *
  * @example
  * ```ts
