@@ -1,8 +1,8 @@
 import { parseEnvironment } from '../outbox/environment.js';
-import { OutboxConfigError } from '../outbox/errors.js';
 import {
+  toWriterOptions,
   type WriterEnvironmentOptions,
-  writerOptionsFromEnvironment,
+  writerEnvShape,
 } from '../outbox/writer-environment.js';
 import * as z from '../outbox/zod.js';
 
@@ -13,8 +13,10 @@ export interface OrdersConfig {
   readonly writer: WriterEnvironmentOptions;
 }
 
+// The Orders variables and the outbox writer's, validated together: one error names all.
 const envSchema = z.object({
   ORDERS_TABLE_NAME: z.string().check(z.minLength(1, 'must not be empty')),
+  ...writerEnvShape,
 });
 
 /** Invalid configuration of a Lambda: it cannot serve any request. */
@@ -32,16 +34,11 @@ export class OrdersConfigError extends Error {
  */
 export function loadOrdersConfig(env: NodeJS.ProcessEnv): OrdersConfig {
   const parsed = parseEnvironment(envSchema, env);
-  const problems = parsed.ok ? [] : [...parsed.problems];
-  let writer: WriterEnvironmentOptions | undefined;
-  try {
-    writer = writerOptionsFromEnvironment(env);
-  } catch (error) {
-    if (!(error instanceof OutboxConfigError)) throw error;
-    problems.push(error.message);
+  if (!parsed.ok) {
+    throw new OrdersConfigError(`invalid environment: ${parsed.problems.join('; ')}`);
   }
-  if (!parsed.ok || writer === undefined) {
-    throw new OrdersConfigError(`invalid environment: ${problems.join('; ')}`);
-  }
-  return { ordersTableName: parsed.value.ORDERS_TABLE_NAME, writer };
+  return {
+    ordersTableName: parsed.value.ORDERS_TABLE_NAME,
+    writer: toWriterOptions(parsed.value),
+  };
 }

@@ -23,7 +23,8 @@ export interface WriterEnvironmentOptions {
   readonly maxEntryBytes: number;
 }
 
-const writerEnvSchema = z.object({
+/** The writer's variables, for a Lambda that validates them with its own in one schema. */
+export const writerEnvShape = {
   [WriterVariable.tableName]: z.string().check(z.minLength(1, 'must not be empty')),
   [WriterVariable.pendingShards]: z._default(
     intVariable(1, MAX_PENDING_SHARDS),
@@ -33,7 +34,17 @@ const writerEnvSchema = z.object({
     intVariable(1024, DEFAULT_MAX_REQUEST_BYTES),
     DEFAULT_MAX_REQUEST_BYTES,
   ),
-});
+};
+const writerEnvSchema = z.object(writerEnvShape);
+
+/** The writer's options from variables validated by a schema holding {@link writerEnvShape}. */
+export function toWriterOptions(value: z.output<typeof writerEnvSchema>): WriterEnvironmentOptions {
+  return {
+    tableName: value[WriterVariable.tableName],
+    pendingShards: value[WriterVariable.pendingShards],
+    maxEntryBytes: value[WriterVariable.maxEntryBytes],
+  };
+}
 
 /**
  * Reads the writer's deployment settings from the environment `addWriter()` sets.
@@ -45,9 +56,5 @@ export function writerOptionsFromEnvironment(env: NodeJS.ProcessEnv): WriterEnvi
   if (!parsed.ok) {
     throw new OutboxConfigError(`invalid writer environment: ${parsed.problems.join('; ')}`);
   }
-  return {
-    tableName: parsed.value[WriterVariable.tableName],
-    pendingShards: parsed.value[WriterVariable.pendingShards],
-    maxEntryBytes: parsed.value[WriterVariable.maxEntryBytes],
-  };
+  return toWriterOptions(parsed.value);
 }
