@@ -17,7 +17,6 @@ import {
 import {
   buildIdempotencyRecord,
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
-  IDEMPOTENCY_KEY_PATTERN,
   type IdempotencyInput,
   idempotencyPk,
   isLive,
@@ -43,6 +42,7 @@ import {
 import {
   type EntityWrite,
   formatPath,
+  idempotencyKeyShape,
   type OutboxWriteInput,
   outboxWriteInputSchema,
 } from './write-input.js';
@@ -50,6 +50,10 @@ import {
   type WriterEnvironmentOptions,
   writerOptionsFromEnvironment,
 } from './writer-environment.js';
+import * as z from './zod.js';
+
+/** A look-up's key and scope, checked like a write's `idempotency`. */
+const idempotencyLookupSchema = z.strictObject(idempotencyKeyShape);
 
 /**
  * Configuration of an {@link OutboxWriter}. A bad value throws `OutboxConfigError` in the
@@ -380,14 +384,12 @@ export class OutboxWriter {
     input: Pick<IdempotencyInput, 'key' | 'request' | 'scope'>,
   ): Promise<{ readonly response: unknown } | undefined> {
     // The same rules as a write's, so a bad key is a 4xx here too, not a DynamoDB error.
-    const issues: ValidationIssue[] = [];
-    if (typeof input.key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(input.key)) {
-      issues.push({ path: 'key', message: 'must be 1..255 visible ASCII characters' });
+    const lookup = idempotencyLookupSchema.safeParse({ key: input.key, scope: input.scope });
+    if (!lookup.success) {
+      throw new OutboxValidationError(
+        lookup.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+      );
     }
-    if (input.scope !== undefined && (typeof input.scope !== 'string' || input.scope === '')) {
-      issues.push({ path: 'scope', message: 'must not be empty' });
-    }
-    if (issues.length > 0) throw new OutboxValidationError(issues);
     const { Item } = await this.client.send(
       new GetCommand({
         TableName: this.tableName,

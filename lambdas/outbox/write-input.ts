@@ -223,6 +223,14 @@ const entitySchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** The rules of an idempotency key and its scope: for a write, and for a look-up. */
+export const idempotencyKeyShape = {
+  key: z
+    .string()
+    .check(z.regex(IDEMPOTENCY_KEY_PATTERN, 'must be 1..255 visible ASCII characters')),
+  scope: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+};
+
 /**
  * Structural rules of a write, checked before any call. The writer adds the rules that
  * need its configuration (reserved attribute names, sizes).
@@ -244,9 +252,7 @@ export const outboxWriteInputSchema = z
     events: z.array(outboxEventInputSchema).check(z.minLength(1, 'must hold at least one event')),
     idempotency: z.optional(
       z.strictObject({
-        key: z
-          .string()
-          .check(z.regex(IDEMPOTENCY_KEY_PATTERN, 'must be 1..255 visible ASCII characters')),
+        ...idempotencyKeyShape,
         request: z.unknown(),
         // Stored as JSON: replayed exactly as a fresh JSON response would be.
         response: z.unknown().check(
@@ -257,7 +263,6 @@ export const outboxWriteInputSchema = z
               ctx.addIssue({ code: 'custom', path: [...problem.path], message: problem.message });
           }),
         ),
-        scope: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
       }),
     ),
     additionalItems: z.optional(
