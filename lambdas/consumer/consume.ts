@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TransactWriteItem } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../outbox/envelope.js';
-import { ConsumerError, InboxContentionError, OutOfOrderEventError } from './errors.js';
-import { type Inbox, inboxConflict } from './inbox.js';
+import { ConsumerError, OutOfOrderEventError } from './errors.js';
+import { cursorMoved, type Inbox, inboxConflict } from './inbox.js';
 import { type OutboxEvent, parseOutboxEvent } from './outbox-event.js';
 
 /**
@@ -198,12 +198,7 @@ export async function consumeOutboxEvent(
     // delivery applied this event first, or moved the aggregate's cursor (decide again).
     const conflict = transactional ? inboxConflict(error) : undefined;
     if (conflict === 'event') return 'duplicate';
-    if (conflict === 'cursor') {
-      throw new InboxContentionError(
-        `cursor of ${envelope.aggregateType}#${envelope.aggregateId} moved; retry`,
-        { cause: error },
-      );
-    }
+    if (conflict === 'cursor') throw cursorMoved(envelope, error);
     throw error;
   }
   if (writes !== undefined && transactional) {

@@ -6,6 +6,8 @@ export const INBOX_PK = 'pk';
 export const INBOX_TTL_ATTRIBUTE = 'expiresAt';
 /** Attribute of a cursor item holding the last applied sequence of an aggregate. */
 export const LAST_SEQUENCE_ATTRIBUTE = 'lastSequence';
+/** Attribute of an event item: when the event was applied (every event item has it). */
+export const APPLIED_AT_ATTRIBUTE = 'appliedAt';
 
 /** The key of the item that records an applied event. */
 export const eventKey = (eventId: string): string => `EVENT#${eventId}`;

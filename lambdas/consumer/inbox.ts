@@ -9,15 +9,13 @@ import { MAX_TRANSACTION_ITEMS } from '../outbox/limits.js';
 import { ConsumerConfigError, ConsumerError, InboxContentionError } from './errors.js';
 import { type InboxEnvironmentOptions, inboxOptionsFromEnvironment } from './inbox-environment.js';
 import {
+  APPLIED_AT_ATTRIBUTE,
   cursorKey,
   eventKey,
   INBOX_PK,
   INBOX_TTL_ATTRIBUTE,
   LAST_SEQUENCE_ATTRIBUTE,
 } from './inbox-schema.js';
-
-/** When an event was applied: present on every event item of the inbox. */
-const APPLIED_AT_ATTRIBUTE = 'appliedAt';
 
 /**
  * What to do with an event that is not the next one of its aggregate.
@@ -312,14 +310,18 @@ export class Inbox {
     } catch (error) {
       const conflict = inboxConflict(error);
       if (conflict === 'event') return 'duplicate';
-      if (conflict === 'cursor')
-        throw new InboxContentionError(
-          `cursor of ${envelope.aggregateType}#${envelope.aggregateId} moved; retry`,
-          { cause: error },
-        );
+      if (conflict === 'cursor') throw cursorMoved(envelope, error);
       throw error;
     }
   }
+}
+
+/** The error for a transaction the aggregate's cursor cancelled: decide again. */
+export function cursorMoved(envelope: EventEnvelope, cause: unknown): InboxContentionError {
+  return new InboxContentionError(
+    `cursor of ${envelope.aggregateType}#${envelope.aggregateId} moved; retry`,
+    { cause },
+  );
 }
 
 /**
