@@ -122,6 +122,7 @@ export {
   RecordType,
   SEQ_WIDTH,
   SK,
+  sequenceOf,
   type TableDefinition,
   TTL_ATTRIBUTE,
 } from './schema.js';

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { OutboxError } from './errors.js';
 import type { OutboxRecord } from './outbox-record.js';
+import { sequenceOf } from './schema.js';
 
 /**
  * Why a record was quarantined: the code and message EventBridge gave (or the relay's
@@ -111,8 +112,8 @@ function labels(
   if (typeof pk === 'string' && pk !== '') {
     attributes.aggregateKey = { DataType: 'String', StringValue: pk };
   }
-  const sequence = typeof sk === 'string' && /^\d{1,16}$/.test(sk) ? Number(sk) : Number.NaN;
-  if (Number.isSafeInteger(sequence)) {
+  const sequence = sequenceOf(sk);
+  if (sequence !== undefined) {
     attributes.sequence = { DataType: 'Number', StringValue: String(sequence) };
   }
   // SQS rejects empty attribute values.

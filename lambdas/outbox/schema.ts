@@ -182,9 +182,22 @@ export function formatSeq(seq: number): string {
  * parseSeq('0000000000000042'); // 42
  */
 export function parseSeq(sk: string): number {
-  const seq = /^\d{1,16}$/.test(sk) ? Number(sk) : Number.NaN;
-  if (!Number.isSafeInteger(seq)) throw new RangeError(`not an outbox sequence: '${sk}'`);
+  const seq = sequenceOf(sk);
+  if (seq === undefined) throw new RangeError(`not an outbox sequence: '${sk}'`);
   return seq;
+}
+
+/**
+ * The sequence an outbox sort key holds, or undefined for anything else (a malformed
+ * image's key may be of any type).
+ *
+ * @example
+ * sequenceOf('0000000000000042'); // 42
+ * sequenceOf('not-a-sequence'); // undefined
+ */
+export function sequenceOf(sk: unknown): number | undefined {
+  const seq = typeof sk === 'string' && /^\d{1,16}$/.test(sk) ? Number(sk) : Number.NaN;
+  return Number.isSafeInteger(seq) ? seq : undefined;
 }
 
 /**
