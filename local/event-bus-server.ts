@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
@@ -10,6 +11,7 @@ import {
   MAX_PUT_EVENTS_ENTRIES,
   putEventsEntrySize,
 } from '../lambdas/outbox/index.js';
+import { LocalRuntimeError } from './errors.js';
 import {
   BodyTooLargeError,
   jsonPointer,
@@ -21,8 +23,12 @@ import {
 
 /**
  * The local EventBridge-compatible endpoint of local mode. It speaks AWS JSON 1.1
- * `AWSEvents.PutEvents` as the real `EventBridgeClient` sends it (configured with
- * `endpoint`), validates like EventBridge, and keeps what it accepted for `GET /events`.
+ * `AWSEvents.PutEvents` and `AWSEvents.DescribeEventBus` as the real `EventBridgeClient`
+ * sends them (configured with `endpoint`), validates like EventBridge, and keeps what it
+ * accepted for `GET /events`. Like EventBridge it is unkind: PutEvents accepts entries for
+ * any bus name, known or not, and only DescribeEventBus tells the known buses apart; a
+ * raw request body past `maxBodyBytes` is answered 413 with an empty body, as AWS's front
+ * end does.
  * It also answers the relay's dead-letter queue: AWS JSON 1.0 `AmazonSQS.SendMessage`,
  * kept for `GET /dlq`, and the operator's side of it (the CLI's `status` and `redrive`):
  * `ReceiveMessage` (with visibility timeouts), `DeleteMessage`, `ChangeMessageVisibility`
@@ -31,7 +37,8 @@ import {
  * locally.
  *
  * HTTP surface:
- * - `POST /` with `x-amz-target: AWSEvents.PutEvents` or `AmazonSQS.<operation>`
+ * - `POST /` with `x-amz-target: AWSEvents.PutEvents`, `AWSEvents.DescribeEventBus` or
+ *   `AmazonSQS.<operation>`
  * - `GET /events[?since=<id>]`, `GET /dlq` (messages not deleted yet)
  * - `GET /faults`, `POST /faults`, `DELETE /faults`
  */
@@ -137,6 +144,23 @@ export interface EventBusServerOptions {
   readonly host?: string;
   /** PutEvents request size limit by the documented entry-size formula. @default 1,048,576 */
   readonly maxRequestBytes?: number;
+  /**
+   * Largest raw request body (bytes on the wire) of an AWS call; a larger one is answered
+   * HTTP 413 with an empty body, as AWS's front end does.
+   * @default - max(8 × maxRequestBytes, 1 MiB) + 64 KiB: JSON escaping can make the wire
+   * body several times the formula size
+   */
+  readonly maxBodyBytes?: number;
+  /**
+   * The buses DescribeEventBus knows (names); `default` is always known. PutEvents accepts
+   * any name regardless, as EventBridge does.
+   * @default - only `default`
+   */
+  readonly eventBuses?: readonly string[];
+  /** Region of the event-bus ARNs DescribeEventBus answers and accepts. @default 'us-east-1' */
+  readonly region?: string;
+  /** Account of the event-bus ARNs DescribeEventBus answers and accepts. @default '000000000000' */
+  readonly accountId?: string;
   /** Receives one readable line per accepted event (and per rejected entry or injected 500). */
   readonly log?: (line: string) => void;
   /** Source of randomness for fault injection (inject a seeded one in tests). @default Math.random */
@@ -171,6 +195,7 @@ export interface EventBusServer {
 const JSON_1_1 = 'application/x-amz-json-1.1';
 const JSON_1_0 = 'application/x-amz-json-1.0';
 const PUT_EVENTS = 'AWSEvents.PutEvents';
+const DESCRIBE_EVENT_BUS = 'AWSEvents.DescribeEventBus';
 const SEND_MESSAGE = 'AmazonSQS.SendMessage';
 const RECEIVE_MESSAGE = 'AmazonSQS.ReceiveMessage';
 const DELETE_MESSAGE = 'AmazonSQS.DeleteMessage';
@@ -182,6 +207,12 @@ const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 30;
 const MAX_VISIBILITY_TIMEOUT_SECONDS = 43_200;
 /** Largest `POST /faults` body. */
 const MAX_FAULTS_BODY_BYTES = 64 * 1024;
+/** `Name` of DescribeEventBus, as the API reference constrains it. */
+const EVENT_BUS_NAME_PATTERN =
+  /^(arn:aws[\w-]*:events:[a-z]+-[a-z]+-[\w-]+:[0-9]{12}:event-bus\/)?[/.\-_A-Za-z0-9]+$/;
+const MAX_EVENT_BUS_NAME_LENGTH = 1600;
+/** A custom bus name as CreateEventBus takes it. */
+const BUS_NAME_PATTERN = /^[/.\-_A-Za-z0-9]{1,256}$/;
 
 /** An AWS JSON protocol error answer. */
 interface AwsError {
@@ -229,6 +260,10 @@ const sendMessageRequestSchema = z.looseObject({
   MessageDeduplicationId: z.string().nullish(),
 });
 
+const describeEventBusRequestSchema = z.looseObject({
+  Name: z.string().nullish(),
+});
+
 const receiveMessageRequestSchema = z.looseObject({
   QueueUrl: z.string().nullish(),
   MaxNumberOfMessages: z.number().nullish(),
@@ -272,8 +307,14 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
   const log = options.log ?? (() => undefined);
   const random = options.random ?? Math.random;
   const clock = options.clock ?? (() => new Date());
-  // JSON escaping can make the wire body several times the formula size; bound it anyway.
-  const maxWireBytes = Math.max(maxRequestBytes * 8, 1024 * 1024) + 64 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes(maxRequestBytes);
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  validateOptions(options);
+  /** Known buses, by name, with the time they came to be. */
+  const buses = new Map<string, Date>(
+    ['default', ...(options.eventBuses ?? [])].map((name) => [name, clock()]),
+  );
 
   const events: LocalEvent[] = [];
   const positions = new Map<string, number>();
@@ -367,12 +408,17 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
         }),
       0,
     );
-    if (size > maxRequestBytes)
+    if (size > maxRequestBytes) {
+      log(
+        `${clockTime(clock())} PutEvents rejected: the entries are ${size} bytes by the entry-size formula, over ${maxRequestBytes}`,
+      );
+      // EventBridge's wording (awslabs/aws-service-catalog-puppet#563); sizes go to the log.
       return awsErrorBody({
         status: 400,
         type: 'ValidationException',
-        message: `Total size of the entries in the request is over the limit (${size} > ${maxRequestBytes} bytes).`,
+        message: 'Total size of the entries in the request is over the limit.',
       });
+    }
     const results: EntryResult[] = entries.map((entry) => {
       const problem = entryProblem(entry) ?? injectedEntryFailure();
       if (problem === undefined) return { EventId: accept(entry).id };
@@ -386,6 +432,42 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
       body: {
         FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
         Entries: results,
+      },
+    };
+  };
+
+  /** DescribeEventBus: the bus when it is known (by name or ARN), else ResourceNotFound. */
+  const describeEventBus = (input: unknown): { status: number; body: unknown } => {
+    const request = describeEventBusRequestSchema.safeParse(input);
+    if (!request.success) return awsErrorBody(serializationError(request.error));
+    const given = request.data.Name ?? 'default';
+    const invalid = busNameProblem(given);
+    if (invalid !== undefined)
+      return awsErrorBody({
+        status: 400,
+        type: 'ValidationException',
+        message: `1 validation error detected: Value '${given}' at 'name' failed to satisfy constraint: Member must ${invalid}`,
+      });
+    const { name, arnRegion, arnAccount } = parseBusName(given);
+    const created = buses.get(name);
+    const here = (arnRegion ?? region) === region && (arnAccount ?? accountId) === accountId;
+    if (created === undefined || !here) {
+      log(`${clockTime(clock())} DescribeEventBus ${given}: no such bus here`);
+      // EventBridge's wording, as seen in hashicorp/terraform-provider-aws#31634.
+      return awsErrorBody({
+        status: 400,
+        type: 'ResourceNotFoundException',
+        message: `Event bus ${name} does not exist.`,
+      });
+    }
+    const seconds = created.getTime() / 1000;
+    return {
+      status: 200,
+      body: {
+        Name: name,
+        Arn: `arn:aws:events:${region}:${accountId}:event-bus/${name}`,
+        CreationTime: seconds,
+        LastModifiedTime: seconds,
       },
     };
   };
@@ -616,15 +698,10 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
       });
     let raw: Buffer;
     try {
-      raw = await readBody(request, maxWireBytes);
+      raw = await readBody(request, maxBodyBytes);
     } catch (error) {
       if (!(error instanceof BodyTooLargeError)) throw error;
-      const { status, body } = awsErrorBody({
-        status: 413,
-        type: 'ValidationException',
-        message: `Request body exceeds ${maxWireBytes} bytes.`,
-      });
-      answer(status, body);
+      await tooLarge(request, response);
       return;
     }
     if (target === PUT_EVENTS && faults.latencyMs > 0)
@@ -659,6 +736,8 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
           });
         }
       }
+    } else if (target === DESCRIBE_EVENT_BUS) {
+      result = describeEventBus(input.value);
     } else if (target === SEND_MESSAGE) {
       result = sendMessage(input.value);
     } else if (target === RECEIVE_MESSAGE) {
@@ -673,10 +752,21 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
       result = awsErrorBody({
         status: 400,
         type: 'UnknownOperationException',
-        message: `The local bus does not implement ${target || 'an operation without x-amz-target'}; it answers ${[PUT_EVENTS, SEND_MESSAGE, RECEIVE_MESSAGE, DELETE_MESSAGE, CHANGE_MESSAGE_VISIBILITY, GET_QUEUE_ATTRIBUTES].join(', ')}.`,
+        message: `The local bus does not implement ${target || 'an operation without x-amz-target'}; it answers ${[PUT_EVENTS, DESCRIBE_EVENT_BUS, SEND_MESSAGE, RECEIVE_MESSAGE, DELETE_MESSAGE, CHANGE_MESSAGE_VISIBILITY, GET_QUEUE_ATTRIBUTES].join(', ')}.`,
       });
     }
     answer(result.status, result.body);
+  };
+
+  /**
+   * AWS's front end answers an oversize request 413 with an empty body and closes the
+   * connection (boto/boto3#3411); the body is drained first so the client reads the answer.
+   */
+  const tooLarge = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    log(`${clockTime(clock())} request body over ${maxBodyBytes} bytes: answered 413`);
+    await finished(request).catch(() => undefined);
+    response.writeHead(413, { 'content-length': '0', connection: 'close' });
+    response.end();
   };
 
   const handleFaults = async (request: IncomingMessage, response: ServerResponse) => {
@@ -853,9 +943,49 @@ function methodNotAllowed(request: IncomingMessage, response: ServerResponse, al
 /** `default`, the name given, or the name inside an event-bus ARN. */
 function busName(name: string | null | undefined): string {
   if (!name) return 'default';
-  const marker = ':event-bus/';
-  const at = name.indexOf(marker);
-  return name.startsWith('arn:') && at >= 0 ? name.slice(at + marker.length) : name;
+  return parseBusName(name).name;
+}
+
+/** The bus name of a name or event-bus ARN, with the ARN's region and account if any. */
+function parseBusName(nameOrArn: string): {
+  name: string;
+  arnRegion?: string;
+  arnAccount?: string;
+} {
+  const arn = /^arn:[^:]+:events:([^:]*):([^:]*):event-bus\/(.+)$/.exec(nameOrArn);
+  if (arn === null) return { name: nameOrArn };
+  const [, arnRegion = '', arnAccount = '', name = ''] = arn;
+  return { name, arnRegion, arnAccount };
+}
+
+/** Why `Name` breaks DescribeEventBus's constraints (AWS's wording), or undefined. */
+function busNameProblem(name: string): string | undefined {
+  if (name.length < 1) return 'have length greater than or equal to 1';
+  if (name.length > MAX_EVENT_BUS_NAME_LENGTH)
+    return `have length less than or equal to ${MAX_EVENT_BUS_NAME_LENGTH}`;
+  if (!EVENT_BUS_NAME_PATTERN.test(name))
+    return `satisfy regular expression pattern: ${EVENT_BUS_NAME_PATTERN.source.slice(1, -1)}`;
+  return undefined;
+}
+
+/** The default raw body cap: JSON escaping can make the wire body several times the formula size. */
+function defaultMaxBodyBytes(maxRequestBytes: number): number {
+  return Math.max(maxRequestBytes * 8, 1024 * 1024) + 64 * 1024;
+}
+
+/** Fails early, naming the bad value, on options the bus cannot work with. */
+function validateOptions(options: EventBusServerOptions): void {
+  const positive = (name: string, value: number | undefined) => {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1))
+      throw new LocalRuntimeError(`${name} must be a positive integer, got ${value}`);
+  };
+  positive('maxRequestBytes', options.maxRequestBytes);
+  positive('maxBodyBytes', options.maxBodyBytes);
+  for (const name of options.eventBuses ?? [])
+    if (!BUS_NAME_PATTERN.test(name))
+      throw new LocalRuntimeError(
+        `eventBuses holds ${JSON.stringify(name)}, which is not an event bus name (1..256 of A-Z a-z 0-9 . - _ /)`,
+      );
 }
 
 /** The queue name of a queue URL (its last path segment). */

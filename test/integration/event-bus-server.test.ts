@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import {
+  DescribeEventBusCommand,
   EventBridgeClient,
   type EventBridgeClientConfig,
   PutEventsCommand,
   type PutEventsCommandOutput,
   type PutEventsRequestEntry,
+  ResourceNotFoundException,
 } from '@aws-sdk/client-eventbridge';
 import {
   ChangeMessageVisibilityCommand,
@@ -22,6 +24,7 @@ import {
   Quarantine,
   type QuarantineMessage,
 } from '../../lambdas/outbox/index.js';
+import { LocalRuntimeError } from '../../local/errors.js';
 import {
   type DlqMessage,
   type EventBusServer,
@@ -300,7 +303,10 @@ describe('validation like EventBridge', () => {
 
     expect(accepted.FailedEntryCount).toBe(0);
     expect(error.name).toBe('ValidationException');
-    expect(error.message).toContain('1001 > 1000');
+    expect(error.message).toBe('Total size of the entries in the request is over the limit.');
+    expect(lines.some((l) => l.includes('1001 bytes by the entry-size formula, over 1000'))).toBe(
+      true,
+    );
     expect(bus.accepted()).toHaveLength(2);
   });
 
@@ -447,6 +453,182 @@ describe('validation like EventBridge', () => {
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(await response.json()).toMatchObject({ status: 404, title: 'Not Found' });
+  });
+});
+
+describe('buses, as EventBridge tells them apart', () => {
+  it('accepts PutEvents to a bus it does not know: an EventId each, FailedEntryCount 0 (aws/aws-cli#9186)', async () => {
+    const bus = await aBus({ eventBuses: ['orders-bus'] });
+
+    const output = await putEvents(anEventBridge(bus), [
+      anEntry(1, { EventBusName: 'no-such-bus' }),
+      anEntry(2, { EventBusName: 'arn:aws:events:eu-west-1:111122223333:event-bus/orders-bus' }),
+    ]);
+
+    expect(output.FailedEntryCount).toBe(0);
+    for (const entry of output.Entries ?? []) expect(entry.EventId).toMatch(UUID);
+    expect(bus.accepted().map((e) => e.eventBusName)).toEqual(['no-such-bus', 'orders-bus']);
+  });
+
+  it('describes a known bus by name with its Name, Arn and CreationTime', async () => {
+    const bus = await aBus({ eventBuses: ['orders-bus'], clock: fixedClock });
+
+    const output = await anEventBridge(bus).send(
+      new DescribeEventBusCommand({ Name: 'orders-bus' }),
+    );
+
+    expect(output).toMatchObject({
+      Name: 'orders-bus',
+      Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/orders-bus',
+      CreationTime: FIXED_NOW,
+      LastModifiedTime: FIXED_NOW,
+    });
+    expect(output.$metadata.httpStatusCode).toBe(200);
+  });
+
+  it('describes a known bus by its ARN, in the region and account of the options', async () => {
+    const bus = await aBus({
+      eventBuses: ['orders-bus'],
+      region: 'eu-west-1',
+      accountId: '111122223333',
+    });
+    const arn = 'arn:aws:events:eu-west-1:111122223333:event-bus/orders-bus';
+
+    const output = await anEventBridge(bus).send(new DescribeEventBusCommand({ Name: arn }));
+
+    expect(output).toMatchObject({ Name: 'orders-bus', Arn: arn });
+  });
+
+  it('describes the default bus when Name is omitted, with no other bus configured', async () => {
+    const bus = await aBus();
+
+    const output = await anEventBridge(bus).send(new DescribeEventBusCommand({}));
+
+    expect(output).toMatchObject({
+      Name: 'default',
+      Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/default',
+    });
+  });
+
+  it.each([
+    ['a name it does not know', 'orders-bsu', 'orders-bsu'],
+    [
+      'the ARN of a bus in another account',
+      'arn:aws:events:us-east-1:999999999999:event-bus/orders-bus',
+      'orders-bus',
+    ],
+    [
+      'the ARN of a bus in another region',
+      'arn:aws:events:eu-west-1:000000000000:event-bus/orders-bus',
+      'orders-bus',
+    ],
+  ])(
+    'fails with ResourceNotFoundException, as the SDK surfaces it, for %s',
+    async (_, name, shown) => {
+      const bus = await aBus({ eventBuses: ['orders-bus'] });
+
+      const error = await rejectionOf(
+        anEventBridge(bus).send(new DescribeEventBusCommand({ Name: name })),
+      );
+
+      expect(error).toBeInstanceOf(ResourceNotFoundException);
+      expect(error.name).toBe('ResourceNotFoundException');
+      expect(error.message).toBe(`Event bus ${shown} does not exist.`);
+      expect(error.$fault).toBe('client');
+      expect(error.$metadata).toMatchObject({ httpStatusCode: 400, attempts: 1 });
+    },
+  );
+
+  it('answers DescribeEventBus for an unknown bus as HTTP 400 AWS JSON 1.1', async () => {
+    const bus = await aBus();
+
+    const response = await awsRequest(bus, 'AWSEvents.DescribeEventBus', '{"Name":"nope"}');
+
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toBe(JSON_1_1);
+    expect(await response.json()).toEqual({
+      __type: 'ResourceNotFoundException',
+      message: 'Event bus nope does not exist.',
+    });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['not a bus name', 'orders bus!'],
+    ['longer than 1600 characters', 'b'.repeat(1601)],
+  ])('fails DescribeEventBus with ValidationException if Name is %s', async (_, name) => {
+    const bus = await aBus();
+
+    const error = await rejectionOf(
+      anEventBridge(bus).send(new DescribeEventBusCommand({ Name: name })),
+    );
+
+    expect(error.name).toBe('ValidationException');
+    expect(error.message).toContain("at 'name' failed to satisfy constraint");
+  });
+
+  it('fails to start if eventBuses holds something that is not a bus name', async () => {
+    await expect(startEventBusServer({ port: 0, eventBuses: ['orders bus'] })).rejects.toThrow(
+      new LocalRuntimeError(
+        'eventBuses holds "orders bus", which is not an event bus name (1..256 of A-Z a-z 0-9 . - _ /)',
+      ),
+    );
+  });
+});
+
+describe('oversize requests, as AWS front ends answer them', () => {
+  it('answers a raw body over maxBodyBytes with 413 and no body; the SDK reports Unknown, a client fault, 413 (boto/boto3#3411)', async () => {
+    const bus = await aBus({ maxBodyBytes: 2048 });
+    const detail = JSON.stringify({ p: 'x'.repeat(2048) });
+
+    const error = await rejectionOf(
+      putEvents(anEventBridge(bus), [anEntry(1, { Detail: detail })]),
+    );
+
+    expect(error.name).toBe('Unknown');
+    expect(error.$fault).toBe('client');
+    expect(error.$metadata).toMatchObject({ httpStatusCode: 413, attempts: 1 });
+    expect(bus.accepted()).toEqual([]);
+  });
+
+  it('answers 413 with an empty body and closes the connection, whatever the operation', async () => {
+    const bus = await aBus({ maxBodyBytes: 100 });
+
+    const response = await awsRequest(
+      bus,
+      'AWSEvents.DescribeEventBus',
+      JSON.stringify({ Name: 'x'.repeat(200) }),
+    );
+
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-length')).toBe('0');
+    expect(response.headers.get('connection')).toBe('close');
+    expect(await response.text()).toBe('');
+  });
+
+  it('accepts a raw body of exactly maxBodyBytes', async () => {
+    const bus = await aBus({ maxBodyBytes: 200 });
+    const body = JSON.stringify({ Entries: [{ Source: 's', DetailType: 'd', Detail: '{}' }] });
+    const padded = body.padEnd(200, ' ');
+
+    const response = await awsRequest(bus, 'AWSEvents.PutEvents', padded);
+
+    expect(Buffer.byteLength(padded)).toBe(200);
+    expect(response.status).toBe(200);
+    expect(bus.accepted()).toHaveLength(1);
+  });
+
+  it.each([
+    ['maxBodyBytes', { maxBodyBytes: 0 }, 'maxBodyBytes must be a positive integer, got 0'],
+    [
+      'maxRequestBytes',
+      { maxRequestBytes: 1.5 },
+      'maxRequestBytes must be a positive integer, got 1.5',
+    ],
+  ])('fails to start if %s is not a positive integer', async (_, options, message) => {
+    await expect(startEventBusServer({ port: 0, ...options })).rejects.toThrow(
+      new LocalRuntimeError(message),
+    );
   });
 });
 
