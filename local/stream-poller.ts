@@ -343,7 +343,7 @@ export class StreamPoller {
     this.inFlight.add(invocation);
   }
 
-  /** One turn of a lane: discard aged records, invoke the head batch, judge the outcome. */
+  /** One turn of a lane: discard aged records, invoke the head batch, act on the outcome. */
   private async invoke(lane: Lane): Promise<void> {
     if (
       lane.pending.length === 0 &&
@@ -355,26 +355,32 @@ export class StreamPoller {
     this.discardAgedRecords(lane);
     if (lane.queue.length === 0) return;
     const head = lane.pending[0] ?? this.newBatch(lane);
-    const batch = lane.queue.slice(0, head.size);
     this.stats.invocations++;
     head.invocations++;
-    const outcome = await this.call(batch);
+    const outcome = await this.call(lane.queue.slice(0, head.size));
     head.threw = outcome.kind === 'function-error';
-    if (outcome.kind === 'success') {
-      lane.queue.splice(0, head.size);
-      lane.pending.shift();
-      return;
-    }
-    if (outcome.kind === 'partial') {
-      // Lambda checkpoints there and retries only the records from it on.
-      lane.queue.splice(0, outcome.done);
-      head.size -= outcome.done;
-    }
-    if (outcome.kind === 'invalid-response')
-      this.options.log?.(`stream poller: the whole batch failed: ${outcome.reason}`);
-    if (outcome.kind === 'function-error') {
-      this.options.log?.(`relay invocation failed: ${messageOf(outcome.error)}`);
-      if (this.options.bisectBatchOnError && head.size > 1) return this.bisect(lane, head);
+    await this.settle(lane, head, outcome);
+  }
+
+  /** Checkpoints a done batch; retries, bisects or discards a failed one. */
+  private async settle(lane: Lane, head: PendingBatch, outcome: Outcome): Promise<void> {
+    switch (outcome.kind) {
+      case 'success':
+        lane.queue.splice(0, head.size);
+        lane.pending.shift();
+        return;
+      case 'partial':
+        // Lambda checkpoints there and retries only the records from it on.
+        lane.queue.splice(0, outcome.done);
+        head.size -= outcome.done;
+        break;
+      case 'invalid-response':
+        this.options.log?.(`stream poller: the whole batch failed: ${outcome.reason}`);
+        break;
+      case 'function-error':
+        this.options.log?.(`relay invocation failed: ${messageOf(outcome.error)}`);
+        if (this.options.bisectBatchOnError && head.size > 1) return this.bisect(lane, head);
+        break;
     }
     await this.retryOrDiscard(lane, head);
   }
