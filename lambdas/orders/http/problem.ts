@@ -1,4 +1,4 @@
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { HttpResponse } from './http-message.js';
 
 /** One field-level problem, located by a JSON Pointer into the request body. */
 export interface FieldError {
@@ -63,7 +63,7 @@ export interface ProblemDetails {
 export function problemResponse(
   error: HttpError,
   context: { readonly instance?: string; readonly correlationId?: string },
-): APIGatewayProxyResult {
+): HttpResponse {
   const body: ProblemDetails = {
     ...error.extensions,
     type: `${PROBLEM_TYPE_PREFIX}${error.type}`,
