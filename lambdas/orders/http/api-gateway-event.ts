@@ -181,7 +181,7 @@ function normalizeHeaders(
   fields: Iterable<readonly [string, readonly string[]]>,
   cookies: readonly string[],
 ): { headers: Record<string, string>; cookies: string[] } {
-  // A Map, so that a header named `__proto__` is just a header.
+  // A Map: header names stay data, never property names of a working object.
   const values = new Map<string, string[]>();
   const jar = [...cookies];
   for (const [name, sent] of fields) {

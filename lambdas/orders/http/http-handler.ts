@@ -50,17 +50,9 @@ function apiGatewayEvent(logger: Logger): ApiMiddleware {
 
 /**
  * Applies the client's `X-Correlation-Id` to the request, puts the correlation id on every
- * log line, and echoes it on every response.
+ * log line, and echoes it on the response (a problem response carries it already).
  */
 function correlationId(logger: Logger): ApiMiddleware {
-  const echo = (request: { event: HttpRequest; response: HttpResponse | null }) => {
-    if (request.response) {
-      request.response = {
-        ...request.response,
-        headers: { ...request.response.headers, 'X-Correlation-Id': request.event.correlationId },
-      };
-    }
-  };
   return {
     before: (request) => {
       // Until the header is validated, the request is known by API Gateway's id.
@@ -68,8 +60,13 @@ function correlationId(logger: Logger): ApiMiddleware {
       request.event = { ...request.event, correlationId: resolveCorrelationId(request.event) };
       logger.setCorrelationId(request.event.correlationId);
     },
-    after: echo,
-    onError: echo,
+    after: (request) => {
+      if (request.response === null) return;
+      request.response = {
+        ...request.response,
+        headers: { ...request.response.headers, 'X-Correlation-Id': request.event.correlationId },
+      };
+    },
   };
 }
 

@@ -59,7 +59,10 @@ export interface ProblemDetails {
   readonly [extension: string]: unknown;
 }
 
-/** Renders an {@link HttpError} as an `application/problem+json` response. */
+/**
+ * Renders an {@link HttpError} as an `application/problem+json` response; the correlation
+ * id, if given, goes in the body and in the `X-Correlation-Id` header.
+ */
 export function problemResponse(
   error: HttpError,
   context: { readonly instance?: string; readonly correlationId?: string },
@@ -76,7 +79,11 @@ export function problemResponse(
   };
   return {
     statusCode: error.status,
-    headers: { 'Content-Type': 'application/problem+json', ...error.headers },
+    headers: {
+      'Content-Type': 'application/problem+json',
+      ...error.headers,
+      ...(context.correlationId === undefined ? {} : { 'X-Correlation-Id': context.correlationId }),
+    },
     body: JSON.stringify(body),
   };
 }
