@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type {
   Context,
   DynamoDBBatchResponse,
@@ -91,6 +92,8 @@ const TABLES = {
   shippingInbox: 'shipping-inbox',
 } as const;
 const EVENT_BUS_NAME = 'orders-bus';
+/** The local twin of the construct's stream-failure queue (the relay's on-failure destination). */
+export const STREAM_FAILURE_QUEUE = 'outbox-stream-failures';
 /** The construct's default `maxRecordAge` (one day). */
 const RELAY_MAX_RECORD_AGE_MS = 24 * 60 * 60 * 1000;
 let started = false;
@@ -212,6 +215,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     cleanups.push(() => api.close());
     const streams = new DynamoDBStreamsClient(clientConfig);
     cleanups.push(async () => streams.destroy());
+    const sqs = new SQSClient({ ...clientConfig, endpoint: bus.url });
+    cleanups.push(async () => sqs.destroy());
     const poller = new StreamPoller({
       streams,
       streamArn,
@@ -221,7 +226,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       // As the construct's event source mapping: bisect on error, records kept for a day.
       bisectBatchOnError: true,
       maxRecordAgeMs: RELAY_MAX_RECORD_AGE_MS,
-      onFailure: (failure) => log(onFailureLine(failure)),
+      // Lambda sends the invocation record (metadata only) to the on-failure queue.
+      onFailure: (failure) => {
+        log(onFailureLine(failure));
+        sqs
+          .send(
+            new SendMessageCommand({
+              QueueUrl: `${bus.url}/queue/${STREAM_FAILURE_QUEUE}`,
+              MessageBody: JSON.stringify(failure),
+            }),
+          )
+          .catch((error: unknown) =>
+            log(`relay on-failure destination unreachable: ${(error as Error).message}`),
+          );
+      },
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...(options.batchingWindowMs === undefined
         ? {}
