@@ -197,29 +197,8 @@ export class OutboxConsumer extends Construct {
       maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
     });
     this.ruleDeadLetterQueue = ruleTargetDeadLetterQueue(this, 'RuleDeadLetterQueue');
-    this.rule = new Rule(this, 'Rule', {
-      eventBus: props.eventBus,
-      description: `Outbox events for consumer ${id}`,
-      eventPattern: pattern,
-      targets: [
-        new SqsQueue(this.queue, {
-          // EventBridge's defaults, stated: a day of retries, then the dead-letter queue
-          // instead of dropping the event.
-          retryAttempts: 185,
-          maxEventAge: Duration.hours(24),
-          deadLetterQueue: this.ruleDeadLetterQueue,
-        }),
-      ],
-    });
-    this.ruleDeadLetterAlarm = new Alarm(this, 'RuleDeadLetterAlarm', {
-      alarmDescription: `EventBridge could not deliver outbox events to consumer ${id}: they are in its rule dead-letter queue.`,
-      metric: this.metricRuleDeadLetterMessages({ period: Duration.minutes(1) }),
-      threshold: 0,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    if (props.alarmTopic) this.ruleDeadLetterAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
+    this.rule = this.subscribe(id, props.eventBus, pattern);
+    this.ruleDeadLetterAlarm = this.alarmOnUndelivered(id, props.alarmTopic);
     this.consumerFunction = createOutboxFunction(this, 'Function', {
       handler: '',
       entry: props.entry,
@@ -252,6 +231,38 @@ export class OutboxConsumer extends Construct {
       statistic: 'Maximum',
       ...options,
     });
+  }
+
+  /** The rule feeding the buffer; what it cannot deliver goes to the rule's dead-letter queue. */
+  private subscribe(id: string, eventBus: IEventBus, pattern: EventPattern): Rule {
+    return new Rule(this, 'Rule', {
+      eventBus,
+      description: `Outbox events for consumer ${id}`,
+      eventPattern: pattern,
+      targets: [
+        new SqsQueue(this.queue, {
+          // EventBridge's defaults, stated: a day of retries, then the dead-letter queue
+          // instead of dropping the event.
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+          deadLetterQueue: this.ruleDeadLetterQueue,
+        }),
+      ],
+    });
+  }
+
+  /** Fires on any event in the rule's dead-letter queue, notifying `topic` when given. */
+  private alarmOnUndelivered(id: string, topic: ITopic | undefined): Alarm {
+    const alarm = new Alarm(this, 'RuleDeadLetterAlarm', {
+      alarmDescription: `EventBridge could not deliver outbox events to consumer ${id}: they are in its rule dead-letter queue.`,
+      metric: this.metricRuleDeadLetterMessages({ period: Duration.minutes(1) }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (topic) alarm.addAlarmAction(new SnsAction(topic));
+    return alarm;
   }
 
   /** Events EventBridge could not deliver to the buffer, waiting in the rule's dead-letter queue. */
