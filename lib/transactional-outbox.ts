@@ -627,6 +627,12 @@ export class TransactionalOutbox extends Construct {
     this.grantTableActions(sweeper, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
     this.eventBus.grantPutEventsTo(sweeper);
     this.deadLetterQueue.grantSendMessages(sweeper);
+    this.scheduleSweeps(sweeper, interval);
+    return sweeper;
+  }
+
+  /** Runs the sweeper every `interval`; a tick EventBridge cannot deliver is dead-lettered. */
+  private scheduleSweeps(sweeper: NodejsFunction, interval: Duration): void {
     // A late tick or a failed run is not retried: the next tick sweeps the same records, and
     // retries would only overlap with it. Lambda's own defaults are 2 retries and 6 hours.
     sweeper.configureAsyncInvoke({
@@ -644,7 +650,6 @@ export class TransactionalOutbox extends Construct {
         }),
       ],
     });
-    return sweeper;
   }
 
   private createTable(props: TransactionalOutboxProps): TableV2 {
