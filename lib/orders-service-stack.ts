@@ -177,6 +177,13 @@ export class OrdersServiceStack extends Stack {
     // What `npx dynamo-outbox --stack <name>` reads to find the outbox's resources.
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.outbox.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'RelayFunctionName', { value: this.outbox.relayFunction.functionName });
+    // Where the runbook's dead-letter alarms send the operator.
+    new CfnOutput(this, 'SweepScheduleDeadLetterQueueUrl', {
+      value: this.outbox.sweepScheduleDeadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'ShippingRuleDeadLetterQueueUrl', {
+      value: this.shipping.ruleDeadLetterQueue.queueUrl,
+    });
   }
 
   private createApi(props: OrdersServiceStackProps): RestApi {

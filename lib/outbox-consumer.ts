@@ -1,18 +1,27 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  type Metric,
+  type MetricOptions,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type EventPattern, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { InboxVariable } from '../lambdas/consumer/inbox-environment.js';
 import { INBOX_PK, INBOX_TTL_ATTRIBUTE } from '../lambdas/consumer/inbox-schema.js';
+import { SQS_MAX_MESSAGE_BYTES } from './delivered-event-size.js';
 import { createOutboxFunction } from './node-function.js';
+import { ruleTargetDeadLetterQueue } from './rule-target-dead-letter-queue.js';
 
-/** Properties of an {@link OutboxConsumer}. */
 /**
  * Properties of an {@link OutboxConsumer}: what it subscribes to, its handler, and how its
  * queue and inbox behave.
@@ -97,6 +106,11 @@ export interface OutboxConsumerProps {
    * @default - RemovalPolicy.RETAIN: forgetting applied events would re-apply them
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Topic the consumer's alarm notifies.
+   * @default - alarms without actions (`outbox.addConsumer()` passes the outbox's `alarmTopic`)
+   */
+  readonly alarmTopic?: ITopic;
 }
 
 /**
@@ -128,6 +142,10 @@ export class OutboxConsumer extends Construct {
   readonly queue: Queue;
   /** Messages that failed `maxReceiveCount` times. */
   readonly deadLetterQueue: Queue;
+  /** Events EventBridge could not deliver to the buffer (the rule target's dead-letter queue). */
+  readonly ruleDeadLetterQueue: Queue;
+  /** Fires on any event in {@link ruleDeadLetterQueue}. */
+  readonly ruleDeadLetterAlarm: Alarm;
   readonly rule: Rule;
   readonly consumerFunction: NodejsFunction;
 
@@ -163,6 +181,7 @@ export class OutboxConsumer extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -174,13 +193,12 @@ export class OutboxConsumer extends Construct {
       // AWS's advice for Lambda event sources: six times the function timeout.
       visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      // Explicit: the largest event EventBridge delivers must fit (docs/construct.md).
+      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
     });
-    this.rule = new Rule(this, 'Rule', {
-      eventBus: props.eventBus,
-      description: `Outbox events for consumer ${id}`,
-      eventPattern: pattern,
-      targets: [new SqsQueue(this.queue)],
-    });
+    this.ruleDeadLetterQueue = ruleTargetDeadLetterQueue(this, 'RuleDeadLetterQueue');
+    this.rule = this.subscribe(id, props.eventBus, pattern);
+    this.ruleDeadLetterAlarm = this.alarmOnUndelivered(id, props.alarmTopic);
     this.consumerFunction = createOutboxFunction(this, 'Function', {
       handler: '',
       entry: props.entry,
@@ -210,6 +228,46 @@ export class OutboxConsumer extends Construct {
   /** Messages that failed for good. */
   metricDeadLetterMessages(options?: MetricOptions): Metric {
     return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      statistic: 'Maximum',
+      ...options,
+    });
+  }
+
+  /** The rule feeding the buffer; what it cannot deliver goes to the rule's dead-letter queue. */
+  private subscribe(id: string, eventBus: IEventBus, pattern: EventPattern): Rule {
+    return new Rule(this, 'Rule', {
+      eventBus,
+      description: `Outbox events for consumer ${id}`,
+      eventPattern: pattern,
+      targets: [
+        new SqsQueue(this.queue, {
+          // EventBridge's defaults, stated: a day of retries, then the dead-letter queue
+          // instead of dropping the event.
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+          deadLetterQueue: this.ruleDeadLetterQueue,
+        }),
+      ],
+    });
+  }
+
+  /** Fires on any event in the rule's dead-letter queue, notifying `topic` when given. */
+  private alarmOnUndelivered(id: string, topic: ITopic | undefined): Alarm {
+    const alarm = new Alarm(this, 'RuleDeadLetterAlarm', {
+      alarmDescription: `EventBridge could not deliver outbox events to consumer ${id}: they are in its rule dead-letter queue.`,
+      metric: this.metricRuleDeadLetterMessages({ period: Duration.minutes(1) }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (topic) alarm.addAlarmAction(new SnsAction(topic));
+    return alarm;
+  }
+
+  /** Events EventBridge could not deliver to the buffer, waiting in the rule's dead-letter queue. */
+  metricRuleDeadLetterMessages(options?: MetricOptions): Metric {
+    return this.ruleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
       statistic: 'Maximum',
       ...options,
     });

@@ -34,6 +34,13 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_MAX_REQUEST_BYTES } from '../lambdas/outbox/limits.js';
 import {
+  OUTBOX_METRICS_NAMESPACE,
+  OutboxMetric,
+  type OutboxMetricName,
+  SERVICE_DIMENSION,
+  TelemetryVariable,
+} from '../lambdas/outbox/metrics.js';
+import {
   DEFAULT_PENDING_SHARDS,
   type KeyAttributeDefinition,
   MAX_PENDING_SHARDS,
@@ -42,41 +49,13 @@ import {
   PENDING_INDEX_NAME,
 } from '../lambdas/outbox/schema.js';
 import { WriterVariable } from '../lambdas/outbox/writer-environment.js';
+import { maxWriterEntryBytes } from './delivered-event-size.js';
 import { createOutboxFunction } from './node-function.js';
 import { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
+import { ruleTargetDeadLetterQueue } from './rule-target-dead-letter-queue.js';
 
-/**
- * CloudWatch namespace of the relay's and the sweeper's EMF metrics; the construct's
- * metric methods (`metricEventsPublished()`, `metricOldestPendingAge()`, …) use it. Use it for
- * alarms or widgets of your own.
- *
- * @example
- * ```ts
- * import { App, Duration, Stack } from 'aws-cdk-lib';
- * import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
- * import { OUTBOX_METRICS_NAMESPACE, TransactionalOutbox } from 'dynamo-outbox';
- *
- * const stack = new Stack(new App(), 'Orders');
- * new TransactionalOutbox(stack, 'Outbox', { serviceName: 'orders-relay' });
- * // The sweeper (service `orders-sweeper`) publishes only what the stream path missed:
- * // a sustained rate means the relay is skipping records.
- * const sweptEvents = new Metric({
- *   namespace: OUTBOX_METRICS_NAMESPACE,
- *   metricName: 'EventsPublished',
- *   dimensionsMap: { service: 'orders-sweeper' },
- *   statistic: 'Sum',
- *   period: Duration.minutes(15),
- * });
- * new Alarm(stack, 'SweeperDelivering', {
- *   metric: sweptEvents,
- *   threshold: 100,
- *   evaluationPeriods: 2,
- *   comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
- *   treatMissingData: TreatMissingData.NOT_BREACHING,
- * });
- * ```
- */
-export const OUTBOX_METRICS_NAMESPACE = 'DynamoOutbox';
+// Spelled once, in the runtime core the relay and the sweeper emit with.
+export { OUTBOX_METRICS_NAMESPACE } from '../lambdas/outbox/metrics.js';
 
 /**
  * Properties of a {@link TransactionalOutbox}. Every one is optional: the defaults give an
@@ -212,6 +191,14 @@ export interface TransactionalOutboxProps {
    */
   readonly sweeperMaxRecordsPerRun?: number;
   /**
+   * Reserved concurrency of the sweeper (1..1,000), e.g. 1 to never run two sweeps at once.
+   * Not needed for correctness: overlapping sweeps can duplicate an event, never reorder one.
+   * Lambda refuses a reservation that leaves the account less than 100 unreserved
+   * executions, so on a new or sandbox account (quota 10) it fails the deploy.
+   * @default - none: the sweeper uses the account's unreserved concurrency
+   */
+  readonly sweeperReservedConcurrency?: number;
+  /**
    * Shards of the pending index the sweeper queries (1..1,000). Writers must use the same
    * number: `addWriter()` passes it to them. More shards spread the index's write load.
    * Only ever raise it on a deployed outbox: a record pending in a shard above a lowered
@@ -288,6 +275,8 @@ export class TransactionalOutbox extends Construct {
   readonly dashboard: Dashboard | undefined;
   /** The sweeper Lambda: delivers what stayed PENDING past the grace period. */
   readonly sweeperFunction: NodejsFunction;
+  /** Sweeper runs EventBridge could not start (its schedule target's dead-letter queue). */
+  readonly sweepScheduleDeadLetterQueue: Queue;
   /** Service name of the relay's logs and metrics. */
   readonly serviceName: string;
   /** Service name of the sweeper's logs and metrics. */
@@ -298,12 +287,15 @@ export class TransactionalOutbox extends Construct {
    * sets it on a Lambda; give it to other compute (a container, a test) yourself.
    */
   readonly writerEnvironment: Readonly<Record<string, string>>;
+  /** Passed on to the consumers `addConsumer()` creates. */
+  private readonly alarmTopic: ITopic | undefined;
 
   constructor(scope: Construct, id: string, props: TransactionalOutboxProps = {}) {
     super(scope, id);
     validateProps(props);
     this.serviceName = props.serviceName ?? `${Stack.of(this).stackName}-${id}-relay`;
     this.sweeperServiceName = `${this.serviceName.replace(/-relay$/, '')}-sweeper`;
+    this.alarmTopic = props.alarmTopic;
 
     this.table = props.table ?? this.createTable(props);
     if (props.table && props.table.tableStreamArn === undefined) {
@@ -315,8 +307,11 @@ export class TransactionalOutbox extends Construct {
     this.writerEnvironment = {
       [WriterVariable.tableName]: this.table.tableName,
       [WriterVariable.pendingShards]: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
-      // An entry is published alone at worst: it must fit in one PutEvents request.
-      [WriterVariable.maxEntryBytes]: String(props.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
+      // An entry is published alone at worst: it must fit in one PutEvents request, and the
+      // event EventBridge delivers from it must fit a consumer's SQS buffer.
+      [WriterVariable.maxEntryBytes]: String(
+        maxWriterEntryBytes(props.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
+      ),
     };
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
@@ -346,14 +341,14 @@ export class TransactionalOutbox extends Construct {
       RETENTION_DAYS: String(retention.toDays({ integral: false })),
       MAX_REQUEST_BYTES: String(props.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
       PUBLISH_CONCURRENCY: String(props.publishConcurrency ?? 4),
-      POWERTOOLS_METRICS_NAMESPACE: OUTBOX_METRICS_NAMESPACE,
+      [TelemetryVariable.metricsNamespace]: OUTBOX_METRICS_NAMESPACE,
     };
     this.relayFunction = createOutboxFunction(this, 'Relay', {
       handler: 'relay/handler.ts',
       description: 'dynamo-outbox relay: outbox stream → EventBridge, in order per aggregate',
       memorySize: props.relayMemorySize ?? 512,
       timeout: props.relayTimeout ?? Duration.minutes(1),
-      environment: { ...deliveryEnvironment, POWERTOOLS_SERVICE_NAME: this.serviceName },
+      environment: { ...deliveryEnvironment, [TelemetryVariable.serviceName]: this.serviceName },
     });
     // Exactly what the relay does: read statuses, mark records, publish, quarantine.
     this.grantTableActions(this.relayFunction, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
@@ -379,6 +374,10 @@ export class TransactionalOutbox extends Construct {
       }),
     );
 
+    this.sweepScheduleDeadLetterQueue = ruleTargetDeadLetterQueue(
+      this,
+      'SweepScheduleDeadLetterQueue',
+    );
     this.sweeperFunction = this.createSweeper(props, deliveryEnvironment);
     this.alarms = this.createAlarms(props);
     this.dashboard = props.dashboard === false ? undefined : this.createDashboard(props);
@@ -450,8 +449,17 @@ export class TransactionalOutbox extends Construct {
     });
   }
 
+  /** Scheduled sweeps EventBridge could not start, waiting in the schedule's dead-letter queue. */
+  metricSweepScheduleDeadLetterMessages(options?: MetricOptions): Metric {
+    return this.sweepScheduleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      statistic: 'Maximum',
+      ...options,
+    });
+  }
+
   /**
    * Adds a consumer of this outbox's events: rule, SQS buffer with DLQ, inbox table, function.
+   * Its alarm notifies this outbox's `alarmTopic` unless the props name another.
    *
    * @example
    * ```ts
@@ -468,16 +476,16 @@ export class TransactionalOutbox extends Construct {
    * ```
    */
   addConsumer(id: string, props: Omit<OutboxConsumerProps, 'eventBus'>): OutboxConsumer {
-    return new OutboxConsumer(this, id, { ...props, eventBus: this.eventBus });
+    return new OutboxConsumer(this, id, {
+      ...(this.alarmTopic === undefined ? {} : { alarmTopic: this.alarmTopic }),
+      ...props,
+      eventBus: this.eventBus,
+    });
   }
 
   /** Age in seconds of the oldest PENDING record, as the sweeper sees it (EMF metric). */
   metricOldestPendingAge(options?: MetricOptions): Metric {
-    return new Metric({
-      namespace: OUTBOX_METRICS_NAMESPACE,
-      metricName: 'OldestPendingAgeSeconds',
-      dimensionsMap: { service: this.sweeperServiceName },
-      statistic: 'Maximum',
+    return this.sweeperMetric(OutboxMetric.oldestPendingAge, 'Maximum', {
       period: Duration.minutes(5),
       ...options,
     });
@@ -485,41 +493,60 @@ export class TransactionalOutbox extends Construct {
 
   /** Events the relay published (EMF metric). */
   metricEventsPublished(options?: MetricOptions): Metric {
-    return this.relayMetric('EventsPublished', 'Sum', options);
+    return this.relayMetric(OutboxMetric.eventsPublished, 'Sum', options);
   }
 
   /** How far behind the stream the relay publishes, in ms: now − oldest record of a batch (EMF). */
   metricRelayLag(options?: MetricOptions): Metric {
-    return this.relayMetric('RelayLagMs', 'Maximum', options);
+    return this.relayMetric(OutboxMetric.relayLag, 'Maximum', options);
   }
 
   /** Records the relay left for a retry (predecessor pending, time out, marking failed) (EMF). */
   metricRecordsDeferred(options?: MetricOptions): Metric {
-    return this.relayMetric('RecordsDeferred', 'Sum', options);
+    return this.relayMetric(OutboxMetric.recordsDeferred, 'Sum', options);
   }
 
   /** Records the relay quarantined (EMF). */
   metricPoisonRecords(options?: MetricOptions): Metric {
-    return this.relayMetric('PoisonRecords', 'Sum', options);
+    return this.relayMetric(OutboxMetric.poisonRecords, 'Sum', options);
   }
 
   /** Records PENDING in the table, as the sweeper counts them (EMF). */
   metricPendingRecords(options?: MetricOptions): Metric {
-    return new Metric({
-      namespace: OUTBOX_METRICS_NAMESPACE,
-      metricName: 'PendingRecords',
-      dimensionsMap: { service: this.sweeperServiceName },
-      statistic: 'Maximum',
+    return this.sweeperMetric(OutboxMetric.pendingRecords, 'Maximum', {
       period: Duration.minutes(5),
       ...options,
     });
   }
 
-  private relayMetric(metricName: string, statistic: string, options?: MetricOptions): Metric {
+  /** An EMF metric of the relay, under the service name its environment gives it. */
+  private relayMetric(
+    metricName: OutboxMetricName,
+    statistic: string,
+    options?: MetricOptions,
+  ): Metric {
+    return this.emfMetric(this.serviceName, metricName, statistic, options);
+  }
+
+  /** An EMF metric of the sweeper, under the service name its environment gives it. */
+  private sweeperMetric(
+    metricName: OutboxMetricName,
+    statistic: string,
+    options?: MetricOptions,
+  ): Metric {
+    return this.emfMetric(this.sweeperServiceName, metricName, statistic, options);
+  }
+
+  private emfMetric(
+    service: string,
+    metricName: OutboxMetricName,
+    statistic: string,
+    options?: MetricOptions,
+  ): Metric {
     return new Metric({
       namespace: OUTBOX_METRICS_NAMESPACE,
       metricName,
-      dimensionsMap: { service: this.serviceName },
+      dimensionsMap: { [SERVICE_DIMENSION]: service },
       statistic,
       period: Duration.minutes(1),
       ...options,
@@ -543,11 +570,11 @@ export class TransactionalOutbox extends Construct {
       graph('Stream lag', [this.metricIteratorAge()], [this.metricRelayLag()]),
       graph('Events published', [
         this.metricEventsPublished(),
-        this.sweeperMetric('EventsPublished'),
+        this.sweeperMetric(OutboxMetric.eventsPublished, 'Sum'),
       ]),
       graph('Deferred and retried', [
         this.metricRecordsDeferred(),
-        this.relayMetric('PublishRetries', 'Sum'),
+        this.relayMetric(OutboxMetric.publishRetries, 'Sum'),
       ]),
     );
     dashboard.addWidgets(
@@ -558,6 +585,7 @@ export class TransactionalOutbox extends Construct {
       graph('Dead-letter queues', [
         this.metricDeadLetterMessages(),
         this.streamFailureQueue.metricApproximateNumberOfMessagesVisible(),
+        this.metricSweepScheduleDeadLetterMessages(),
       ]),
       graph('Pending', [this.metricOldestPendingAge()], [this.metricPendingRecords()]),
     );
@@ -565,16 +593,6 @@ export class TransactionalOutbox extends Construct {
       new AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: 24, height: 3 }),
     );
     return dashboard;
-  }
-
-  private sweeperMetric(metricName: string): Metric {
-    return new Metric({
-      namespace: OUTBOX_METRICS_NAMESPACE,
-      metricName,
-      dimensionsMap: { service: this.sweeperServiceName },
-      statistic: 'Sum',
-      period: Duration.minutes(1),
-    });
   }
 
   private createSweeper(
@@ -586,13 +604,15 @@ export class TransactionalOutbox extends Construct {
       handler: 'sweeper/handler.ts',
       description: 'dynamo-outbox sweeper: delivers records that stayed PENDING, in order',
       memorySize: 512,
-      // Never longer than the interval: runs do not overlap.
+      // Never longer than the interval: a run is over before the next tick.
       timeout: Duration.seconds(Math.min(interval.toSeconds(), 300)),
-      // One sweeper at a time: two would only publish more duplicates.
-      reservedConcurrentExecutions: 1,
+      // Opt-in: a reservation can fail the deploy of an account near its unreserved minimum.
+      ...(props.sweeperReservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.sweeperReservedConcurrency }),
       environment: {
         ...deliveryEnvironment,
-        POWERTOOLS_SERVICE_NAME: this.sweeperServiceName,
+        [TelemetryVariable.serviceName]: this.sweeperServiceName,
         GRACE_SECONDS: String((props.sweeperGracePeriod ?? Duration.minutes(5)).toSeconds()),
         MAX_RECORDS_PER_RUN: String(props.sweeperMaxRecordsPerRun ?? 1_000),
         PENDING_SHARDS: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
@@ -607,12 +627,29 @@ export class TransactionalOutbox extends Construct {
     this.grantTableActions(sweeper, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
     this.eventBus.grantPutEventsTo(sweeper);
     this.deadLetterQueue.grantSendMessages(sweeper);
+    this.scheduleSweeps(sweeper, interval);
+    return sweeper;
+  }
+
+  /** Runs the sweeper every `interval`; a tick EventBridge cannot deliver is dead-lettered. */
+  private scheduleSweeps(sweeper: NodejsFunction, interval: Duration): void {
+    // A late tick or a failed run is not retried: the next tick sweeps the same records, and
+    // retries would only overlap with it. Lambda's own defaults are 2 retries and 6 hours.
+    sweeper.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.seconds(Math.min(Math.max(interval.toSeconds(), 60), 21_600)),
+    });
     new Rule(this, 'SweepSchedule', {
       description: 'Runs the outbox sweeper',
       schedule: Schedule.rate(interval),
-      targets: [new LambdaFunction(sweeper, { retryAttempts: 0 })],
+      targets: [
+        new LambdaFunction(sweeper, {
+          retryAttempts: 0,
+          maxEventAge: interval,
+          deadLetterQueue: this.sweepScheduleDeadLetterQueue,
+        }),
+      ],
     });
-    return sweeper;
   }
 
   private createTable(props: TransactionalOutboxProps): TableV2 {
@@ -667,6 +704,15 @@ export class TransactionalOutbox extends Construct {
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         treatMissingData: TreatMissingData.BREACHING,
+      }),
+      new Alarm(this, 'SweepScheduleDeadLetterAlarm', {
+        alarmDescription:
+          'EventBridge could not start the outbox sweeper: scheduled sweeps are in its dead-letter queue.',
+        metric: this.metricSweepScheduleDeadLetterMessages({ period: Duration.minutes(1) }),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
       new Alarm(this, 'RelayErrorsAlarm', {
         alarmDescription:
@@ -723,6 +769,7 @@ function validateProps(props: TransactionalOutboxProps): void {
   duration('sweeperGracePeriod', props.sweeperGracePeriod, 0, 86_400);
   duration('oldestPendingAlarmThreshold', props.oldestPendingAlarmThreshold, 60, 7 * 86_400);
   range('sweeperMaxRecordsPerRun', props.sweeperMaxRecordsPerRun, 1, 100_000);
+  range('sweeperReservedConcurrency', props.sweeperReservedConcurrency, 1, 1_000);
   range('pendingShards', props.pendingShards, 1, MAX_PENDING_SHARDS);
   range('deadLetterAlarmThreshold', props.deadLetterAlarmThreshold, 0, 1_000_000);
   range('relayErrorsAlarmThreshold', props.relayErrorsAlarmThreshold, 0, 1_000_000);

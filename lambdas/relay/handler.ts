@@ -5,13 +5,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { createOutboxDelivery } from '../outbox/index.js';
+import { telemetryIdentity } from '../outbox/metrics.js';
 import { loadRelayConfig } from './config.js';
 import { type RelayDependencies, relayStreamBatch } from './relay.js';
 
 const config = loadRelayConfig(process.env);
-const logger = new Logger({ serviceName: 'outbox-relay' });
+// The service and namespace the construct set: its alarms watch exactly these.
+const { serviceName, namespace } = telemetryIdentity(process.env, 'outbox-relay');
+const logger = new Logger({ serviceName });
 // Its warnings (e.g. a run with nothing to report) go through the structured logger.
-const metrics = new Metrics({ namespace: 'DynamoOutbox', serviceName: 'outbox-relay', logger });
+const metrics = new Metrics({ namespace, serviceName, logger });
 
 const deps: RelayDependencies = {
   delivery: createOutboxDelivery(config, logger).delivery,

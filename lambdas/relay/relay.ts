@@ -10,12 +10,13 @@ import {
   type PublishFailure,
   type RecordKey,
 } from '../outbox/index.js';
+import { OutboxMetric, type OutboxMetricName } from '../outbox/metrics.js';
 import { PublishNotAuthorizedError } from './errors.js';
 import { type DecodedStreamRecord, decodeStreamEvent } from './stream-records.js';
 
 /** The metric sink: Powertools `Metrics` fits it; tests pass a recorder. */
 export interface RelayMetrics {
-  addMetric(name: string, unit: 'Count' | 'Milliseconds', value: number): void;
+  addMetric(name: OutboxMetricName, unit: 'Count' | 'Milliseconds', value: number): void;
 }
 
 /** What the relay core needs; the handler creates these once per container. */
@@ -94,11 +95,11 @@ export async function relayStreamBatch(
   }
 
   const deferred = records.filter((r) => !done.has(keyString(r))).length;
-  deps.metrics.addMetric('EventsPublished', 'Count', tally.published);
-  deps.metrics.addMetric('RecordsDeferred', 'Count', deferred);
-  deps.metrics.addMetric('DuplicatesSkipped', 'Count', tally.duplicatesSkipped);
-  deps.metrics.addMetric('PoisonRecords', 'Count', tally.poison);
-  deps.metrics.addMetric('PublishRetries', 'Count', tally.retries);
+  deps.metrics.addMetric(OutboxMetric.eventsPublished, 'Count', tally.published);
+  deps.metrics.addMetric(OutboxMetric.recordsDeferred, 'Count', deferred);
+  deps.metrics.addMetric(OutboxMetric.duplicatesSkipped, 'Count', tally.duplicatesSkipped);
+  deps.metrics.addMetric(OutboxMetric.poisonRecords, 'Count', tally.poison);
+  deps.metrics.addMetric(OutboxMetric.publishRetries, 'Count', tally.retries);
   deps.logger.info('batch relayed', { records: records.length, ...tally, notDone: deferred });
 
   if (configurationError !== undefined) {
@@ -180,7 +181,7 @@ function emitLag(
   );
   if (created.length > 0)
     deps.metrics.addMetric(
-      'RelayLagMs',
+      OutboxMetric.relayLag,
       'Milliseconds',
       Math.max(0, now.getTime() - Math.min(...created)),
     );

@@ -5,13 +5,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { ScheduledEvent } from 'aws-lambda';
 import { createOutboxDelivery } from '../outbox/index.js';
+import { telemetryIdentity } from '../outbox/metrics.js';
 import { loadSweeperConfig } from './config.js';
 import { type SweeperDependencies, type SweepReport, sweepPendingRecords } from './sweeper.js';
 
 const config = loadSweeperConfig(process.env);
-const logger = new Logger({ serviceName: 'outbox-sweeper' });
+// The service and namespace the construct set: its alarms watch exactly these.
+const { serviceName, namespace } = telemetryIdentity(process.env, 'outbox-sweeper');
+const logger = new Logger({ serviceName });
 // Its warnings (e.g. a run with nothing to report) go through the structured logger.
-const metrics = new Metrics({ namespace: 'DynamoOutbox', serviceName: 'outbox-sweeper', logger });
+const metrics = new Metrics({ namespace, serviceName, logger });
 const { delivery, documentClient } = createOutboxDelivery(config, logger);
 
 const deps: SweeperDependencies = {

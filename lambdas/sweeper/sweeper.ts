@@ -11,11 +11,12 @@ import {
   PK,
   SK,
 } from '../outbox/index.js';
+import { OutboxMetric, type OutboxMetricName } from '../outbox/metrics.js';
 import { SweepNotAuthorizedError } from './errors.js';
 
 /** The metric sink: Powertools `Metrics` fits it; tests pass a recorder. */
 export interface SweeperMetrics {
-  addMetric(name: string, unit: 'Count' | 'Seconds', value: number): void;
+  addMetric(name: OutboxMetricName, unit: 'Count' | 'Seconds', value: number): void;
 }
 
 /** What the sweeper core needs; the handler creates these once per container. */
@@ -125,11 +126,11 @@ export async function sweepPendingRecords(
     eventsPublished: tally.published,
     duplicatesSkipped: tally.duplicatesSkipped,
   };
-  deps.metrics.addMetric('PendingRecords', 'Count', pendingRecords);
-  deps.metrics.addMetric('OldestPendingAgeSeconds', 'Seconds', oldestPendingAgeSeconds);
-  deps.metrics.addMetric('SweptRecords', 'Count', report.recordsDone);
-  deps.metrics.addMetric('EventsPublished', 'Count', tally.published);
-  deps.metrics.addMetric('PoisonRecords', 'Count', tally.poison);
+  deps.metrics.addMetric(OutboxMetric.pendingRecords, 'Count', pendingRecords);
+  deps.metrics.addMetric(OutboxMetric.oldestPendingAge, 'Seconds', oldestPendingAgeSeconds);
+  deps.metrics.addMetric(OutboxMetric.sweptRecords, 'Count', report.recordsDone);
+  deps.metrics.addMetric(OutboxMetric.eventsPublished, 'Count', tally.published);
+  deps.metrics.addMetric(OutboxMetric.poisonRecords, 'Count', tally.poison);
   deps.logger.info('sweep finished', { ...report, deferred: outcome.deferred.length });
   if ('configurationError' in outcome && outcome.configurationError !== undefined) {
     throw new SweepNotAuthorizedError(

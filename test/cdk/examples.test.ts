@@ -37,7 +37,7 @@ describe('the README example "Use it in your stack"', () => {
           PAYMENTS_TABLE_NAME: { Ref: Match.anyValue() },
           OUTBOX_TABLE_NAME: { Ref: Match.anyValue() },
           OUTBOX_PENDING_SHARDS: '16',
-          OUTBOX_MAX_ENTRY_BYTES: '1048576',
+          OUTBOX_MAX_ENTRY_BYTES: String(1_048_576 - 8_192),
         },
       },
     });

@@ -135,7 +135,7 @@ describe('OrdersServiceStack', () => {
     });
   });
 
-  it('outputs the API URL, the bus name and the table names', () => {
+  it('outputs the API URL, the bus name, the table names and the dead-letter queues', () => {
     for (const name of [
       'ApiUrl',
       'EventBusName',
@@ -143,6 +143,8 @@ describe('OrdersServiceStack', () => {
       'OutboxTableName',
       'DeadLetterQueueUrl',
       'RelayFunctionName',
+      'SweepScheduleDeadLetterQueueUrl',
+      'ShippingRuleDeadLetterQueueUrl',
     ])
       template.hasOutput(name, {});
     expect(stack.outbox.table).toBeDefined();

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { lambdaEntry, type OutboxConsumerProps, TransactionalOutbox } from '../../lib/index.js';
 import { testStack } from '../helpers/cdk.js';
@@ -33,6 +34,81 @@ describe('OutboxConsumer (outbox.addConsumer)', () => {
       SqsManagedSseEnabled: true,
       VisibilityTimeout: 180,
       RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+    });
+  });
+
+  it('sizes the buffer for the largest event EventBridge can deliver to it (1 MiB)', () => {
+    synth().template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: Match.anyValue(),
+      MaximumMessageSize: 1_048_576,
+    });
+  });
+
+  it('gives the rule target an explicit retry policy and a dead-letter queue for what it cannot deliver', () => {
+    synth().template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ShippingBuffer'), 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ShippingRuleDeadLetterQueue'), 'Arn'] },
+          },
+        }),
+      ],
+    });
+  });
+
+  it("keeps the rule's undelivered events 14 days, encrypted (SSE-SQS), TLS only, up to 1 MiB each", () => {
+    const { template } = synth();
+    const queues = Object.entries(template.findResources('AWS::SQS::Queue')).filter(([id]) =>
+      id.startsWith('OutboxShippingRuleDeadLetterQueue'),
+    );
+
+    expect(queues).toHaveLength(1);
+    expect(queues[0]?.[1]).toMatchObject({
+      Properties: {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1_209_600,
+        MaximumMessageSize: 1_048_576,
+      },
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: Match.stringLikeRegexp('ShippingRuleDeadLetterQueue') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("alarms on any event in the rule's dead-letter queue, and notifies the outbox's alarm topic", () => {
+    const stack = testStack();
+    const topic = new Topic(stack, 'OnCall');
+    const outbox = new TransactionalOutbox(stack, 'Outbox', { alarmTopic: topic });
+    const consumer = outbox.addConsumer('Shipping', { entry, detailTypes: ['OrderConfirmed'] });
+
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('ShippingRuleDeadLetterQueue'), 'QueueName'],
+          },
+        },
+      ],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('OnCall') }],
+    });
+    expect(consumer.ruleDeadLetterAlarm).toBeDefined();
+    expect(stack.resolve(consumer.metricRuleDeadLetterMessages().dimensions)).toEqual({
+      QueueName: stack.resolve(consumer.ruleDeadLetterQueue.queueName),
     });
   });
 

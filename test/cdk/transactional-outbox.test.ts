@@ -190,7 +190,7 @@ describe('TransactionalOutbox', () => {
   });
 
   describe('the sweeper', () => {
-    it('runs every minute, alone, with the grace period and run bound in its environment', () => {
+    it('runs every minute, within the minute, with the grace period and run bound in its environment', () => {
       const { template } = synth();
 
       template.hasResourceProperties('AWS::Events::Rule', {
@@ -202,7 +202,6 @@ describe('TransactionalOutbox', () => {
         ],
       });
       template.hasResourceProperties('AWS::Lambda::Function', {
-        ReservedConcurrentExecutions: 1,
         Timeout: 60,
         Environment: {
           Variables: Match.objectLike({
@@ -213,6 +212,103 @@ describe('TransactionalOutbox', () => {
           }),
         },
       });
+    });
+
+    it('reserves no concurrency by default: a reservation can fail the deploy of a new account', () => {
+      const { template } = synth();
+
+      template.resourcePropertiesCountIs(
+        'AWS::Lambda::Function',
+        { ReservedConcurrentExecutions: Match.anyValue() },
+        0,
+      );
+    });
+
+    it('reserves concurrency for the sweeper when asked', () => {
+      synth({ sweeperReservedConcurrency: 1 }).template.hasResourceProperties(
+        'AWS::Lambda::Function',
+        {
+          ReservedConcurrentExecutions: 1,
+          Environment: { Variables: Match.objectLike({ GRACE_SECONDS: '300' }) },
+        },
+      );
+    });
+
+    it('drops a late or failed run instead of retrying it: the next tick sweeps again', () => {
+      synth({ sweepInterval: Duration.minutes(5) }).template.hasResourceProperties(
+        'AWS::Lambda::EventInvokeConfig',
+        {
+          FunctionName: { Ref: Match.stringLikeRegexp('OutboxSweeper') },
+          MaximumRetryAttempts: 0,
+          MaximumEventAgeInSeconds: 300,
+          Qualifier: '$LATEST',
+        },
+      );
+    });
+
+    it('keeps a tick it cannot deliver in an encrypted, TLS-only dead-letter queue, with no retry', () => {
+      const { template } = synth();
+
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        Targets: [
+          Match.objectLike({
+            RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+            DeadLetterConfig: {
+              Arn: {
+                'Fn::GetAtt': [Match.stringLikeRegexp('OutboxSweepScheduleDeadLetterQueue'), 'Arn'],
+              },
+            },
+          }),
+        ],
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1_209_600,
+        MaximumMessageSize: 1_048_576,
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: Match.stringLikeRegexp('OutboxSweepScheduleDeadLetterQueue') }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: 'sqs:SendMessage',
+              Principal: { Service: 'events.amazonaws.com' },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('alarms on any tick in the schedule dead-letter queue', () => {
+      const { template, outbox } = synth();
+
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: {
+              'Fn::GetAtt': [
+                Match.stringLikeRegexp('OutboxSweepScheduleDeadLetterQueue'),
+                'QueueName',
+              ],
+            },
+          },
+        ],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      expect(outbox.sweepScheduleDeadLetterQueue).toBeDefined();
+      expect(outbox.metricSweepScheduleDeadLetterMessages().metricName).toBe(
+        'ApproximateNumberOfMessagesVisible',
+      );
     });
 
     it('may query the pending index by name (no wildcard), read statuses and mark records', () => {
@@ -269,10 +365,11 @@ describe('TransactionalOutbox', () => {
     it('keep poison records and skipped batches 14 days, encrypted, TLS only', () => {
       const { template } = synth();
 
+      // Poison records, skipped stream batches, and schedule ticks EventBridge could not deliver.
       template.resourcePropertiesCountIs(
         'AWS::SQS::Queue',
         { MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true },
-        2,
+        3,
       );
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         PolicyDocument: {
@@ -339,7 +436,7 @@ describe('TransactionalOutbox', () => {
       Template.fromStack(stack).resourcePropertiesCountIs(
         'AWS::CloudWatch::Alarm',
         { AlarmActions: [{ Ref: Match.stringLikeRegexp('OnCall') }] },
-        4,
+        5,
       );
     });
 
@@ -409,12 +506,12 @@ describe('TransactionalOutbox', () => {
       });
     });
 
-    it('defaults to 16 shards and 1 MB entries, as the writer does', () => {
+    it('defaults to 16 shards and entries whose delivered event fits an SQS message (1 MiB less 8 KiB)', () => {
       const { outbox } = aWriter();
 
       expect(outbox.writerEnvironment).toMatchObject({
         OUTBOX_PENDING_SHARDS: '16',
-        OUTBOX_MAX_ENTRY_BYTES: '1048576',
+        OUTBOX_MAX_ENTRY_BYTES: String(1_048_576 - 8_192),
       });
     });
 
@@ -494,6 +591,11 @@ describe('TransactionalOutbox', () => {
         'publishConcurrency is 0',
         { publishConcurrency: 0 },
         'publishConcurrency must be an integer in 1..50, got 0',
+      ],
+      [
+        'sweeperReservedConcurrency is 0',
+        { sweeperReservedConcurrency: 0 },
+        'sweeperReservedConcurrency must be an integer in 1..1000, got 0',
       ],
       [
         'relayTimeout is over 15 minutes',

@@ -1,0 +1,100 @@
+/**
+ * CloudWatch namespace of the relay's and the sweeper's EMF metrics; the construct's
+ * metric methods (`metricEventsPublished()`, `metricOldestPendingAge()`, …) use it. Use it for
+ * alarms or widgets of your own.
+ *
+ * @example
+ * ```ts
+ * import { App, Duration, Stack } from 'aws-cdk-lib';
+ * import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+ * import { OUTBOX_METRICS_NAMESPACE, TransactionalOutbox } from 'dynamo-outbox';
+ *
+ * const stack = new Stack(new App(), 'Orders');
+ * new TransactionalOutbox(stack, 'Outbox', { serviceName: 'orders-relay' });
+ * // The sweeper (service `orders-sweeper`) publishes only what the stream path missed:
+ * // a sustained rate means the relay is skipping records.
+ * const sweptEvents = new Metric({
+ *   namespace: OUTBOX_METRICS_NAMESPACE,
+ *   metricName: 'EventsPublished',
+ *   dimensionsMap: { service: 'orders-sweeper' },
+ *   statistic: 'Sum',
+ *   period: Duration.minutes(15),
+ * });
+ * new Alarm(stack, 'SweeperDelivering', {
+ *   metric: sweptEvents,
+ *   threshold: 100,
+ *   evaluationPeriods: 2,
+ *   comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+ *   treatMissingData: TreatMissingData.NOT_BREACHING,
+ * });
+ * ```
+ */
+export const OUTBOX_METRICS_NAMESPACE = 'DynamoOutbox';
+
+/**
+ * The metrics the relay and the sweeper emit, by the names the construct's alarms, dashboard
+ * and `metricXxx()` methods watch: one spelling for both sides.
+ */
+export const OutboxMetric = {
+  /** Events accepted by EventBridge (relay and sweeper). */
+  eventsPublished: 'EventsPublished',
+  /** Records left for a retry: predecessor pending, time out, marking failed (relay). */
+  recordsDeferred: 'RecordsDeferred',
+  /** Records found already delivered and skipped (relay). */
+  duplicatesSkipped: 'DuplicatesSkipped',
+  /** Records quarantined to the dead-letter queue (relay and sweeper). */
+  poisonRecords: 'PoisonRecords',
+  /** PutEvents entries retried after a transient failure (relay). */
+  publishRetries: 'PublishRetries',
+  /** Now − the oldest record of a batch, in ms (relay). */
+  relayLag: 'RelayLagMs',
+  /** Records PENDING in the table (sweeper). */
+  pendingRecords: 'PendingRecords',
+  /** Age of the oldest PENDING record, in seconds (sweeper). */
+  oldestPendingAge: 'OldestPendingAgeSeconds',
+  /** Records a sweep delivered or quarantined (sweeper). */
+  sweptRecords: 'SweptRecords',
+} as const;
+
+/** The name of one of the outbox's metrics. */
+export type OutboxMetricName = (typeof OutboxMetric)[keyof typeof OutboxMetric];
+
+/** The EMF dimension Powertools puts on every metric: the service that emitted it. */
+export const SERVICE_DIMENSION = 'service';
+
+/**
+ * The variables Powertools reads the service and the namespace from; the construct sets
+ * both on the relay and the sweeper.
+ */
+export const TelemetryVariable = {
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+} as const;
+
+/** Service name and metrics namespace of a Lambda's logs and metrics. */
+export interface TelemetryIdentity {
+  readonly serviceName: string;
+  readonly namespace: string;
+}
+
+/**
+ * The service and namespace a delivering Lambda logs and emits under: what the deployment
+ * set in its environment (so the construct's alarms watch exactly what is emitted), else
+ * `fallbackService` and {@link OUTBOX_METRICS_NAMESPACE} (local mode, tests).
+ *
+ * @example
+ * const { serviceName, namespace } = telemetryIdentity(process.env, 'outbox-relay');
+ */
+export function telemetryIdentity(
+  env: NodeJS.ProcessEnv,
+  fallbackService: string,
+): TelemetryIdentity {
+  const set = (name: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  return {
+    serviceName: set(TelemetryVariable.serviceName) ?? fallbackService,
+    namespace: set(TelemetryVariable.metricsNamespace) ?? OUTBOX_METRICS_NAMESPACE,
+  };
+}
