@@ -9,7 +9,12 @@ import { EventBusCheck } from './event-bus-check.js';
 import { DEFAULT_MAX_REQUEST_BYTES, MAX_PUT_EVENTS_ENTRIES } from './limits.js';
 import { LongestFirst } from './longest-first.js';
 import type { OutboxRecord, StoredEvent } from './outbox-record.js';
-import { classifyEntryError, classifyRequestError } from './publish-errors.js';
+import {
+  classifyEntryError,
+  classifyRequestError,
+  MISSING_RESULT_CODE,
+  UNKNOWN_CODE_ATTEMPTS,
+} from './publish-errors.js';
 import { storedEventSize, toPutEventsEntry } from './put-events-entry.js';
 import type { PublishFailure } from './quarantine.js';
 
@@ -80,6 +85,8 @@ interface Lane {
   event: number;
   acceptedEventIds: string[];
   attempts: number;
+  /** Answers with an undocumented error code for the current event. */
+  unknownAnswers: number;
   readyAt: number;
   inFlight: boolean;
   /** Send alone: a multi-entry request failed validation and the culprit is unknown. */
@@ -103,7 +110,10 @@ interface Slot {
  * - calls take up to 10 entries from different chains, within the request byte limit,
  *   and up to `concurrency` calls run at once;
  * - retryable failures back off with full jitter while time remains; poison records are
- *   handed to `onPoison` and their chain goes on; a configuration error stops everything.
+ *   handed to `onPoison` and their chain goes on; a configuration error stops everything;
+ * - a request refused for its size or validation is split into single-entry calls, and an
+ *   entry refused alone is poison; an undocumented entry code is retried a few times, then
+ *   poison (nothing is retried forever).
  *
  * @example
  * const report = await publisher.publish(plan.chains, { remainingMs, onAccepted, onPoison });
@@ -180,6 +190,7 @@ export class OrderedPublisher {
         event: 0,
         acceptedEventIds: [],
         attempts: 0,
+        unknownAnswers: 0,
         readyAt: 0,
         inFlight: false,
         solo: false,
@@ -209,6 +220,7 @@ export class OrderedPublisher {
       lane.event = 0;
       lane.acceptedEventIds = [];
       lane.attempts = 0;
+      lane.unknownAnswers = 0;
       lane.readyAt = 0;
     };
     const poison = (lane: Lane, failure: PublishFailure) => {
@@ -223,6 +235,25 @@ export class OrderedPublisher {
       lane.attempts++;
       lane.readyAt = this.now() + fullJitterDelay(lane.attempts, this.backoff);
     };
+    // An undocumented code may be transient, or may never go away: a few tries, then the DLQ.
+    const retryUnknownOrPoison = (lane: Lane, failure: PublishFailure) => {
+      lane.unknownAnswers++;
+      if (lane.unknownAnswers < UNKNOWN_CODE_ATTEMPTS) return retryLater(lane);
+      poison(lane, {
+        code: failure.code,
+        message: `${failure.message} (not a documented PutEvents error code; quarantined after ${lane.unknownAnswers} attempts)`,
+      });
+    };
+    // EventBridge refused a request of this entry alone for its size (HTTP 413 or the
+    // request-size ValidationException): it can never be sent.
+    const tooLargeAlone = (slot: Slot, error: unknown, failure: PublishFailure) => {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
+        ?.httpStatusCode;
+      return {
+        code: 'EntryTooLarge',
+        message: `EventBridge refused the entry alone as too large (HTTP ${status ?? '?'} ${failure.code}: ${failure.message}); it is ${sizeOf(slot.event)} bytes by the entry-size formula, the configured request limit ${this.maxRequestBytes}`,
+      };
+    };
     // Our own eventId (stable across re-deliveries), not EventBridge's.
     const acceptOne = (lane: Lane, eventId: string) => {
       counters.eventsPublished++;
@@ -231,6 +262,7 @@ export class OrderedPublisher {
       lane.acceptedEventIds.push(eventId);
       lane.event++;
       lane.attempts = 0;
+      lane.unknownAnswers = 0;
       lane.readyAt = 0;
       if (lane.event >= current(lane).events.length) {
         accepted.push(current(lane));
@@ -253,10 +285,13 @@ export class OrderedPublisher {
           code: (error as Error).name ?? 'Error',
           message: (error as Error).message ?? String(error),
         };
+        const only = slots.length === 1 ? (slots[0] as Slot) : undefined;
         if (kind === 'configuration') configurationError ??= failure;
-        else if (kind === 'poison' && slots.length > 1)
+        else if ((kind === 'poison' || kind === 'tooLarge') && only === undefined)
           for (const slot of slots) slot.lane.solo = true;
-        else if (kind === 'poison') poison((slots[0] as Slot).lane, failure);
+        else if (kind === 'poison' && only) poison(only.lane, failure);
+        else if (kind === 'tooLarge' && only)
+          poison(only.lane, tooLargeAlone(only, error, failure));
         else for (const slot of slots) retryLater(slot.lane);
         return;
       }
@@ -266,7 +301,7 @@ export class OrderedPublisher {
           acceptOne(slot.lane, slot.event.eventId);
           return;
         }
-        const code = entry?.ErrorCode ?? 'MissingResultEntry';
+        const code = entry?.ErrorCode ?? MISSING_RESULT_CODE;
         const failure = {
           code,
           message: entry?.ErrorMessage ?? 'EventBridge returned no result for this entry',
@@ -274,6 +309,7 @@ export class OrderedPublisher {
         const kind = classifyEntryError(code);
         if (kind === 'poison') poison(slot.lane, failure);
         else if (kind === 'configuration') configurationError ??= failure;
+        else if (kind === 'unknown') retryUnknownOrPoison(slot.lane, failure);
         else retryLater(slot.lane);
       });
     };

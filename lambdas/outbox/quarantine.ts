@@ -6,8 +6,8 @@ import { sequenceOf } from './schema.js';
 
 /**
  * Why a record was quarantined: the code and message EventBridge gave (or the relay's
- * own: `EntryTooLarge` for an event above the PutEvents request limit, `MalformedRecord`
- * for a stream image that is not a readable outbox record).
+ * own: `EntryTooLarge` for an event above the PutEvents request limit or refused alone as
+ * too large, `MalformedRecord` for a stream image that is not a readable outbox record).
  *
  * @example
  * ```ts

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  classifyEntryError,
   type EventEnvelope,
   MAX_PUT_EVENTS_ENTRIES,
   OrderedPublisher,
@@ -21,6 +22,8 @@ import {
   type PublishReport,
   toPutEventsEntry,
 } from '../../../lambdas/outbox/index.js';
+import { UNKNOWN_CODE_ATTEMPTS } from '../../../lambdas/outbox/publish-errors.js';
+import { awsJsonErrorFor, putEventsErrorFor } from '../../helpers/event-bridge-errors.js';
 import { aChain, anOutboxRecord, eventIdsOf } from '../../helpers/outbox-records.js';
 
 const ebMock = mockClient(EventBridgeClient);
@@ -685,7 +688,7 @@ describe('OrderedPublisher', () => {
   });
 
   describe('poison records', () => {
-    it.each(['InvalidArgument', 'MalformedDetail'])(
+    it.each(['InvalidArgument', 'MalformedDetail', 'RedactionFailure'])(
       'hands a record rejected with %s to onPoison with the failure and the event ids accepted before it, and goes on with the next record',
       async (code) => {
         // Records: seq 1 (sequence 1), seq 4 (sequences 2, 3, 4), seq 5 (sequence 5).
@@ -822,8 +825,223 @@ describe('OrderedPublisher', () => {
     });
   });
 
+  describe('failures that are never retried forever', () => {
+    /** A time budget that runs out, so that code retrying forever still returns. */
+    const tenSeconds = (clock: FakeClock) => recordingHooks(() => 10_000 - clock.t);
+
+    it('splits a call answered 413 with an empty body, then quarantines the entry that alone is too large', async () => {
+      const clock = new FakeClock();
+      const tooLarge = await putEventsErrorFor({ statusCode: 413 });
+      const fake = new PutEventsFake().requestFails((entries) =>
+        entries.some((e) => e.aggregate === 'Order#1') ? tooLarge : undefined,
+      );
+      const chains = singleEventAggregates(3);
+      const recorder = tenSeconds(clock);
+
+      const report = await aPublisher(clock).publish(chains, recorder.hooks);
+
+      expect(tooLarge).toMatchObject({
+        name: 'Unknown',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 413 },
+      });
+      expect(fake.calls.map((c) => c.map((e) => e.aggregate))).toEqual([
+        ['Order#0', 'Order#1', 'Order#2'],
+        ['Order#0'],
+        ['Order#1'],
+        ['Order#2'],
+      ]);
+      expect(recorder.poisoned).toEqual([
+        {
+          record: chains[1]?.[0],
+          failure: { code: 'EntryTooLarge', message: expect.stringContaining('HTTP 413') },
+          acceptedEventIds: [],
+        },
+      ]);
+      expect(report.accepted).toEqual([chains[0]?.[0], chains[2]?.[0]]);
+      expect(report.unfinished).toEqual([]);
+    });
+
+    it('quarantines an entry answered 413 alone and goes on with the next record of its aggregate', async () => {
+      const clock = new FakeClock();
+      const tooLarge = await putEventsErrorFor({ statusCode: 413 });
+      const chain = aChain({ aggregate: 'Order#1', records: 2 });
+      const fake = new PutEventsFake().requestFails((entries) =>
+        entries.some((e) => e.eventId === chain[0]?.events[0]?.eventId) ? tooLarge : undefined,
+      );
+      const recorder = tenSeconds(clock);
+
+      const report = await aPublisher(clock).publish([chain], recorder.hooks);
+
+      expect(fake.sentFor('Order#1')).toEqual([1, 2]);
+      expect(recorder.poisoned.map((p) => [p.record, p.failure.code])).toEqual([
+        [chain[0], 'EntryTooLarge'],
+      ]);
+      expect(report.accepted).toEqual([chain[1]]);
+    });
+
+    it('splits a call refused with the request-size ValidationException, then quarantines the entry that alone is too large', async () => {
+      const clock = new FakeClock();
+      const overLimit = await awsJsonErrorFor(
+        400,
+        'ValidationException',
+        'Total size of the entries in the request is over the limit.',
+      );
+      const fake = new PutEventsFake().requestFails((entries) =>
+        entries.some((e) => e.aggregate === 'Order#0') ? overLimit : undefined,
+      );
+      const chains = singleEventAggregates(2);
+      const recorder = tenSeconds(clock);
+
+      const report = await aPublisher(clock).publish(chains, recorder.hooks);
+
+      expect(fake.calls.map((c) => c.map((e) => e.aggregate))).toEqual([
+        ['Order#0', 'Order#1'],
+        ['Order#0'],
+        ['Order#1'],
+      ]);
+      expect(recorder.poisoned.map((p) => [p.record, p.failure.code])).toEqual([
+        [chains[0]?.[0], 'EntryTooLarge'],
+      ]);
+      expect(recorder.poisoned[0]?.failure.message).toContain('Total size of the entries');
+      expect(report.accepted).toEqual([chains[1]?.[0]]);
+    });
+
+    it(`quarantines an entry answered with an undocumented code on attempt ${UNKNOWN_CODE_ATTEMPTS}, and goes on with the next record`, async () => {
+      const clock = new FakeClock();
+      const chain = aChain({ aggregate: 'Order#1', records: 2 });
+      const forever = Array.from({ length: 10 }, () => ({
+        code: 'SomethingNew',
+        message: 'new to us',
+      }));
+      const fake = new PutEventsFake().entryFails('Order#1/1/0', ...forever);
+      const recorder = tenSeconds(clock);
+
+      const report = await aPublisher(clock).publish([chain], recorder.hooks);
+
+      expect(fake.sentFor('Order#1')).toEqual([1, 1, 1, 2]);
+      expect(recorder.poisoned).toEqual([
+        {
+          record: chain[0],
+          failure: {
+            code: 'SomethingNew',
+            message: expect.stringMatching(/^new to us \(not a documented PutEvents error code/),
+          },
+          acceptedEventIds: [],
+        },
+      ]);
+      expect(report.accepted).toEqual([chain[1]]);
+      expect(report.retries).toBe(UNKNOWN_CODE_ATTEMPTS - 1);
+    });
+
+    it('counts undocumented answers per event: the next event of the record starts again', async () => {
+      const clock = new FakeClock();
+      const unknown = { code: 'SomethingNew' };
+      new PutEventsFake()
+        .entryFails('Order#1/2/0', unknown, unknown)
+        .entryFails('Order#1/2/1', unknown, unknown);
+      const chain = aChain({ aggregate: 'Order#1', eventsPerRecord: 2 });
+      const recorder = tenSeconds(clock);
+
+      const report = await aPublisher(clock).publish([chain], recorder.hooks);
+
+      expect(recorder.poisoned).toEqual([]);
+      expect(report.accepted).toEqual(chain);
+    });
+
+    it.each([
+      ['a 403 with an empty body', () => putEventsErrorFor({ statusCode: 403 })],
+      ['a 400 with an empty body', () => putEventsErrorFor({ statusCode: 400 })],
+      [
+        'InvalidAccountIdException',
+        () => awsJsonErrorFor(400, 'InvalidAccountIdException', 'bad account'),
+      ],
+    ])(
+      'fails loudly on a call refused with %s: configurationError set, nothing retried or poisoned',
+      async (_, build) => {
+        const clock = new FakeClock();
+        const error = await build();
+        const fake = new PutEventsFake().callFails(0, error);
+        const chains = singleEventAggregates(3);
+        const recorder = tenSeconds(clock);
+
+        const report = await aPublisher(clock).publish(chains, recorder.hooks);
+
+        expect(fake.calls).toHaveLength(1);
+        expect(report.configurationError).toEqual({ code: error.name, message: error.message });
+        expect(recorder.poisoned).toEqual([]);
+        expect(report.unfinished).toEqual(chains.flat());
+      },
+    );
+
+    it('ends with every record accepted, quarantined or stopped by a configuration error, whatever non-transient answer never goes away', async () => {
+      const documented = [
+        'AccessDeniedException',
+        'InvalidAccountIdException',
+        'InvalidArgument',
+        'MalformedDetail',
+        'RedactionFailure',
+        'NotAuthorizedForSourceException',
+        'NotAuthorizedForDetailTypeException',
+      ];
+      const codeArb = fc.oneof(
+        fc.constantFrom(...documented),
+        fc
+          .string({ minLength: 1, maxLength: 30 })
+          .filter((code) => !['ThrottlingException', 'InternalFailure'].includes(code)),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 5 }),
+          fc.array(fc.option(codeArb, { nil: undefined }), { minLength: 15, maxLength: 15 }),
+          async (chainLengths, doom) => {
+            // Arrange: some events are answered with the same error on every attempt.
+            ebMock.reset();
+            const clock = new FakeClock();
+            const fake = new PutEventsFake();
+            const chains = chainLengths.map((records, i) =>
+              aChain({ aggregate: `Order#${i}`, records }),
+            );
+            const doomed = new Map<string, string>();
+            eventIdsOf(chains.flat()).forEach((id, i) => {
+              const code = doom[i % doom.length];
+              if (code === undefined) return;
+              doomed.set(id, code);
+              fake.entryFails(id, ...Array.from({ length: 20 }, () => ({ code })));
+            });
+            const recorder = recordingHooks(() => 1_000_000 - clock.t);
+
+            // Act
+            const report = await aPublisher(clock).publish(chains, recorder.hooks);
+
+            // Assert: no answer is retried beyond the bound, and nothing is left for later
+            // unless a configuration error stopped publishing.
+            for (const [id, code] of doomed) {
+              const sends = fake.calls.flat().filter((e) => e.eventId === id).length;
+              const bound = classifyEntryError(code) === 'unknown' ? UNKNOWN_CODE_ATTEMPTS : 1;
+              expect(sends).toBeLessThanOrEqual(bound);
+            }
+            if (report.configurationError === undefined) {
+              expect(report.unfinished).toEqual([]);
+              expect(report.accepted.length + report.poisoned.length).toBe(chains.flat().length);
+            }
+            for (const record of report.poisoned) {
+              expect(record.events.some((e) => doomed.has(e.eventId))).toBe(true);
+            }
+          },
+        ),
+        { numRuns: 100 },
+      );
+    });
+  });
+
   describe('configuration errors', () => {
-    it.each(['AccessDeniedException', 'NotAuthorizedForSourceException'])(
+    it.each([
+      'AccessDeniedException',
+      'InvalidAccountIdException',
+      'NotAuthorizedForSourceException',
+      'NotAuthorizedForDetailTypeException',
+    ])(
       'stops at a %s entry: configurationError set, no further call, nothing poisoned',
       async (code) => {
         const fake = new PutEventsFake().entryFails('Order#1/1/0', {

@@ -10,6 +10,7 @@ import {
   storedEventSize,
   toPutEventsEntry,
 } from '../../../lambdas/outbox/index.js';
+import { type PutEventsHttpAnswer, putEventsErrorFor } from '../../helpers/event-bridge-errors.js';
 import { FIXED_NOW_ISO } from '../../helpers/outbox-fixtures.js';
 import { anOutboxRecord } from '../../helpers/outbox-records.js';
 
@@ -27,35 +28,45 @@ function firstEvent(overrides: Parameters<typeof anOutboxRecord>[0] = {}): Store
   return event;
 }
 
+/** The ErrorCode list of the PutEventsResultEntry API reference, as it classifies them. */
+const DOCUMENTED_ENTRY_CODES: readonly [string, PublishFailureKind][] = [
+  ['InternalFailure', 'retryable'],
+  ['ThrottlingException', 'retryable'],
+  ['AccessDeniedException', 'configuration'],
+  ['InvalidAccountIdException', 'configuration'],
+  ['InvalidArgument', 'poison'],
+  ['MalformedDetail', 'poison'],
+  ['RedactionFailure', 'poison'],
+  ['NotAuthorizedForSourceException', 'configuration'],
+  ['NotAuthorizedForDetailTypeException', 'configuration'],
+];
+
 describe('classifyEntryError', () => {
+  it.each(DOCUMENTED_ENTRY_CODES)('classifies the documented code %s as %s', (code, kind) => {
+    expect(classifyEntryError(code)).toBe(kind);
+  });
+
   it.each<[string, PublishFailureKind]>([
-    ['ThrottlingException', 'retryable'],
-    ['InternalFailure', 'retryable'],
-    ['InvalidArgument', 'poison'],
-    ['MalformedDetail', 'poison'],
-    ['AccessDeniedException', 'configuration'],
-    ['NotAuthorizedForSourceException', 'configuration'],
-    ['NotAuthorizedForDetailTypeException', 'configuration'],
+    ['ValidationException', 'poison'],
+    ['NotAuthorizedForSomethingNew', 'configuration'],
     ['MissingResultEntry', 'retryable'],
-    ['SomethingNobodyDocumented', 'retryable'],
-    ['', 'retryable'],
+    ['SomethingNobodyDocumented', 'unknown'],
+    ['', 'unknown'],
   ])('classifies %s as %s', (code, kind) => {
     expect(classifyEntryError(code)).toBe(kind);
   });
 
-  it('fails if an unknown code is quarantined: retrying costs time, quarantining costs data', () => {
+  it('fails if a code AWS does not document is treated as transient: it would be retried forever', () => {
+    const known = new Set([
+      ...DOCUMENTED_ENTRY_CODES.map(([code]) => code),
+      'ValidationException',
+      'MissingResultEntry',
+    ]);
     fc.assert(
       fc.property(
-        fc
-          .string()
-          .filter(
-            (code) =>
-              !['InvalidArgument', 'MalformedDetail', 'ValidationException'].includes(code) &&
-              code !== 'AccessDeniedException' &&
-              !code.startsWith('NotAuthorized'),
-          ),
+        fc.string().filter((code) => !known.has(code) && !code.startsWith('NotAuthorized')),
         (code) => {
-          expect(classifyEntryError(code)).toBe('retryable');
+          expect(classifyEntryError(code)).toBe('unknown');
         },
       ),
     );
@@ -85,8 +96,66 @@ describe('classifyRequestError', () => {
     ['ValidationException (400)', requestError('ValidationException', 400), 'poison'],
     ['ValidationException without a status', requestError('ValidationException'), 'poison'],
     ['InvalidArgument (400)', requestError('InvalidArgument', 400), 'poison'],
+    ['a 429', requestError('TooManyRequestsException', 429), 'retryable'],
   ])('classifies %s as %s', (_, error, kind) => {
     expect(classifyRequestError(error)).toBe(kind);
+  });
+
+  describe('on the errors SDK v3 builds from the HTTP answer', () => {
+    it.each<[string, PublishFailureKind, PutEventsHttpAnswer]>([
+      ['a 413 with an empty body', 'tooLarge', { statusCode: 413 }],
+      [
+        'a 413 with a JSON body',
+        'tooLarge',
+        { statusCode: 413, body: '{"__type":"ValidationException","message":"too big"}' },
+      ],
+      [
+        'the request-size ValidationException',
+        'tooLarge',
+        {
+          statusCode: 400,
+          body: '{"__type":"ValidationException","message":"Total size of the entries in the request is over the limit."}',
+        },
+      ],
+      [
+        'another ValidationException',
+        'poison',
+        { statusCode: 400, body: '{"__type":"ValidationException","message":"Detail is bad"}' },
+      ],
+      [
+        'ThrottlingException',
+        'retryable',
+        { statusCode: 400, body: '{"__type":"ThrottlingException","message":"Rate exceeded"}' },
+      ],
+      ['a 500 with an empty body', 'retryable', { statusCode: 500 }],
+      ['a 503 with an empty body', 'retryable', { statusCode: 503 }],
+      [
+        'InvalidAccountIdException',
+        'configuration',
+        { statusCode: 400, body: '{"__type":"InvalidAccountIdException","message":"bad"}' },
+      ],
+      [
+        'AccessDeniedException',
+        'configuration',
+        { statusCode: 400, body: '{"__type":"AccessDeniedException","message":"no"}' },
+      ],
+      ['a 400 with an empty body', 'configuration', { statusCode: 400 }],
+      ['a 403 with an empty body', 'configuration', { statusCode: 403 }],
+    ])('classifies %s as %s', async (_, kind, answer) => {
+      const error = await putEventsErrorFor(answer);
+
+      expect(classifyRequestError(error)).toBe(kind);
+    });
+
+    it('sees the empty-bodied 413 the way SDK v3 reports it: Unknown, a client fault', async () => {
+      const error = await putEventsErrorFor({ statusCode: 413 });
+
+      expect(error).toMatchObject({
+        name: 'Unknown',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 413 },
+      });
+    });
   });
 
   it.each([undefined, null, 'boom', 42, {}])('retries a non-error value %s', (value) => {

@@ -1,5 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { NumberValue, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboxRecord } from '../../../lambdas/outbox/index.js';
 import { PublishNotAuthorizedError, relayStreamBatch } from '../../../lambdas/relay/index.js';
@@ -12,7 +12,14 @@ import {
   recordsOf,
   relayHarness,
 } from '../../helpers/relay-harness.js';
-import { changeOf, insertOf, streamEvent } from '../../helpers/stream-events.js';
+import {
+  insertOf,
+  modifyOf,
+  removeOf,
+  type StreamViewType,
+  streamEvent,
+  ttlRemoveOf,
+} from '../../helpers/stream-events.js';
 
 let h: RelayHarness;
 beforeEach(() => {
@@ -81,24 +88,87 @@ describe('relayStreamBatch', () => {
     });
   });
 
-  it('ignores MODIFY and REMOVE records and idempotency inserts', async () => {
-    const [record] = recordsOf('o-1', [1]);
-    if (!record) throw new Error('no record');
+  describe('on every stream record shape AWS sends', () => {
     const idempotency = {
       pk: 'IDEMPOTENCY#k',
       sk: 'IDEMPOTENCY',
       recordType: 'IDEMPOTENCY',
       response: {},
     };
+    /** An item of another kind in the table, holding legal DynamoDB numbers JS cannot hold. */
+    const foreign = {
+      pk: 'Customer#1',
+      sk: 'PROFILE',
+      huge: NumberValue.from('1.2345E+40'),
+      precise: NumberValue.from('1234567890123456789012345678.9012345678'),
+    };
+    const [record] = recordsOf('o-1', [1]);
+    if (!record) throw new Error('no record');
+    const delivered: OutboxRecord = { ...record, status: 'DELIVERED', expiresAt: 1_764_000_000 };
 
-    const result = await relayStreamBatch(
-      h.deps,
-      streamEvent([changeOf('MODIFY', record), changeOf('REMOVE', record), insertOf(idempotency)]),
-      lambdaTime(),
+    it.each<[string, ReturnType<typeof insertOf>]>([
+      ['our own marking (MODIFY, NEW_IMAGE: new image only)', modifyOf(record, delivered)],
+      [
+        'our own marking (MODIFY, NEW_AND_OLD_IMAGES)',
+        modifyOf(record, delivered, { viewType: 'NEW_AND_OLD_IMAGES' }),
+      ],
+      ['a TTL deletion (REMOVE, keys only, userIdentity Service)', ttlRemoveOf(delivered)],
+      [
+        'a TTL deletion on a NEW_AND_OLD_IMAGES stream (REMOVE with the old image)',
+        ttlRemoveOf(delivered, { viewType: 'NEW_AND_OLD_IMAGES' }),
+      ],
+      ['a delete by a caller (REMOVE, keys only)', removeOf(record)],
+      ['a delete by a caller on an OLD_IMAGE stream', removeOf(record, { viewType: 'OLD_IMAGE' })],
+      ['an INSERT on a KEYS_ONLY stream (no image)', insertOf(record, { viewType: 'KEYS_ONLY' })],
+      ['the INSERT of an idempotency record', insertOf(idempotency)],
+      ['the INSERT of an item that is not ours, with 1.2345E+40 in it', insertOf(foreign)],
+      ['the MODIFY of an item that is not ours', modifyOf(foreign, { ...foreign, v: 2 })],
+    ])('ignores %s, publishing nothing and failing nothing', async (_, streamRecord) => {
+      h.table.put(record);
+
+      const result = await relayStreamBatch(h.deps, streamEvent([streamRecord]), lambdaTime());
+
+      expect(result.batchItemFailures).toEqual([]);
+      expect(h.bus.calls).toHaveLength(0);
+      expect(h.dlq.messages).toHaveLength(0);
+      expect(h.table.statusOf(record)).toBe('PENDING');
+    });
+
+    it.each<StreamViewType>(['NEW_IMAGE', 'NEW_AND_OLD_IMAGES'])(
+      'publishes an outbox INSERT on a %s stream',
+      async (viewType) => {
+        h.table.put(record);
+
+        const result = await relayStreamBatch(
+          h.deps,
+          streamEvent([insertOf(record, { viewType })]),
+          lambdaTime(),
+        );
+
+        expect(result.batchItemFailures).toEqual([]);
+        expect(h.bus.sequencesOf('Order#o-1')).toEqual([1]);
+      },
     );
 
-    expect(result.batchItemFailures).toEqual([]);
-    expect(h.bus.calls).toHaveLength(0);
+    it('publishes the outbox INSERT of a batch that holds every other shape too', async () => {
+      const [first, second] = recordsOf('o-2', [1, 1]);
+      if (!first || !second) throw new Error('no records');
+      h.table.put(delivered, second);
+      h.table.put({ ...first, status: 'DELIVERED' });
+      const batch = [
+        insertOf(foreign),
+        modifyOf(record, delivered),
+        ttlRemoveOf(delivered),
+        insertOf(idempotency),
+        insertOf(second),
+        removeOf(foreign),
+      ];
+
+      const result = await relayStreamBatch(h.deps, streamEvent(batch), lambdaTime());
+
+      expect(result.batchItemFailures).toEqual([]);
+      expect(h.bus.accepted.map((e) => `${e.aggregate}/${e.sequence}`)).toEqual(['Order#o-2/2']);
+    });
   });
 
   describe('order per aggregate', () => {
@@ -232,12 +302,13 @@ describe('relayStreamBatch', () => {
       const [b1, b2] = recordsOf('b', [1, 1]);
       if (!a1 || !a2 || !b1 || !b2) throw new Error('no records');
       h.table.put(a1, a2, b1, b2);
-      const early = insertOf(b2, { sequenceNumber: '200' });
-      const late = insertOf(a2, { sequenceNumber: '1000' });
+      // Numerically, not as text: '9…' sorts after '10…' as text.
+      const early = insertOf(b2, { sequenceNumber: '900000000000000000200' });
+      const late = insertOf(a2, { sequenceNumber: '1000000000000000000100' });
 
       const result = await relayStreamBatch(h.deps, streamEvent([late, early]), lambdaTime());
 
-      expect(result.batchItemFailures).toEqual([{ itemIdentifier: '200' }]);
+      expect(result.batchItemFailures).toEqual([{ itemIdentifier: '900000000000000000200' }]);
     });
 
     it('is the first unpublished record when time runs out', async () => {
@@ -361,6 +432,40 @@ describe('relayStreamBatch', () => {
       expect(h.table.statusOf(b1)).toBe('PENDING');
     });
 
+    it('fails loudly on InvalidAccountIdException: the batch fails, nothing is quarantined or marked', async () => {
+      const [record] = recordsOf('o-1', [1]);
+      if (!record) throw new Error('no record');
+      h.table.put(record);
+      h.bus.outcome = () => 'InvalidAccountIdException';
+
+      await expect(
+        relayStreamBatch(h.deps, streamEvent([insertOf(record)]), lambdaTime()),
+      ).rejects.toThrow(PublishNotAuthorizedError);
+
+      expect(h.bus.calls).toHaveLength(1);
+      expect(h.dlq.messages).toHaveLength(0);
+      expect(h.table.statusOf(record)).toBe('PENDING');
+    });
+
+    it('quarantines a record EventBridge answers with RedactionFailure, and goes on with the next', async () => {
+      const [first, second] = recordsOf('o-1', [1, 1]);
+      if (!first || !second) throw new Error('no records');
+      h.table.put(first, second);
+      h.bus.outcome = (_, envelope) => (envelope.sequence === 1 ? 'RedactionFailure' : undefined);
+
+      const result = await relayStreamBatch(
+        h.deps,
+        streamEvent([insertOf(first), insertOf(second)]),
+        lambdaTime(),
+      );
+
+      expect(result.batchItemFailures).toEqual([]);
+      expect(h.bus.calls).toHaveLength(2);
+      expect(h.dlq.messages[0]).toMatchObject({ failure: { code: 'RedactionFailure' } });
+      expect(h.table.statusOf(first)).toBe('FAILED');
+      expect(h.table.statusOf(second)).toBe('DELIVERED');
+    });
+
     it('leaves a record PENDING and reports it when marking fails, so it is published again', async () => {
       const [record] = recordsOf('o-1', [1]);
       if (!record) throw new Error('no record');
@@ -419,6 +524,31 @@ describe('relayStreamBatch', () => {
       expect(h.dlq.messages).toHaveLength(1);
       expect(h.dlq.messages[0]).toMatchObject({ failure: { code: 'MalformedRecord' } });
       expect(h.table.get(malformed)?.status).toBe('FAILED');
+    });
+
+    it('quarantines an outbox insert holding a number a JS number cannot hold exactly, keeping its digits', async () => {
+      const [record] = recordsOf('o-9', [1]);
+      if (!record) throw new Error('no record');
+      const unreadable = { ...record, prevSeq: NumberValue.from('12345678901234567890') };
+      h.table.items.set(`${record.pk}\u0000${record.sk}`, { ...unreadable });
+
+      const result = await relayStreamBatch(
+        h.deps,
+        streamEvent([insertOf(unreadable)]),
+        lambdaTime(),
+      );
+
+      expect(result.batchItemFailures).toEqual([]);
+      expect(h.bus.calls).toHaveLength(0);
+      expect(h.dlq.messages).toHaveLength(1);
+      expect(h.dlq.messages[0]).toMatchObject({
+        failure: {
+          code: 'MalformedRecord',
+          message: expect.stringContaining('12345678901234567890'),
+        },
+        record: { pk: record.pk, sk: record.sk, prevSeq: '12345678901234567890' },
+      });
+      expect(h.table.get(record)?.status).toBe('FAILED');
     });
 
     it('sends an insert without a key to the DLQ, its only copy, and goes on', async () => {
