@@ -1,4 +1,12 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Token,
+  TokenComparison,
+  Validations,
+} from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -25,14 +33,15 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import {
   type Function as CdkFunction,
   FilterCriteria,
+  type IEventSourceDlq,
   StartingPosition,
 } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_MAX_REQUEST_BYTES } from '../lambdas/outbox/limits.js';
+import { DeliveryDefaults, DeliveryVariable } from '../lambdas/outbox/delivery-config.js';
 import {
   OUTBOX_METRICS_NAMESPACE,
   OutboxMetric,
@@ -49,6 +58,8 @@ import {
   PENDING_INDEX_NAME,
 } from '../lambdas/outbox/schema.js';
 import { WriterVariable } from '../lambdas/outbox/writer-environment.js';
+import { RelayDefaults, RelayVariable } from '../lambdas/relay/config.js';
+import { SweeperDefaults, SweeperVariable } from '../lambdas/sweeper/config.js';
 import { maxWriterEntryBytes } from './delivered-event-size.js';
 import { createOutboxFunction } from './node-function.js';
 import { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
@@ -290,6 +301,9 @@ export class TransactionalOutbox extends Construct {
   /** Passed on to the consumers `addConsumer()` creates. */
   private readonly alarmTopic: ITopic | undefined;
 
+  /** Whether the relay and the sweeper describe the bus before publishing (own account). */
+  private readonly eventBusVerified: boolean;
+
   constructor(scope: Construct, id: string, props: TransactionalOutboxProps = {}) {
     super(scope, id);
     validateProps(props);
@@ -304,13 +318,14 @@ export class TransactionalOutbox extends Construct {
       );
     }
     this.eventBus = props.eventBus ?? new EventBus(this, 'Bus');
+    this.eventBusVerified = this.eventBusVerifiable();
     this.writerEnvironment = {
       [WriterVariable.tableName]: this.table.tableName,
       [WriterVariable.pendingShards]: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
       // An entry is published alone at worst: it must fit in one PutEvents request, and the
       // event EventBridge delivers from it must fit a consumer's SQS buffer.
       [WriterVariable.maxEntryBytes]: String(
-        maxWriterEntryBytes(props.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
+        maxWriterEntryBytes(props.maxRequestBytes ?? DeliveryDefaults.maxRequestBytes),
       ),
     };
 
@@ -332,28 +347,21 @@ export class TransactionalOutbox extends Construct {
       });
     }
 
-    const retention = props.retention ?? Duration.days(7);
-    // What both delivering Lambdas read (see deliveryEnvSchema in the runtime core).
-    const deliveryEnvironment = {
-      EVENT_BUS_NAME: this.eventBus.eventBusName,
-      OUTBOX_TABLE_NAME: this.table.tableName,
-      DLQ_URL: this.deadLetterQueue.queueUrl,
-      RETENTION_DAYS: String(retention.toDays({ integral: false })),
-      MAX_REQUEST_BYTES: String(props.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
-      PUBLISH_CONCURRENCY: String(props.publishConcurrency ?? 4),
-      [TelemetryVariable.metricsNamespace]: OUTBOX_METRICS_NAMESPACE,
-    };
+    const deliveryEnvironment = this.deliveryEnvironment(props);
     this.relayFunction = createOutboxFunction(this, 'Relay', {
       handler: 'relay/handler.ts',
       description: 'dynamo-outbox relay: outbox stream → EventBridge, in order per aggregate',
       memorySize: props.relayMemorySize ?? 512,
       timeout: props.relayTimeout ?? Duration.minutes(1),
-      environment: { ...deliveryEnvironment, [TelemetryVariable.serviceName]: this.serviceName },
+      environment: {
+        ...deliveryEnvironment,
+        [TelemetryVariable.serviceName]: this.serviceName,
+        [RelayVariable.predecessorWaitMs]: String(RelayDefaults.predecessorWaitMs),
+      },
     });
     // Exactly what the relay does: read statuses, mark records, publish, quarantine.
     this.grantTableActions(this.relayFunction, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
-    this.eventBus.grantPutEventsTo(this.relayFunction);
-    this.deadLetterQueue.grantSendMessages(this.relayFunction);
+    this.grantDelivery(this.relayFunction);
 
     this.relayFunction.addEventSource(
       new DynamoEventSource(this.table, {
@@ -367,7 +375,7 @@ export class TransactionalOutbox extends Construct {
         reportBatchItemFailures: true,
         retryAttempts: props.retryAttempts ?? 100,
         maxRecordAge: props.maxRecordAge ?? Duration.days(1),
-        onFailure: new SqsDlq(this.streamFailureQueue),
+        onFailure: sendOnlyDestination(this.streamFailureQueue),
         filters: [
           FilterCriteria.filter(OUTBOX_STREAM_FILTER_PATTERN as unknown as Record<string, unknown>),
         ],
@@ -426,6 +434,65 @@ export class TransactionalOutbox extends Construct {
       writer.addEnvironment(name, value);
     }
     return this.grantWriteEvents(writer);
+  }
+
+  /**
+   * What both delivering Lambdas read (see `deliveryEnvSchema` in the runtime core), every
+   * variable set so the deployed values show in the console.
+   */
+  private deliveryEnvironment(props: TransactionalOutboxProps): Record<string, string> {
+    const retention = props.retention ?? Duration.days(DeliveryDefaults.retentionDays);
+    return {
+      [DeliveryVariable.eventBusName]: this.eventBus.eventBusName,
+      [DeliveryVariable.outboxTableName]: this.table.tableName,
+      [DeliveryVariable.dlqUrl]: this.deadLetterQueue.queueUrl,
+      [DeliveryVariable.retentionDays]: String(retention.toDays({ integral: false })),
+      [DeliveryVariable.maxRequestBytes]: String(
+        props.maxRequestBytes ?? DeliveryDefaults.maxRequestBytes,
+      ),
+      [DeliveryVariable.publishConcurrency]: String(
+        props.publishConcurrency ?? DeliveryDefaults.publishConcurrency,
+      ),
+      [DeliveryVariable.safetyMarginMs]: String(DeliveryDefaults.safetyMarginMs),
+      [DeliveryVariable.verifyEventBus]: String(this.eventBusVerified),
+      [TelemetryVariable.metricsNamespace]: OUTBOX_METRICS_NAMESPACE,
+    };
+  }
+
+  /**
+   * Whether the delivering Lambdas can prove the bus exists: `DescribeEventBus` sees only
+   * buses of the caller's own account, so a bus of another account goes unchecked (with a
+   * warning: a wrong name there loses events silently).
+   */
+  private eventBusVerifiable(): boolean {
+    const busAccount = this.eventBus.env.account;
+    const ownAccount = Stack.of(this).account;
+    if (Token.compareStrings(busAccount, ownAccount) !== TokenComparison.DIFFERENT) return true;
+    Annotations.of(this).addWarningV2(
+      'dynamo-outbox:crossAccountBus',
+      `event bus ${this.eventBus.eventBusName} is in account ${busAccount}: the relay cannot verify that it exists (DescribeEventBus sees only its own account), and PutEvents to a bus that does not exist succeeds. Check the bus ARN: a wrong one loses events.`,
+    );
+    return false;
+  }
+
+  /**
+   * What publishing takes: describe the bus (proof it exists), put events on it, and send
+   * poison records to the dead-letter queue — `SendMessage` alone, not the queue-attribute
+   * reads `grantSendMessages()` adds.
+   */
+  private grantDelivery(grantee: IGrantable): void {
+    this.eventBus.grantPutEventsTo(grantee);
+    if (this.eventBusVerified)
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['events:DescribeEventBus'],
+        resourceArns: [this.eventBus.eventBusArn],
+      });
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [this.deadLetterQueue.queueArn],
+    });
   }
 
   /**
@@ -613,9 +680,13 @@ export class TransactionalOutbox extends Construct {
       environment: {
         ...deliveryEnvironment,
         [TelemetryVariable.serviceName]: this.sweeperServiceName,
-        GRACE_SECONDS: String((props.sweeperGracePeriod ?? Duration.minutes(5)).toSeconds()),
-        MAX_RECORDS_PER_RUN: String(props.sweeperMaxRecordsPerRun ?? 1_000),
-        PENDING_SHARDS: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
+        [SweeperVariable.graceSeconds]: String(
+          props.sweeperGracePeriod?.toSeconds() ?? SweeperDefaults.graceSeconds,
+        ),
+        [SweeperVariable.maxRecordsPerRun]: String(
+          props.sweeperMaxRecordsPerRun ?? SweeperDefaults.maxRecordsPerRun,
+        ),
+        [SweeperVariable.pendingShards]: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
       },
     });
     // Query the pending index and each aggregate's records; read statuses; mark.
@@ -625,8 +696,7 @@ export class TransactionalOutbox extends Construct {
       resourceArns: [this.table.tableArn, `${this.table.tableArn}/index/${PENDING_INDEX_NAME}`],
     });
     this.grantTableActions(sweeper, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
-    this.eventBus.grantPutEventsTo(sweeper);
-    this.deadLetterQueue.grantSendMessages(sweeper);
+    this.grantDelivery(sweeper);
     this.scheduleSweeps(sweeper, interval);
     return sweeper;
   }
@@ -730,6 +800,23 @@ export class TransactionalOutbox extends Construct {
     }
     return alarms;
   }
+}
+
+/**
+ * An on-failure destination that grants what Lambda uses it for, `sqs:SendMessage`
+ * (services-dynamodb-errors), not the queue-attribute reads `SqsDlq` adds.
+ */
+function sendOnlyDestination(queue: IQueue): IEventSourceDlq {
+  return {
+    bind: (_target, targetHandler) => {
+      Grant.addToPrincipal({
+        grantee: targetHandler,
+        actions: ['sqs:SendMessage'],
+        resourceArns: [queue.queueArn],
+      });
+      return { destination: queue.queueArn };
+    },
+  };
 }
 
 /** Validates props early, with the bad value in the message; unresolved tokens pass. */

@@ -20,7 +20,8 @@ export interface InboxEnvironmentOptions {
   readonly ttlDays: number;
 }
 
-const inboxEnvSchema = z.object({
+/** Everything `Inbox.fromEnvironment()` reads. @internal */
+export const inboxEnvSchema = z.object({
   [InboxVariable.tableName]: z.string().check(z.minLength(1, 'must not be empty')),
   [InboxVariable.policy]: z._default(
     z.enum(['apply', 'skip-stale', 'fail'], "must be 'apply', 'skip-stale' or 'fail'"),

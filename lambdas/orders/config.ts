@@ -13,8 +13,8 @@ export interface OrdersConfig {
   readonly writer: WriterEnvironmentOptions;
 }
 
-// The Orders variables and the outbox writer's, validated together: one error names all.
-const envSchema = z.object({
+/** The Orders variables and the outbox writer's, validated together: one error names all. */
+export const ordersEnvSchema = z.object({
   ORDERS_TABLE_NAME: z.string().check(z.minLength(1, 'must not be empty')),
   ...writerEnvShape,
 });
@@ -33,7 +33,7 @@ export class OrdersConfigError extends Error {
  * @throws OrdersConfigError naming each missing or bad variable
  */
 export function loadOrdersConfig(env: NodeJS.ProcessEnv): OrdersConfig {
-  const parsed = parseEnvironment(envSchema, env);
+  const parsed = parseEnvironment(ordersEnvSchema, env);
   if (!parsed.ok) {
     throw new OrdersConfigError(`invalid environment: ${parsed.problems.join('; ')}`);
   }

@@ -27,6 +27,14 @@ export const DeliveryVariable = {
   verifyEventBus: 'VERIFY_EVENT_BUS',
 } as const;
 
+/** What a delivering Lambda uses when a variable is not set; the construct sets these values. */
+export const DeliveryDefaults = {
+  retentionDays: 7,
+  maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
+  publishConcurrency: 4,
+  safetyMarginMs: 2_000,
+} as const;
+
 const V = DeliveryVariable;
 
 /**
@@ -41,11 +49,11 @@ export const deliveryEnvSchema = z.object({
     z.coerce
       .number()
       .check(z.gte(1, 'must be at least 1 day'), z.lte(3650, 'must be at most 3650 days')),
-    7,
+    DeliveryDefaults.retentionDays,
   ),
-  [V.maxRequestBytes]: z._default(intVariable(1024, 1024 * 1024), DEFAULT_MAX_REQUEST_BYTES),
-  [V.publishConcurrency]: z._default(intVariable(1, 50), 4),
-  [V.safetyMarginMs]: z._default(intVariable(0, 60_000), 2_000),
+  [V.maxRequestBytes]: z._default(intVariable(1024, 1024 * 1024), DeliveryDefaults.maxRequestBytes),
+  [V.publishConcurrency]: z._default(intVariable(1, 50), DeliveryDefaults.publishConcurrency),
+  [V.safetyMarginMs]: z._default(intVariable(0, 60_000), DeliveryDefaults.safetyMarginMs),
   [V.verifyEventBus]: z._default(z.enum(['true', 'false'], 'must be true or false'), 'true'),
 });
 

@@ -9,6 +9,7 @@ export {
 export {
   createOutboxDelivery,
   type DeliveryConfig,
+  DeliveryDefaults,
   DeliveryVariable,
   deliveryEnvSchema,
   toDeliveryConfig,

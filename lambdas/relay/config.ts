@@ -19,9 +19,15 @@ export const RelayVariable = {
   predecessorWaitMs: 'PREDECESSOR_WAIT_MS',
 } as const;
 
+/** What the relay uses when a variable of its own is not set; the construct sets it. */
+export const RelayDefaults = { predecessorWaitMs: 1_000 } as const;
+
 /** Everything the relay reads from its environment. */
 export const relayEnvSchema = z.extend(deliveryEnvSchema, {
-  [RelayVariable.predecessorWaitMs]: z._default(intVariable(0, 60_000), 1_000),
+  [RelayVariable.predecessorWaitMs]: z._default(
+    intVariable(0, 60_000),
+    RelayDefaults.predecessorWaitMs,
+  ),
 });
 
 /**

@@ -4,20 +4,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { ConsumerConfigError, Inbox, sqsOutboxConsumer } from '../consumer/index.js';
-import { parseEnvironment } from '../outbox/environment.js';
-import * as z from '../outbox/zod.js';
+import { Inbox, sqsOutboxConsumer } from '../consumer/index.js';
+import { telemetryIdentity } from '../outbox/metrics.js';
+import { loadShippingConfig } from './config.js';
 import { shippingHandler } from './shipping.js';
 
-const parsed = parseEnvironment(
-  z.object({ SHIPMENTS_TABLE_NAME: z.string().check(z.minLength(1, 'must not be empty')) }),
-  process.env,
-);
-if (!parsed.ok) {
-  throw new ConsumerConfigError(`invalid shipping environment: ${parsed.problems.join('; ')}`);
-}
-const env = parsed.value;
-const logger = new Logger({ serviceName: 'shipping' });
+const config = loadShippingConfig(process.env);
+// The deployment's POWERTOOLS_SERVICE_NAME: a `serviceName` option would override it.
+const logger = new Logger({ serviceName: telemetryIdentity(process.env, 'shipping').serviceName });
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 // Table, order policy and TTL as the OutboxConsumer construct (or local mode) set them.
 const inbox = Inbox.fromEnvironment({ client });
@@ -25,4 +19,4 @@ const inbox = Inbox.fromEnvironment({ client });
 /** The shipping consumer Lambda, fed by its SQS buffer. */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(sqsOutboxConsumer(inbox, shippingHandler(env.SHIPMENTS_TABLE_NAME), logger));
+  .handler(sqsOutboxConsumer(inbox, shippingHandler(config.shipmentsTableName), logger));

@@ -31,10 +31,16 @@ export const SweeperVariable = {
   pendingShards: WriterVariable.pendingShards,
 } as const;
 
+/** What the sweeper uses when a variable of its own is not set; the construct sets them. */
+export const SweeperDefaults = { graceSeconds: 300, maxRecordsPerRun: 1_000 } as const;
+
 /** Everything the sweeper reads from its environment. */
 export const sweeperEnvSchema = z.extend(deliveryEnvSchema, {
-  [SweeperVariable.graceSeconds]: z._default(intVariable(0, 86_400), 300),
-  [SweeperVariable.maxRecordsPerRun]: z._default(intVariable(1, 100_000), 1_000),
+  [SweeperVariable.graceSeconds]: z._default(intVariable(0, 86_400), SweeperDefaults.graceSeconds),
+  [SweeperVariable.maxRecordsPerRun]: z._default(
+    intVariable(1, 100_000),
+    SweeperDefaults.maxRecordsPerRun,
+  ),
   [SweeperVariable.pendingShards]: z._default(
     intVariable(1, MAX_PENDING_SHARDS),
     DEFAULT_PENDING_SHARDS,

@@ -1,6 +1,7 @@
 export {
   loadSweeperConfig,
   type SweeperConfig,
+  SweeperDefaults,
   SweeperVariable,
   sweeperEnvSchema,
 } from './config.js';

@@ -141,7 +141,7 @@ describe('TransactionalOutbox', () => {
       });
     });
 
-    it('may only read statuses and mark records on the table, publish to its bus and send to its DLQ', () => {
+    it('may only read statuses and mark records on the table, describe and publish to its bus and send to its DLQs', () => {
       const { template, stack } = synth();
       const policies = template.findResources('AWS::IAM::Policy', {
         Properties: { Roles: [{ Ref: Match.stringLikeRegexp('OutboxRelayRole') }] },
@@ -170,10 +170,9 @@ describe('TransactionalOutbox', () => {
         [
           'dynamodb:BatchGetItem',
           'dynamodb:UpdateItem',
+          'events:DescribeEventBus',
           'events:PutEvents',
           'sqs:SendMessage',
-          'sqs:GetQueueAttributes',
-          'sqs:GetQueueUrl',
           'logs:CreateLogStream',
           'logs:PutLogEvents',
           'xray:PutTraceSegments',
@@ -207,7 +206,7 @@ describe('TransactionalOutbox', () => {
           Variables: Match.objectLike({
             GRACE_SECONDS: '300',
             MAX_RECORDS_PER_RUN: '1000',
-            PENDING_SHARDS: '16',
+            OUTBOX_PENDING_SHARDS: '16',
             POWERTOOLS_SERVICE_NAME: 'Test-Outbox-sweeper',
           }),
         },
@@ -344,7 +343,7 @@ describe('TransactionalOutbox', () => {
           Variables: Match.objectLike({
             GRACE_SECONDS: '120',
             MAX_RECORDS_PER_RUN: '50',
-            PENDING_SHARDS: '32',
+            OUTBOX_PENDING_SHARDS: '32',
           }),
         },
       });
@@ -501,7 +500,7 @@ describe('TransactionalOutbox', () => {
       // The sweeper queries the same shards, the relay publishes the same size.
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: {
-          Variables: Match.objectLike({ PENDING_SHARDS: '32', MAX_REQUEST_BYTES: '262144' }),
+          Variables: Match.objectLike({ OUTBOX_PENDING_SHARDS: '32', MAX_REQUEST_BYTES: '262144' }),
         },
       });
     });
@@ -679,5 +678,55 @@ describe('TransactionalOutbox operations', () => {
     expect(
       () => new TransactionalOutbox(testStack(), 'Outbox', { deadLetterAlarmThreshold: -1 }),
     ).toThrow('deadLetterAlarmThreshold must be an integer in 0..1000000, got -1');
+  });
+});
+
+describe('proving the bus exists', () => {
+  const describeGrants = (template: Template) =>
+    Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (
+        policy as {
+          Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } };
+        }
+      ).Properties.PolicyDocument.Statement.filter((s) =>
+        [s.Action].flat().includes('events:DescribeEventBus'),
+      ),
+    );
+
+  it('lets the relay and the sweeper describe the bus of their own account, and asks them to', () => {
+    const { template, outbox } = synth({
+      eventBus: EventBus.fromEventBusName(testStack(), 'Shared', 'commerce'),
+    });
+
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ VERIFY_EVENT_BUS: 'true' }) },
+    });
+    expect(describeGrants(template)).toHaveLength(2);
+    expect(JSON.stringify(describeGrants(template))).toContain(':event-bus/commerce');
+    expect(outbox.node.metadata.filter((m) => m.type === 'aws:cdk:warning')).toEqual([]);
+  });
+
+  it('turns the check off for a bus of another account, with a synth warning', () => {
+    const stack = new Stack(testStack().node.root as never, 'Other', {
+      env: { account: '111111111111', region: 'us-east-1' },
+    });
+    const outbox = new TransactionalOutbox(stack, 'Outbox', {
+      eventBus: EventBus.fromEventBusArn(
+        stack,
+        'Central',
+        'arn:aws:events:us-east-1:222222222222:event-bus/central',
+      ),
+    });
+    const template = Template.fromStack(stack);
+
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ VERIFY_EVENT_BUS: 'false' }) },
+    });
+    expect(describeGrants(template)).toEqual([]);
+    expect(
+      outbox.node.metadata.filter(
+        (m) => m.type === 'aws:cdk:warning' && String(m.data).includes('222222222222'),
+      ),
+    ).toHaveLength(1);
   });
 });
