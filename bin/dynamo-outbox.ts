@@ -90,7 +90,7 @@ async function run<T>(
 const program = new Command()
   .name('dynamo-outbox')
   .description(
-    'Operate a transactional outbox: pending records, the dead-letter queue, replays, one aggregate’s chain.',
+    'Operate a transactional outbox: pending records, the dead-letter queue, replays, one aggregate’s chain, a check of the deployment.',
   )
   .option('--local', 'the local runtime of `npm start` (ports from DYNAMODB_PORT, BUS_PORT)')
   .option('--stack <name>', 'find the resources in this CloudFormation stack’s outputs')

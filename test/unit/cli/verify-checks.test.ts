@@ -91,11 +91,9 @@ describe('the stream check', () => {
 
 describe('the TTL check', () => {
   it('passes TTL enabled on expiresAt', async () => {
-    dynamo
-      .on(DescribeTimeToLiveCommand)
-      .resolves({
-        TimeToLiveDescription: { TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' },
-      });
+    dynamo.on(DescribeTimeToLiveCommand).resolves({
+      TimeToLiveDescription: { TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' },
+    });
 
     expect(await checkTimeToLive(dynamoDb, DEPLOYED.tableName)).toMatchObject({ status: 'pass' });
   });
@@ -172,11 +170,9 @@ describe('the event source mapping check', () => {
   });
 
   it('passes a new mapping that processed no records yet', async () => {
-    lambdaMock
-      .on(ListEventSourceMappingsCommand)
-      .resolves({
-        EventSourceMappings: [aMapping({ LastProcessingResult: 'No records processed' })],
-      });
+    lambdaMock.on(ListEventSourceMappingsCommand).resolves({
+      EventSourceMappings: [aMapping({ LastProcessingResult: 'No records processed' })],
+    });
 
     expect(await checkEventSourceMapping(lambda, relay)).toMatchObject({ status: 'pass' });
   });

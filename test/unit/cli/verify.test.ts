@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   CloudFormationClient,
   DescribeStacksCommand,
@@ -252,5 +253,15 @@ describe('verifyDeployment', () => {
     expect(lambdaMock.calls()).toHaveLength(0);
     expect(cfnMock.calls()).toHaveLength(0);
     expect(deps.cloudWatch.asked).toHaveLength(0);
+  });
+});
+
+describe('the runbook', () => {
+  it('has the section every check links to', () => {
+    const runbook = readFileSync(new URL('../../../docs/runbook.md', import.meta.url), 'utf8');
+
+    const missing = VERIFY_CHECKS.filter((check) => !runbook.includes(`\n### verify: ${check}\n`));
+
+    expect(missing).toEqual([]);
   });
 });
