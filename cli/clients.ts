@@ -51,8 +51,11 @@ export function createClients(target: Target): OutboxClients {
   const sqs = new SQSClient({ ...base, ...busEndpoint });
   const lambda = new LambdaClient(base);
   const cloudFormation = new CloudFormationClient(base);
-  const { region, credentials, sha256 } = lambda.config;
-  const cloudWatch = new CloudWatchAlarms({ region, credentials, sha256 });
+  // Signed by the Lambda client's signer (same credentials and region), for `monitoring`.
+  const cloudWatch = new CloudWatchAlarms({
+    region: lambda.config.region,
+    signer: lambda.config.signer,
+  });
   return {
     dynamoDb,
     documentClient,

@@ -1,11 +1,4 @@
-import { SignatureV4 } from '@smithy/signature-v4';
-import type {
-  AwsCredentialIdentityProvider,
-  ChecksumConstructor,
-  HashConstructor,
-  HttpRequest,
-  Provider,
-} from '@smithy/types';
+import type { HttpRequest, Provider, RequestSigner } from '@smithy/types';
 import { CloudWatchError } from './errors.js';
 
 /** An alarm's state as DescribeAlarms reports it. */
@@ -23,17 +16,22 @@ export interface AlarmReader {
   describeAlarms(names: readonly string[]): Promise<AlarmState[]>;
 }
 
-/** What {@link CloudWatchAlarms} signs and sends with: take them from any SDK client's config. */
+/**
+ * What {@link CloudWatchAlarms} signs and sends with: any SDK client's `config.region` and
+ * `config.signer` (its SigV4 signer on the default credential chain; verify signs each call
+ * for `monitoring` in the region, whatever service the signer was made for).
+ */
 export interface CloudWatchAlarmsConfig {
   readonly region: Provider<string>;
-  readonly credentials: AwsCredentialIdentityProvider;
-  readonly sha256: ChecksumConstructor | HashConstructor;
+  readonly signer: () => Promise<RequestSigner>;
   /** @default - `https://monitoring.<region>.amazonaws.com` (`.com.cn` in China) */
   readonly endpoint?: string;
   /** @default - globalThis.fetch */
   readonly fetch?: typeof fetch;
 }
 
+/** CloudWatch's SigV4 signing name. */
+const SIGNING_NAME = 'monitoring';
 /** The `X-Amz-Target` prefix of CloudWatch's AWS JSON 1.0 protocol. */
 const TARGET_PREFIX = 'GraniteServiceVersion20100801';
 /** DescribeAlarms takes at most 100 names. */
@@ -67,28 +65,22 @@ const toAlarmState = (raw: RawAlarm): AlarmState => {
 };
 
 /**
- * CloudWatch DescribeAlarms over AWS JSON 1.0, signed with SigV4: the one CloudWatch call
- * `verify` makes, without @aws-sdk/client-cloudwatch (not a dependency of this package).
+ * CloudWatch DescribeAlarms over AWS JSON 1.0, signed with SigV4 by an SDK client's own
+ * signer: the one CloudWatch call `verify` makes, without @aws-sdk/client-cloudwatch (not a
+ * dependency of this package).
  * CloudWatch's model lists the `awsJson1_0` protocol next to `awsQuery`; the AWS SDKs send
  * `X-Amz-Target: GraniteServiceVersion20100801.<Operation>` with `x-amzn-query-mode: true`.
  *
  * @example
  * const lambda = new LambdaClient({});
- * const alarms = new CloudWatchAlarms({ ...lambda.config, sha256: lambda.config.sha256 });
+ * const alarms = new CloudWatchAlarms({ region: lambda.config.region, signer: lambda.config.signer });
  * const states = await alarms.describeAlarms(['Orders-OutboxIteratorAgeAlarm-1A2B']);
  */
 export class CloudWatchAlarms implements AlarmReader {
-  private readonly signer: SignatureV4;
   private readonly config: CloudWatchAlarmsConfig;
 
   constructor(config: CloudWatchAlarmsConfig) {
     this.config = config;
-    this.signer = new SignatureV4({
-      service: 'monitoring',
-      region: config.region,
-      credentials: config.credentials,
-      sha256: config.sha256,
-    });
   }
 
   async describeAlarms(names: readonly string[]): Promise<AlarmState[]> {
@@ -112,7 +104,8 @@ export class CloudWatchAlarms implements AlarmReader {
 
   /** One signed AWS JSON 1.0 call; throws CloudWatchError on a non-2xx answer. */
   private async call(operation: string, input: unknown): Promise<unknown> {
-    const url = new URL(await this.endpoint());
+    const region = await this.config.region();
+    const url = new URL(this.config.endpoint ?? endpointOf(region));
     const request: HttpRequest = {
       method: 'POST',
       protocol: url.protocol,
@@ -128,7 +121,11 @@ export class CloudWatchAlarms implements AlarmReader {
       },
       body: JSON.stringify(input),
     };
-    const signed = await this.signer.sign(request);
+    const signer = await this.config.signer();
+    const signed = await signer.sign(request, {
+      signingService: SIGNING_NAME,
+      signingRegion: region,
+    });
     // fetch sets Host itself (the same value, signed above).
     const { host: _host, ...headers } = signed.headers;
     const response = await (this.config.fetch ?? fetch)(url, {
@@ -141,13 +138,12 @@ export class CloudWatchAlarms implements AlarmReader {
     if (!response.ok) throw errorOf(operation, response, body);
     return body;
   }
+}
 
-  private async endpoint(): Promise<string> {
-    if (this.config.endpoint !== undefined) return this.config.endpoint;
-    const region = await this.config.region();
-    const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-    return `https://monitoring.${region}.${domain}/`;
-  }
+/** CloudWatch's regional endpoint (the China partition has its own domain). */
+function endpointOf(region: string): string {
+  const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://${SIGNING_NAME}.${region}.${domain}/`;
 }
 
 /** The error code: the query-compatible header (`AccessDenied;Sender`), else `__type`. */

@@ -36,16 +36,19 @@ const json = (body: unknown, init: ResponseInit = {}) =>
     headers: { 'content-type': 'application/x-amz-json-1.0', ...init.headers },
   });
 
-/** A client signing with fixed credentials and the SDK's own SHA-256. */
+/** A client signing with a Lambda client's signer, on fixed credentials. */
 function aClient(fetchFn: typeof fetch, region = 'eu-west-1'): CloudWatchAlarms {
-  return new CloudWatchAlarms({
-    region: async () => region,
-    credentials: async () => ({
+  const lambda = new LambdaClient({
+    region,
+    credentials: {
       accessKeyId: 'AKIDEXAMPLE',
       secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
       sessionToken: 'session-token',
-    }),
-    sha256: new LambdaClient({}).config.sha256,
+    },
+  });
+  return new CloudWatchAlarms({
+    region: lambda.config.region,
+    signer: lambda.config.signer,
     fetch: fetchFn,
   });
 }
