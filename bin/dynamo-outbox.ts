@@ -272,7 +272,16 @@ program
             target: resources.origin,
             timeoutMs: options.timeout * 1000,
           },
-          { ...clients, explain: (error) => explainError(error, errorContext(resources)) },
+          {
+            ...clients,
+            // Endpoints only: verify's checks touch several tables and queues, and its lines
+            // name the resource themselves.
+            explain: (error) =>
+              explainError(
+                error,
+                errorContext({ target: resources.target, origin: resources.origin }),
+              ),
+          },
         );
       },
       renderVerify,

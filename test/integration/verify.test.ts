@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CANARY } from '../../cli/verify-canary.js';
 import type { VerifyReport } from '../../cli/verify-report.js';
+import { freePort } from '../../local/ports.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { busEvents, clearFaults, setFaults, startTestRuntime } from '../helpers/local-runtime.js';
 
@@ -31,11 +32,19 @@ afterEach(async () => {
 
 /** Runs `npx dynamo-outbox verify --local …` in a child process, as a user would. */
 function verify(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return verifyWith(env, ...args);
+}
+
+/** The same, with other ports (e.g. where nothing listens). */
+function verifyWith(
+  ports: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       'npx',
       ['tsx', 'bin/dynamo-outbox.ts', 'verify', '--local', ...args],
-      { cwd: REPO, env: { ...process.env, ...env }, timeout: SPAWN_TIMEOUT_MS },
+      { cwd: REPO, env: { ...process.env, ...ports }, timeout: SPAWN_TIMEOUT_MS },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ code, stdout, stderr });
@@ -135,6 +144,29 @@ describe('verify --local', () => {
         /FAIL {2}canary: canary OutboxVerifyCanary#\S+ still PENDING after 3 s: the relay did not deliver it -> .*\(docs\/runbook\.md#verify-canary\)/,
       );
       expect(stderr).toBe('dynamo-outbox: verify failed: 1 problem(s) (canary)\n');
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+
+  it(
+    'fails every check it cannot run, saying what it could not reach',
+    async () => {
+      const nobody = String(await freePort());
+
+      const { code, stdout } = await verifyWith(
+        { DYNAMODB_PORT: nobody, BUS_PORT: env.BUS_PORT },
+        '--timeout',
+        '1',
+      );
+
+      expect(code).toBe(1);
+      expect(stdout).toContain(
+        `FAIL  stream: could not check: cannot reach DynamoDB Local at 127.0.0.1:${nobody} (ECONNREFUSED); is \`npm start\` running?`,
+      );
+      expect(stdout).toMatch(
+        /FAIL {2}canary: canary OutboxVerifyCanary#\S+ could not be written: cannot reach DynamoDB Local/,
+      );
+      expect(stdout).toMatch(/ok {4}event-bus:/);
     },
     SPAWN_TIMEOUT_MS,
   );
