@@ -18,6 +18,8 @@ import {
   resolveResources,
 } from '../cli/resources.js';
 import { outboxStatus, renderStatus } from '../cli/status.js';
+import { verifyDeployment } from '../cli/verify.js';
+import { renderVerify, verifyFailure } from '../cli/verify-report.js';
 import { DEFAULT_PENDING_SHARDS } from '../lambdas/outbox/index.js';
 
 // The SDK warns that releases after January 2027 need Node 22; the pinned ones run here.
@@ -31,6 +33,7 @@ interface GlobalOptions {
   readonly bus?: string;
   readonly dlqUrl?: string;
   readonly relayFunction?: string;
+  readonly streamFailureQueueUrl?: string;
   readonly json?: boolean;
 }
 
@@ -87,7 +90,7 @@ async function run<T>(
 const program = new Command()
   .name('dynamo-outbox')
   .description(
-    'Operate a transactional outbox: pending records, the dead-letter queue, replays, one aggregate’s chain.',
+    'Operate a transactional outbox: pending records, the dead-letter queue, replays, one aggregate’s chain, a check of the deployment.',
   )
   .option('--local', 'the local runtime of `npm start` (ports from DYNAMODB_PORT, BUS_PORT)')
   .option('--stack <name>', 'find the resources in this CloudFormation stack’s outputs')
@@ -96,6 +99,7 @@ const program = new Command()
   .option('--bus <name>', 'event bus name')
   .option('--dlq-url <url>', 'dead-letter queue URL')
   .option('--relay-function <name>', 'relay Lambda function name')
+  .option('--stream-failure-queue-url <url>', 'the event source mapping’s on-failure queue URL')
   .option('--json', 'print JSON for scripts (no progress bars)')
   .showHelpAfterError('(add --help for usage)');
 
@@ -238,6 +242,51 @@ program
             ? `${report.failed} message(s) could not be redriven and stay in the dead-letter queue`
             : undefined,
       ),
+  );
+
+program
+  .command('verify')
+  .description(
+    'check a deployed outbox (table, relay mapping, bus, alarms, DLQs), then deliver a canary event',
+  )
+  .option(
+    '--timeout <seconds>',
+    'how long the canary may take to be DELIVERED',
+    integer(1, 3600),
+    60,
+  )
+  .action((options: { timeout: number }, command: Command) =>
+    run(
+      command,
+      ({ resources, clients }) => {
+        const { stack } = command.optsWithGlobals<GlobalOptions>();
+        return verifyDeployment(
+          {
+            tableName: requireResource(resources, 'tableName'),
+            eventBusName: resources.eventBusName,
+            dlqUrl: resources.dlqUrl,
+            streamFailureQueueUrl: resources.streamFailureQueueUrl,
+            relayFunctionName: resources.relayFunctionName,
+            stackName: stack,
+            local: resources.target.kind === 'local',
+            target: resources.origin,
+            timeoutMs: options.timeout * 1000,
+          },
+          {
+            ...clients,
+            // Endpoints only: verify's checks touch several tables and queues, and its lines
+            // name the resource themselves.
+            explain: (error) =>
+              explainError(
+                error,
+                errorContext({ target: resources.target, origin: resources.origin }),
+              ),
+          },
+        );
+      },
+      renderVerify,
+      verifyFailure,
+    ),
   );
 
 await program.parseAsync(process.argv);

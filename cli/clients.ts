@@ -1,16 +1,23 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Target } from './resources.js';
+import { CloudWatchAlarms } from './verify-cloudwatch.js';
 
 /** The SDK clients the commands use, all pointed at one target. */
 export interface OutboxClients {
+  readonly dynamoDb: DynamoDBClient;
   readonly documentClient: DynamoDBDocumentClient;
   readonly eventBridge: EventBridgeClient;
   readonly sqs: SQSClient;
   readonly lambda: LambdaClient;
+  /** Stack lookups of `verify` (AWS only). */
+  readonly cloudFormation: CloudFormationClient;
+  /** Alarm states for `verify` (AWS only), signed like the Lambda client's calls. */
+  readonly cloudWatch: CloudWatchAlarms;
   /** Closes their connections. */
   destroy(): void;
 }
@@ -43,17 +50,27 @@ export function createClients(target: Target): OutboxClients {
   const eventBridge = new EventBridgeClient({ ...base, ...busEndpoint });
   const sqs = new SQSClient({ ...base, ...busEndpoint });
   const lambda = new LambdaClient(base);
+  const cloudFormation = new CloudFormationClient(base);
+  // Signed by the Lambda client's signer (same credentials and region), for `monitoring`.
+  const cloudWatch = new CloudWatchAlarms({
+    region: lambda.config.region,
+    signer: lambda.config.signer,
+  });
   return {
+    dynamoDb,
     documentClient,
     eventBridge,
     sqs,
     lambda,
+    cloudFormation,
+    cloudWatch,
     destroy: () => {
       documentClient.destroy();
       dynamoDb.destroy();
       eventBridge.destroy();
       sqs.destroy();
       lambda.destroy();
+      cloudFormation.destroy();
     },
   };
 }

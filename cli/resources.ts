@@ -11,6 +11,7 @@ export const STACK_OUTPUT_KEYS = {
   eventBusName: 'EventBusName',
   dlqUrl: 'DeadLetterQueueUrl',
   relayFunctionName: 'RelayFunctionName',
+  streamFailureQueueUrl: 'StreamFailureQueueUrl',
 } as const;
 
 /** What `npm start` runs, unless the environment says otherwise (see docs/local-mode.md). */
@@ -36,6 +37,7 @@ export interface ResourceOptions {
   readonly bus?: string;
   readonly dlqUrl?: string;
   readonly relayFunction?: string;
+  readonly streamFailureQueueUrl?: string;
 }
 
 /** Where the SDK clients go: AWS, or the loopback endpoints of local mode. */
@@ -55,22 +57,31 @@ export interface OutboxResources {
   readonly eventBusName?: string;
   readonly dlqUrl?: string;
   readonly relayFunctionName?: string;
+  /** The event source mapping's on-failure queue (skipped stream batches). */
+  readonly streamFailureQueueUrl?: string;
   /** Where the names came from: `local mode`, `stack Orders`, `flags`. */
   readonly origin: string;
 }
 
-type ResourceName = 'tableName' | 'eventBusName' | 'dlqUrl' | 'relayFunctionName';
+type ResourceName =
+  | 'tableName'
+  | 'eventBusName'
+  | 'dlqUrl'
+  | 'relayFunctionName'
+  | 'streamFailureQueueUrl';
 const FLAGS: Record<ResourceName, string> = {
   tableName: '--table',
   eventBusName: '--bus',
   dlqUrl: '--dlq-url',
   relayFunctionName: '--relay-function',
+  streamFailureQueueUrl: '--stream-failure-queue-url',
 };
 const WHAT: Record<ResourceName, string> = {
   tableName: 'outbox table',
   eventBusName: 'event bus',
   dlqUrl: 'dead-letter queue URL',
   relayFunctionName: 'relay function',
+  streamFailureQueueUrl: 'stream-failure queue URL',
 };
 
 /**
@@ -151,6 +162,9 @@ export async function resolveResources(
     ...(options.bus === undefined ? {} : { eventBusName: options.bus }),
     ...(options.dlqUrl === undefined ? {} : { dlqUrl: options.dlqUrl }),
     ...(options.relayFunction === undefined ? {} : { relayFunctionName: options.relayFunction }),
+    ...(options.streamFailureQueueUrl === undefined
+      ? {}
+      : { streamFailureQueueUrl: options.streamFailureQueueUrl }),
   };
   if (options.local && options.stack !== undefined)
     throw new CliError('use either --local or --stack, not both');
