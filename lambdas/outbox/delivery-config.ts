@@ -28,6 +28,7 @@ export const deliveryEnvSchema = z.object({
   MAX_REQUEST_BYTES: z._default(intVariable(1024, 1024 * 1024), DEFAULT_MAX_REQUEST_BYTES),
   PUBLISH_CONCURRENCY: z._default(intVariable(1, 50), 4),
   SAFETY_MARGIN_MS: z._default(intVariable(0, 60_000), 2_000),
+  VERIFY_EVENT_BUS: z._default(z.enum(['true', 'false'], 'must be true or false'), 'true'),
 });
 
 /** The delivery settings, as read from {@link deliveryEnvSchema}. */
@@ -44,6 +45,8 @@ export interface DeliveryConfig {
   readonly publishConcurrency: number;
   /** Time kept free before the Lambda timeout for marking and answering. */
   readonly safetyMarginMs: number;
+  /** Describe the bus before the first publish (off only for a bus in another account). */
+  readonly verifyEventBus: boolean;
 }
 
 /** Maps the parsed variables to a {@link DeliveryConfig}. */
@@ -56,6 +59,7 @@ export function toDeliveryConfig(e: z.output<typeof deliveryEnvSchema>): Deliver
     maxRequestBytes: e.MAX_REQUEST_BYTES,
     publishConcurrency: e.PUBLISH_CONCURRENCY,
     safetyMarginMs: e.SAFETY_MARGIN_MS,
+    verifyEventBus: e.VERIFY_EVENT_BUS === 'true',
   };
 }
 
@@ -87,6 +91,7 @@ export function createOutboxDelivery(
       eventBusName: config.eventBusName,
       maxRequestBytes: config.maxRequestBytes,
       concurrency: config.publishConcurrency,
+      verifyEventBus: config.verifyEventBus,
     }),
     quarantine: new Quarantine({ sqs: new SQSClient({}), queueUrl: config.dlqUrl }),
     logger,

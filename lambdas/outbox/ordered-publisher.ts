@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { type BackoffOptions, fullJitterDelay } from './backoff.js';
 import { OutboxError } from './errors.js';
+import { EventBusCheck } from './event-bus-check.js';
 import { DEFAULT_MAX_REQUEST_BYTES, MAX_PUT_EVENTS_ENTRIES } from './limits.js';
 import { LongestFirst } from './longest-first.js';
 import type { OutboxRecord, StoredEvent } from './outbox-record.js';
@@ -26,6 +27,13 @@ export interface OrderedPublisherOptions {
    * @default - 4
    */
   readonly concurrency?: number;
+  /**
+   * Describe the bus before the first publish, and publish nothing if it does not exist:
+   * PutEvents accepts events for a bus that does not exist. Turn it off only for a bus in
+   * another account, which `DescribeEventBus` cannot see.
+   * @default - true
+   */
+  readonly verifyEventBus?: boolean;
   /** Backoff of retried entries. @default - full jitter, 50 ms base, 2 s cap */
   readonly backoff?: BackoffOptions;
   /** @default - setTimeout */
@@ -108,6 +116,7 @@ export class OrderedPublisher {
   private readonly backoff: BackoffOptions;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private readonly busCheck: EventBusCheck | undefined;
 
   constructor(options: OrderedPublisherOptions) {
     this.eventBridge = options.eventBridge;
@@ -117,6 +126,10 @@ export class OrderedPublisher {
     this.backoff = options.backoff ?? {};
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.now = options.now ?? (() => performance.now());
+    this.busCheck =
+      options.verifyEventBus === false
+        ? undefined
+        : new EventBusCheck(options.eventBridge, options.eventBusName);
     if (!Number.isSafeInteger(this.concurrency) || this.concurrency < 1) {
       throw new OutboxError(`concurrency must be a positive integer, got ${this.concurrency}`);
     }
@@ -128,7 +141,8 @@ export class OrderedPublisher {
   }
 
   /**
-   * Publishes the chains (one per aggregate, records in sequence order).
+   * Publishes the chains (one per aggregate, records in sequence order), once the bus is
+   * known to exist.
    *
    * @throws OutboxError if two chains belong to the same aggregate
    */
@@ -136,14 +150,28 @@ export class OrderedPublisher {
     chains: readonly (readonly OutboxRecord[])[],
     hooks: PublishHooks,
   ): Promise<PublishReport> {
-    const seen = new Set<string>();
-    for (const chain of chains) {
-      const pk = chain[0]?.pk;
-      if (pk === undefined) continue;
-      if (seen.has(pk))
-        throw new OutboxError(`two chains for aggregate ${pk}: order could not be guaranteed`);
-      seen.add(pk);
-    }
+    assertOneChainPerAggregate(chains);
+    const records = chains.flat();
+    if (records.length === 0 || this.busCheck === undefined)
+      return this.publishChains(chains, hooks);
+    const verdict = await this.busCheck.verify();
+    if (verdict.kind === 'exists') return this.publishChains(chains, hooks);
+    // Nothing published, nothing marked: the records stay PENDING for a later attempt.
+    return {
+      accepted: [],
+      poisoned: [],
+      unfinished: records,
+      ...(verdict.kind === 'configuration' ? { configurationError: verdict.failure } : {}),
+      eventsPublished: 0,
+      calls: 0,
+      retries: 0,
+    };
+  }
+
+  private async publishChains(
+    chains: readonly (readonly OutboxRecord[])[],
+    hooks: PublishHooks,
+  ): Promise<PublishReport> {
     const lanes: Lane[] = chains
       .filter((chain) => chain.length > 0)
       .map((records) => ({
@@ -342,5 +370,17 @@ export class OrderedPublisher {
       ...(configurationError ? { configurationError } : {}),
       ...counters,
     };
+  }
+}
+
+/** Two chains of one aggregate could interleave its events: refuse them. */
+function assertOneChainPerAggregate(chains: readonly (readonly OutboxRecord[])[]): void {
+  const seen = new Set<string>();
+  for (const chain of chains) {
+    const pk = chain[0]?.pk;
+    if (pk === undefined) continue;
+    if (seen.has(pk))
+      throw new OutboxError(`two chains for aggregate ${pk}: order could not be guaranteed`);
+    seen.add(pk);
   }
 }

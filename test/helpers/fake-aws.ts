@@ -1,4 +1,5 @@
 import {
+  DescribeEventBusCommand,
   EventBridgeClient,
   PutEventsCommand,
   type PutEventsRequestEntry,
@@ -171,10 +172,39 @@ export class FakeEventBus {
   requestFailure: (entries: readonly PutEventsRequestEntry[]) => Error | undefined = () =>
     undefined;
 
+  /**
+   * The buses that exist. As in AWS, PutEvents accepts entries for any bus name
+   * (aws/aws-cli#9186); only DescribeEventBus tells a missing bus apart.
+   * @default - every name exists
+   */
+  existingBuses: ReadonlySet<string> | undefined;
+  /** Every bus name DescribeEventBus was asked about, in order. */
+  readonly described: string[] = [];
+  /** DescribeEventBus failure other than a missing bus: return an error to throw it. */
+  describeFailure: () => Error | undefined = () => undefined;
+
   constructor(readonly maxRequestBytes: number = 1024 * 1024) {
     this.mock
       .on(PutEventsCommand)
       .callsFake(async (input: PutEventsCommand['input']) => this.putEvents(input.Entries ?? []));
+    this.mock
+      .on(DescribeEventBusCommand)
+      .callsFake(async (input: DescribeEventBusCommand['input']) =>
+        this.describeEventBus(input.Name ?? 'default'),
+      );
+  }
+
+  private describeEventBus(name: string): { Name: string; Arn: string } {
+    this.described.push(name);
+    const failure = this.describeFailure();
+    if (failure) throw failure;
+    if (this.existingBuses !== undefined && !this.existingBuses.has(name))
+      throw Object.assign(new Error(`Event bus ${name} does not exist.`), {
+        name: 'ResourceNotFoundException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      });
+    return { Name: name, Arn: `arn:aws:events:us-east-1:123456789012:event-bus/${name}` };
   }
 
   /** The sequences accepted for an aggregate, in acceptance order (with repeats). */
