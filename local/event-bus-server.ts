@@ -302,6 +302,7 @@ interface QueuedMessage {
  * const eventBridge = new EventBridgeClient({ endpoint: bus.url });
  */
 export async function startEventBusServer(options: EventBusServerOptions): Promise<EventBusServer> {
+  validateOptions(options);
   const host = options.host ?? '127.0.0.1';
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const log = options.log ?? (() => undefined);
@@ -310,7 +311,6 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes(maxRequestBytes);
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
-  validateOptions(options);
   /** Known buses, by name, with the time they came to be. */
   const buses = new Map<string, Date>(
     ['default', ...(options.eventBuses ?? [])].map((name) => [name, clock()]),

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type {
   Context,
   DynamoDBBatchResponse,
@@ -19,7 +20,7 @@ import { type EventBusServer, startEventBusServer } from './event-bus-server.js'
 import { lambdaContext } from './lambda-context.js';
 import { LocalConsumer, type SqsHandler } from './local-consumer.js';
 import { assertPortFree } from './ports.js';
-import { StreamPoller } from './stream-poller.js';
+import { type StreamFailureRecord, StreamPoller } from './stream-poller.js';
 import { SweepTimer, scheduledEvent } from './sweep-timer.js';
 import { createTable } from './tables.js';
 
@@ -91,6 +92,10 @@ const TABLES = {
   shippingInbox: 'shipping-inbox',
 } as const;
 const EVENT_BUS_NAME = 'orders-bus';
+/** The local twin of the construct's stream-failure queue (the relay's on-failure destination). */
+export const STREAM_FAILURE_QUEUE = 'outbox-stream-failures';
+/** The construct's default `maxRecordAge` (one day). */
+const RELAY_MAX_RECORD_AGE_MS = 24 * 60 * 60 * 1000;
 let started = false;
 
 /**
@@ -131,6 +136,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   try {
     const bus = await startEventBusServer({
       port: busPort,
+      // The only bus DescribeEventBus knows besides `default`; PutEvents takes any name.
+      eventBuses: [EVENT_BUS_NAME],
       ...(options.printEvents ? { log } : {}),
     });
     cleanups.push(() => bus.close());
@@ -208,12 +215,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     cleanups.push(() => api.close());
     const streams = new DynamoDBStreamsClient(clientConfig);
     cleanups.push(async () => streams.destroy());
+    const sqs = new SQSClient({ ...clientConfig, endpoint: bus.url });
+    cleanups.push(async () => sqs.destroy());
     const poller = new StreamPoller({
       streams,
       streamArn,
       handler: relay,
       filter: OUTBOX_STREAM_FILTER_PATTERN,
       parallelism: options.pollerParallelism ?? 1,
+      // As the construct's event source mapping: bisect on error, records kept for a day.
+      bisectBatchOnError: true,
+      maxRecordAgeMs: RELAY_MAX_RECORD_AGE_MS,
+      // Lambda sends the invocation record (metadata only) to the on-failure queue.
+      onFailure: (failure) => {
+        log(onFailureLine(failure));
+        sqs
+          .send(
+            new SendMessageCommand({
+              QueueUrl: `${bus.url}/queue/${STREAM_FAILURE_QUEUE}`,
+              MessageBody: JSON.stringify(failure),
+            }),
+          )
+          .catch((error: unknown) =>
+            log(`relay on-failure destination unreachable: ${(error as Error).message}`),
+          );
+      },
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...(options.batchingWindowMs === undefined
         ? {}
@@ -262,4 +288,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await stop();
     throw error;
   }
+}
+
+/** One readable line for what the poller sent to its on-failure destination. */
+function onFailureLine(failure: StreamFailureRecord): string {
+  const { condition } = failure.requestContext;
+  const { batchSize, startSequenceNumber, endSequenceNumber } = failure.DDBStreamBatchInfo;
+  return `relay on-failure destination: ${condition}, ${batchSize} record(s) ${startSequenceNumber}..${endSequenceNumber} (they stay PENDING for the sweeper)`;
 }

@@ -1,12 +1,5 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import {
-  CORRELATION_HEADER,
-  callerScope,
-  parseIdempotencyKey,
-  parseIfMatch,
-  parseJsonBody,
-  parseOrderId,
-} from './http/request.js';
+import type { HttpRequest, HttpResponse } from './http/http-message.js';
+import { parseIdempotencyKey, parseIfMatch, parseJsonBody, parseOrderId } from './http/request.js';
 import { orderResponse } from './http/response.js';
 import { logger } from './logger.js';
 import { cancelOrderBodySchema, emptyBodySchema, type OrderAction } from './order.js';
@@ -19,30 +12,29 @@ import { type OrdersDependencies, transitionOrder } from './order-service.js';
 export async function handleTransition(
   deps: OrdersDependencies,
   action: OrderAction,
-  event: APIGatewayProxyEvent,
-): Promise<APIGatewayProxyResult> {
-  const id = parseOrderId(event);
+  request: HttpRequest,
+): Promise<HttpResponse> {
+  const id = parseOrderId(request);
   const body =
     action === 'cancel'
-      ? parseJsonBody(event, cancelOrderBodySchema, { required: false })
-      : parseJsonBody(event, emptyBodySchema, { required: false });
-  const ifMatch = parseIfMatch(event);
-  const key = parseIdempotencyKey(event);
-  const scope = callerScope(event);
+      ? parseJsonBody(request, cancelOrderBodySchema, { required: false })
+      : parseJsonBody(request, emptyBodySchema, { required: false });
+  const ifMatch = parseIfMatch(request);
+  const key = parseIdempotencyKey(request);
   const reason = 'reason' in body.value ? body.value.reason : undefined;
   const result = await transitionOrder(deps, {
     id,
     action,
     ...(reason === undefined ? {} : { reason }),
     ...(ifMatch === undefined ? {} : { ifMatch }),
-    correlationId: event.headers[CORRELATION_HEADER] as string,
+    correlationId: request.correlationId,
     ...(key === undefined
       ? {}
       : {
           idempotency: {
             key,
             request: { method: 'POST', path: `/orders/${id}/${action}`, body: body.raw },
-            ...(scope ? { scope } : {}),
+            ...(request.caller === undefined ? {} : { scope: request.caller }),
           },
         }),
   });

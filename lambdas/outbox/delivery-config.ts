@@ -9,26 +9,44 @@ import { DEFAULT_MAX_REQUEST_BYTES } from './limits.js';
 import { OrderedPublisher } from './ordered-publisher.js';
 import { OutboxStore } from './outbox-store.js';
 import { Quarantine } from './quarantine.js';
+import { WriterVariable } from './writer-environment.js';
 import * as z from './zod.js';
+
+/**
+ * The environment variables every delivering Lambda (relay, sweeper) reads and
+ * `TransactionalOutbox` sets: one name per setting, here and in the construct.
+ */
+export const DeliveryVariable = {
+  eventBusName: 'EVENT_BUS_NAME',
+  outboxTableName: WriterVariable.tableName,
+  dlqUrl: 'DLQ_URL',
+  retentionDays: 'RETENTION_DAYS',
+  maxRequestBytes: 'MAX_REQUEST_BYTES',
+  publishConcurrency: 'PUBLISH_CONCURRENCY',
+  safetyMarginMs: 'SAFETY_MARGIN_MS',
+  verifyEventBus: 'VERIFY_EVENT_BUS',
+} as const;
+
+const V = DeliveryVariable;
 
 /**
  * The environment every delivering Lambda (relay, sweeper) reads: where to publish, where
  * the outbox is, where poison goes, and how to publish.
  */
 export const deliveryEnvSchema = z.object({
-  EVENT_BUS_NAME: z.string().check(z.minLength(1, 'must not be empty')),
-  OUTBOX_TABLE_NAME: z.string().check(z.minLength(1, 'must not be empty')),
-  DLQ_URL: z.url('must be a URL'),
-  RETENTION_DAYS: z._default(
+  [V.eventBusName]: z.string().check(z.minLength(1, 'must not be empty')),
+  [V.outboxTableName]: z.string().check(z.minLength(1, 'must not be empty')),
+  [V.dlqUrl]: z.url('must be a URL'),
+  [V.retentionDays]: z._default(
     z.coerce
       .number()
       .check(z.gte(1, 'must be at least 1 day'), z.lte(3650, 'must be at most 3650 days')),
     7,
   ),
-  MAX_REQUEST_BYTES: z._default(intVariable(1024, 1024 * 1024), DEFAULT_MAX_REQUEST_BYTES),
-  PUBLISH_CONCURRENCY: z._default(intVariable(1, 50), 4),
-  SAFETY_MARGIN_MS: z._default(intVariable(0, 60_000), 2_000),
-  VERIFY_EVENT_BUS: z._default(z.enum(['true', 'false'], 'must be true or false'), 'true'),
+  [V.maxRequestBytes]: z._default(intVariable(1024, 1024 * 1024), DEFAULT_MAX_REQUEST_BYTES),
+  [V.publishConcurrency]: z._default(intVariable(1, 50), 4),
+  [V.safetyMarginMs]: z._default(intVariable(0, 60_000), 2_000),
+  [V.verifyEventBus]: z._default(z.enum(['true', 'false'], 'must be true or false'), 'true'),
 });
 
 /** The delivery settings, as read from {@link deliveryEnvSchema}. */
@@ -52,14 +70,14 @@ export interface DeliveryConfig {
 /** Maps the parsed variables to a {@link DeliveryConfig}. */
 export function toDeliveryConfig(e: z.output<typeof deliveryEnvSchema>): DeliveryConfig {
   return {
-    eventBusName: e.EVENT_BUS_NAME,
-    outboxTableName: e.OUTBOX_TABLE_NAME,
-    dlqUrl: e.DLQ_URL,
-    retentionDays: e.RETENTION_DAYS,
-    maxRequestBytes: e.MAX_REQUEST_BYTES,
-    publishConcurrency: e.PUBLISH_CONCURRENCY,
-    safetyMarginMs: e.SAFETY_MARGIN_MS,
-    verifyEventBus: e.VERIFY_EVENT_BUS === 'true',
+    eventBusName: e[V.eventBusName],
+    outboxTableName: e[V.outboxTableName],
+    dlqUrl: e[V.dlqUrl],
+    retentionDays: e[V.retentionDays],
+    maxRequestBytes: e[V.maxRequestBytes],
+    publishConcurrency: e[V.publishConcurrency],
+    safetyMarginMs: e[V.safetyMarginMs],
+    verifyEventBus: e[V.verifyEventBus] === 'true',
   };
 }
 

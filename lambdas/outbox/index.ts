@@ -9,6 +9,7 @@ export {
 export {
   createOutboxDelivery,
   type DeliveryConfig,
+  DeliveryVariable,
   deliveryEnvSchema,
   toDeliveryConfig,
 } from './delivery-config.js';

@@ -14,8 +14,14 @@ export interface RelayConfig extends DeliveryConfig {
   readonly predecessorWaitMs: number;
 }
 
-const envSchema = z.extend(deliveryEnvSchema, {
-  PREDECESSOR_WAIT_MS: z._default(intVariable(0, 60_000), 1_000),
+/** The variables only the relay reads (besides `DeliveryVariable`), set by the construct. */
+export const RelayVariable = {
+  predecessorWaitMs: 'PREDECESSOR_WAIT_MS',
+} as const;
+
+/** Everything the relay reads from its environment. */
+export const relayEnvSchema = z.extend(deliveryEnvSchema, {
+  [RelayVariable.predecessorWaitMs]: z._default(intVariable(0, 60_000), 1_000),
 });
 
 /**
@@ -26,8 +32,11 @@ const envSchema = z.extend(deliveryEnvSchema, {
  * const config = loadRelayConfig(process.env);
  */
 export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
-  const parsed = parseEnvironment(envSchema, env);
+  const parsed = parseEnvironment(relayEnvSchema, env);
   if (!parsed.ok)
     throw new RelayConfigError(`invalid relay environment: ${parsed.problems.join('; ')}`);
-  return { ...toDeliveryConfig(parsed.value), predecessorWaitMs: parsed.value.PREDECESSOR_WAIT_MS };
+  return {
+    ...toDeliveryConfig(parsed.value),
+    predecessorWaitMs: parsed.value[RelayVariable.predecessorWaitMs],
+  };
 }

@@ -1,4 +1,4 @@
-export { loadRelayConfig, type RelayConfig } from './config.js';
+export { loadRelayConfig, type RelayConfig, RelayVariable, relayEnvSchema } from './config.js';
 export { PublishNotAuthorizedError, RelayConfigError, RelayError } from './errors.js';
 export {
   type RelayDependencies,

@@ -6,6 +6,7 @@ import {
   MAX_PENDING_SHARDS,
   parseEnvironment,
   toDeliveryConfig,
+  WriterVariable,
 } from '../outbox/index.js';
 import * as z from '../outbox/zod.js';
 import { SweeperConfigError } from './errors.js';
@@ -20,10 +21,24 @@ export interface SweeperConfig extends DeliveryConfig {
   readonly pendingShards: number;
 }
 
-const envSchema = z.extend(deliveryEnvSchema, {
-  GRACE_SECONDS: z._default(intVariable(0, 86_400), 300),
-  MAX_RECORDS_PER_RUN: z._default(intVariable(1, 100_000), 1_000),
-  PENDING_SHARDS: z._default(intVariable(1, MAX_PENDING_SHARDS), DEFAULT_PENDING_SHARDS),
+/**
+ * The variables only the sweeper reads (besides `DeliveryVariable`), set by the construct.
+ * The pending shards are the writers' own variable: both sides must agree on it.
+ */
+export const SweeperVariable = {
+  graceSeconds: 'GRACE_SECONDS',
+  maxRecordsPerRun: 'MAX_RECORDS_PER_RUN',
+  pendingShards: WriterVariable.pendingShards,
+} as const;
+
+/** Everything the sweeper reads from its environment. */
+export const sweeperEnvSchema = z.extend(deliveryEnvSchema, {
+  [SweeperVariable.graceSeconds]: z._default(intVariable(0, 86_400), 300),
+  [SweeperVariable.maxRecordsPerRun]: z._default(intVariable(1, 100_000), 1_000),
+  [SweeperVariable.pendingShards]: z._default(
+    intVariable(1, MAX_PENDING_SHARDS),
+    DEFAULT_PENDING_SHARDS,
+  ),
 });
 
 /**
@@ -34,13 +49,13 @@ const envSchema = z.extend(deliveryEnvSchema, {
  * const config = loadSweeperConfig(process.env);
  */
 export function loadSweeperConfig(env: NodeJS.ProcessEnv): SweeperConfig {
-  const parsed = parseEnvironment(envSchema, env);
+  const parsed = parseEnvironment(sweeperEnvSchema, env);
   if (!parsed.ok)
     throw new SweeperConfigError(`invalid sweeper environment: ${parsed.problems.join('; ')}`);
   return {
     ...toDeliveryConfig(parsed.value),
-    graceSeconds: parsed.value.GRACE_SECONDS,
-    maxRecordsPerRun: parsed.value.MAX_RECORDS_PER_RUN,
-    pendingShards: parsed.value.PENDING_SHARDS,
+    graceSeconds: parsed.value[SweeperVariable.graceSeconds],
+    maxRecordsPerRun: parsed.value[SweeperVariable.maxRecordsPerRun],
+    pendingShards: parsed.value[SweeperVariable.pendingShards],
   };
 }

@@ -1,4 +1,9 @@
-export { loadSweeperConfig, type SweeperConfig } from './config.js';
+export {
+  loadSweeperConfig,
+  type SweeperConfig,
+  SweeperVariable,
+  sweeperEnvSchema,
+} from './config.js';
 export { SweeperConfigError, SweeperError, SweepNotAuthorizedError } from './errors.js';
 export {
   type SweeperDependencies,

@@ -1,3 +1,8 @@
+import {
+  DescribeEventBusCommand,
+  EventBridgeClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalRuntime } from '../../local/runtime.js';
 import {
@@ -109,6 +114,21 @@ describe('local mode, end to end over HTTP', () => {
     expect(reused.status).toBe(422);
     const id = [...ids][0] as string;
     expect(eventsOf(await busEvents(runtime), id)).toHaveLength(1);
+  });
+
+  it("knows the pipeline's bus for DescribeEventBus and no other, as EventBridge in the account would", async () => {
+    const eventBridge = new EventBridgeClient({
+      endpoint: runtime.busUrl,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+
+    const known = await eventBridge.send(new DescribeEventBusCommand({ Name: 'orders-bus' }));
+    const typo = eventBridge.send(new DescribeEventBusCommand({ Name: 'order-bus' }));
+
+    expect(known.Arn).toBe('arn:aws:events:us-east-1:000000000000:event-bus/orders-bus');
+    await expect(typo).rejects.toBeInstanceOf(ResourceNotFoundException);
+    eventBridge.destroy();
   });
 
   it('answers unknown routes and methods in problem+json', async () => {

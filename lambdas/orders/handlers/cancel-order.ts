@@ -7,6 +7,6 @@ import { handleTransition } from '../transition.js';
 const deps = createOrdersDependencies(loadOrdersConfig(process.env));
 
 /** `POST /orders/{id}/cancel` `{ reason? }` → 200 with the new state; emits `OrderCancelled`. */
-export const handler = httpHandler(logger, async (event) =>
-  handleTransition(deps, 'cancel', event),
+export const handler = httpHandler(logger, async (request) =>
+  handleTransition(deps, 'cancel', request),
 );

@@ -9,7 +9,7 @@ import { getOrder } from '../order-service.js';
 const deps = createOrdersDependencies(loadOrdersConfig(process.env));
 
 /** `GET /orders/{id}` → 200 with the order and its `ETag`; 404 if unknown. */
-export const handler = httpHandler(logger, async (event) => {
-  const order = await getOrder(deps, parseOrderId(event));
+export const handler = httpHandler(logger, async (request) => {
+  const order = await getOrder(deps, parseOrderId(request));
   return orderResponse(200, { order });
 });

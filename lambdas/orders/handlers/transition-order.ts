@@ -9,17 +9,18 @@ const deps = createOrdersDependencies(loadOrdersConfig(process.env));
 
 /**
  * `POST /orders/{id}/confirm` and `POST /orders/{id}/ship` → 200 with the new state;
- * emits `OrderConfirmed` / `OrderShipped`. The action is the last segment of the route.
+ * emits `OrderConfirmed` / `OrderShipped`. The action is the last segment of the route
+ * (a REST API's resource, an HTTP API's route key).
  */
-export const handler = httpHandler(logger, async (event) => {
-  const action = event.resource?.split('/').at(-1);
+export const handler = httpHandler(logger, async (request) => {
+  const action = request.route.split('/').at(-1);
   if (action !== 'confirm' && action !== 'ship') {
     throw new HttpError(
       404,
       'route-not-found',
       'Not Found',
-      `no route ${event.httpMethod} ${event.resource}`,
+      `no route ${request.method} ${request.route}`,
     );
   }
-  return handleTransition(deps, action, event);
+  return handleTransition(deps, action, request);
 });

@@ -1,36 +1,72 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
-import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
+import { OrdersConfigError } from '../config.js';
+import { type ApiGatewayEvent, toHttpRequest } from './api-gateway-event.js';
 import { toHttpError } from './error-mapping.js';
+import type { HttpRequest, HttpResponse } from './http-message.js';
 import { HttpError, problemResponse } from './problem.js';
-import { CORRELATION_HEADER, resolveCorrelationId } from './request.js';
+import { resolveCorrelationId } from './request.js';
 
-type ApiMiddleware = MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>;
+type ApiMiddleware = MiddlewareObj<HttpRequest, HttpResponse>;
+
+/** A route's own logic: parse the request, call the core, map the result. */
+export type RouteHandler = (request: HttpRequest, context: Context) => Promise<HttpResponse>;
+
+/** The Lambda handler API Gateway invokes, with a payload 1.0 or 2.0 event. */
+export type ApiHandler = (event: ApiGatewayEvent, context: Context) => Promise<HttpResponse>;
+
+/** The answer to anything unexpected: a 500 that reveals nothing of the internals. */
+function internalError(): HttpError {
+  return new HttpError(
+    500,
+    'internal-error',
+    'Internal Server Error',
+    'an unexpected error occurred; quote the correlation id when reporting it',
+  );
+}
 
 /**
- * Resolves the correlation id once, stores it in the (normalized) request headers for the
- * handler, puts it on every log line, and echoes it on every response.
+ * Swaps API Gateway's event (either payload format) for the {@link HttpRequest} the rest
+ * of the pipeline reads. An event of neither shape means the function is wired wrongly
+ * (every request would fail alike): it is answered here with a 500, and the log names
+ * the problem.
  */
-function correlationId(logger: Logger): ApiMiddleware {
-  const echo = (request: {
-    event: APIGatewayProxyEvent;
-    response: APIGatewayProxyResult | null;
-  }) => {
-    const id = request.event.headers?.[CORRELATION_HEADER];
-    if (request.response && id !== undefined) {
-      request.response.headers = { ...request.response.headers, 'X-Correlation-Id': id };
-    }
-  };
+function apiGatewayEvent(logger: Logger): ApiMiddleware {
   return {
     before: (request) => {
-      const id = resolveCorrelationId(request.event, request.context.awsRequestId);
-      request.event.headers = { ...request.event.headers, [CORRELATION_HEADER]: id };
-      logger.setCorrelationId(id);
+      try {
+        request.event = toHttpRequest(request.event, request.context.awsRequestId);
+      } catch (error) {
+        if (!(error instanceof OrdersConfigError)) throw error;
+        logger.error('unsupported event: check the API Gateway integration', { error });
+        // An early return: the rest of the pipeline reads an HttpRequest this event is not.
+        return problemResponse(internalError(), { correlationId: request.context.awsRequestId });
+      }
     },
-    after: echo,
-    onError: echo,
+  };
+}
+
+/**
+ * Applies the client's `X-Correlation-Id` to the request, puts the correlation id on every
+ * log line, and echoes it on the response (a problem response carries it already).
+ */
+function correlationId(logger: Logger): ApiMiddleware {
+  return {
+    before: (request) => {
+      // Until the header is validated, the request is known by API Gateway's id.
+      logger.setCorrelationId(request.event.correlationId);
+      request.event = { ...request.event, correlationId: resolveCorrelationId(request.event) };
+      logger.setCorrelationId(request.event.correlationId);
+    },
+    after: (request) => {
+      if (request.response === null) return;
+      request.response = {
+        ...request.response,
+        headers: { ...request.response.headers, 'X-Correlation-Id': request.event.correlationId },
+      };
+    },
   };
 }
 
@@ -48,43 +84,30 @@ function problemErrors(logger: Logger): ApiMiddleware {
       } else {
         logger.info('request rejected', { status: mapped.status, detail: mapped.message });
       }
-      const error =
-        mapped ??
-        new HttpError(
-          500,
-          'internal-error',
-          'Internal Server Error',
-          'an unexpected error occurred; quote the correlation id when reporting it',
-        );
-      request.response = problemResponse(error, {
+      request.response = problemResponse(mapped ?? internalError(), {
         instance: request.event.path,
-        correlationId: request.event.headers?.[CORRELATION_HEADER],
+        correlationId: request.event.correlationId,
       });
     },
   };
 }
 
-/** A route's own logic: parse the request, call the core, map the result. */
-export type RouteHandler = (
-  event: APIGatewayProxyEvent,
-  context: Context,
-) => Promise<APIGatewayProxyResult>;
-
 /**
- * Wraps a route handler with the service's HTTP plumbing (header normalization, Lambda
- * context and correlation id in the logs, problem+json errors).
+ * Wraps a route handler with the service's HTTP plumbing: API Gateway's event (payload 1.0
+ * or 2.0) read into an {@link HttpRequest}, Lambda context and correlation id in the logs,
+ * problem+json errors.
  *
  * @example
- * export const handler = httpHandler(logger, async (event) => orderResponse(200, { order: await getOrder(deps, parseOrderId(event)) }));
+ * export const handler = httpHandler(logger, async (request) => orderResponse(200, { order: await getOrder(deps, parseOrderId(request)) }));
  */
-export function httpHandler(logger: Logger, route: RouteHandler) {
-  return (
-    middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
-      // Registered first so that its onError runs last, after the others had their turn.
-      .use(problemErrors(logger))
-      .use(httpHeaderNormalizer())
-      .use(injectLambdaContext(logger, { resetKeys: true }))
-      .use(correlationId(logger))
-      .handler(route)
-  );
+export function httpHandler(logger: Logger, route: RouteHandler): ApiHandler {
+  const pipeline = middy<HttpRequest, HttpResponse>()
+    // Registered first so that its onError runs last, after the others had their turn.
+    .use(problemErrors(logger))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(apiGatewayEvent(logger))
+    .use(correlationId(logger))
+    .handler(route);
+  // API Gateway calls with its own event, which the first `before` step replaces.
+  return pipeline as unknown as ApiHandler;
 }

@@ -1,4 +1,4 @@
-import type { APIGatewayProxyResult } from 'aws-lambda';
+import type { HttpResponse } from './http-message.js';
 
 /** One field-level problem, located by a JSON Pointer into the request body. */
 export interface FieldError {
@@ -59,11 +59,14 @@ export interface ProblemDetails {
   readonly [extension: string]: unknown;
 }
 
-/** Renders an {@link HttpError} as an `application/problem+json` response. */
+/**
+ * Renders an {@link HttpError} as an `application/problem+json` response; the correlation
+ * id, if given, goes in the body and in the `X-Correlation-Id` header.
+ */
 export function problemResponse(
   error: HttpError,
   context: { readonly instance?: string; readonly correlationId?: string },
-): APIGatewayProxyResult {
+): HttpResponse {
   const body: ProblemDetails = {
     ...error.extensions,
     type: `${PROBLEM_TYPE_PREFIX}${error.type}`,
@@ -76,7 +79,11 @@ export function problemResponse(
   };
   return {
     statusCode: error.status,
-    headers: { 'Content-Type': 'application/problem+json', ...error.headers },
+    headers: {
+      'Content-Type': 'application/problem+json',
+      ...error.headers,
+      ...(context.correlationId === undefined ? {} : { 'X-Correlation-Id': context.correlationId }),
+    },
     body: JSON.stringify(body),
   };
 }

@@ -1,6 +1,6 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { IDEMPOTENCY_KEY_PATTERN } from '../../outbox/idempotency.js';
 import * as z from '../../outbox/zod.js';
+import type { HttpRequest } from './http-message.js';
 import { type FieldError, HttpError } from './problem.js';
 
 /** Largest request body accepted, in bytes. */
@@ -16,9 +16,8 @@ export interface ParsedBody<T> {
   readonly raw: unknown;
 }
 
-const header = (event: APIGatewayProxyEvent, name: string): string | undefined =>
-  // Headers are lower-cased by the header-normalizer middleware.
-  event.headers?.[name] ?? undefined;
+/** A request header, by its lower-case name (the adapter lower-cases them all). */
+const header = (request: HttpRequest, name: string): string | undefined => request.headers[name];
 
 /**
  * Parses and validates a JSON body: 413 above {@link MAX_BODY_BYTES}, 415 unless the
@@ -26,14 +25,14 @@ const header = (event: APIGatewayProxyEvent, name: string): string | undefined =
  * JSON Pointer per field). An absent body is `{}` unless `required`.
  */
 export function parseJsonBody<S extends z.core.$ZodType>(
-  event: APIGatewayProxyEvent,
+  request: HttpRequest,
   schema: S,
   options: { readonly required: boolean },
 ): ParsedBody<z.output<S>> {
   const bytes =
-    event.body == null
+    request.body === undefined
       ? Buffer.alloc(0)
-      : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+      : Buffer.from(request.body, request.isBase64Encoded ? 'base64' : 'utf8');
   if (bytes.length > MAX_BODY_BYTES) {
     throw new HttpError(
       413,
@@ -47,7 +46,7 @@ export function parseJsonBody<S extends z.core.$ZodType>(
     if (options.required)
       throw new HttpError(400, 'missing-body', 'Bad Request', 'a JSON request body is required');
   } else {
-    checkContentType(header(event, 'content-type'));
+    checkContentType(header(request, 'content-type'));
     const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
     let decoded: string;
     try {
@@ -116,8 +115,8 @@ function checkContentType(contentType: string | undefined): void {
 }
 
 /** The `{id}` path parameter: a UUID, lower-cased. */
-export function parseOrderId(event: APIGatewayProxyEvent): string {
-  const id = event.pathParameters?.id;
+export function parseOrderId(request: HttpRequest): string {
+  const id = request.pathParameters.id;
   if (id === undefined || !UUID_PATTERN.test(id)) {
     throw new HttpError(
       400,
@@ -130,8 +129,8 @@ export function parseOrderId(event: APIGatewayProxyEvent): string {
 }
 
 /** The optional `Idempotency-Key` header. */
-export function parseIdempotencyKey(event: APIGatewayProxyEvent): string | undefined {
-  const key = header(event, 'idempotency-key');
+export function parseIdempotencyKey(request: HttpRequest): string | undefined {
+  const key = header(request, 'idempotency-key');
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new HttpError(
@@ -148,8 +147,8 @@ export function parseIdempotencyKey(event: APIGatewayProxyEvent): string | undef
  * The optional `If-Match` header: `*`, or the versions its strong entity tags name.
  * Weak tags never match (RFC 9110 §13.1.1 uses the strong comparison).
  */
-export function parseIfMatch(event: APIGatewayProxyEvent): readonly number[] | '*' | undefined {
-  const value = header(event, 'if-match');
+export function parseIfMatch(request: HttpRequest): readonly number[] | '*' | undefined {
+  const value = header(request, 'if-match');
   if (value === undefined) return undefined;
   if (value.trim() === '*') return '*';
   const tags = value.split(',').map((t) => t.trim());
@@ -166,11 +165,11 @@ export function parseIfMatch(event: APIGatewayProxyEvent): readonly number[] | '
 
 /**
  * The request's correlation id: `X-Correlation-Id` if sent (1..128 visible ASCII
- * characters), else the API Gateway request id, else the Lambda request id.
+ * characters), else the one the request came with (API Gateway's or Lambda's request id).
  */
-export function resolveCorrelationId(event: APIGatewayProxyEvent, awsRequestId: string): string {
-  const sent = header(event, CORRELATION_HEADER);
-  if (sent === undefined) return event.requestContext?.requestId ?? awsRequestId;
+export function resolveCorrelationId(request: HttpRequest): string {
+  const sent = header(request, CORRELATION_HEADER);
+  if (sent === undefined) return request.correlationId;
   if (!CORRELATION_ID_PATTERN.test(sent)) {
     throw new HttpError(
       400,
@@ -180,9 +179,4 @@ export function resolveCorrelationId(event: APIGatewayProxyEvent, awsRequestId: 
     );
   }
   return sent;
-}
-
-/** The caller's identity (IAM), which scopes idempotency keys; undefined when anonymous. */
-export function callerScope(event: APIGatewayProxyEvent): string | undefined {
-  return event.requestContext?.identity?.userArn ?? undefined;
 }

@@ -1,6 +1,6 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { OrderView } from '../order.js';
 import type { CommandResult } from '../order-service.js';
+import type { HttpRequest, HttpResponse } from './http-message.js';
 
 /**
  * A JSON response carrying an order, with its version as a strong `ETag` so that a
@@ -10,7 +10,7 @@ export function orderResponse(
   statusCode: 200 | 201,
   result: CommandResult | { readonly order: OrderView; readonly replayed?: boolean },
   options: { readonly location?: string } = {},
-): APIGatewayProxyResult {
+): HttpResponse {
   return {
     statusCode,
     headers: {
@@ -23,8 +23,7 @@ export function orderResponse(
   };
 }
 
-/** Where a new order lives, under the stage prefix the request came in with. */
-export function orderLocation(event: APIGatewayProxyEvent, id: string): string {
-  const base = event.requestContext?.path ?? event.path ?? '/orders';
-  return `${base.replace(/\/+$/, '')}/${id}`;
+/** Where a new order lives, under the path (stage prefix included) the client called. */
+export function orderLocation(request: HttpRequest, id: string): string {
+  return `${request.clientPath.replace(/\/+$/, '')}/${id}`;
 }

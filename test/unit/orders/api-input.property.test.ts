@@ -8,7 +8,7 @@ import * as createOrder from '../../../lambdas/orders/handlers/create-order.js';
 import * as getOrder from '../../../lambdas/orders/handlers/get-order.js';
 import * as transitionOrder from '../../../lambdas/orders/handlers/transition-order.js';
 import { cancelOrderBodySchema, createOrderBodySchema } from '../../../lambdas/orders/index.js';
-import { apiEvent, bodyOf, headerOf, lambdaContext } from '../../helpers/api-events.js';
+import { bodyOf, headerOf, lambdaContext, PAYLOAD_FORMATS } from '../../helpers/api-events.js';
 import {
   aCreateBody,
   anOrderItem,
@@ -26,6 +26,8 @@ beforeEach(() => {
 });
 
 const RUNS = 300;
+/** Each run sends its request in either payload format: both are covered at no extra cost. */
+const payloadFormat = fc.constantFrom(...PAYLOAD_FORMATS);
 
 /** The response is a client error in RFC 9457 form, and nothing was written. */
 function expectRejected(response: APIGatewayProxyResult): void {
@@ -75,11 +77,11 @@ const brokenCreateBody = fc
 describe('any invalid request to the Orders API', () => {
   it('gets a 4xx problem+json and writes nothing: create bodies', async () => {
     await fc.assert(
-      fc.asyncProperty(brokenCreateBody, async (body) => {
+      fc.asyncProperty(payloadFormat, brokenCreateBody, async (format, body) => {
         ddb.resetHistory();
         expectRejected(
           await createOrder.handler(
-            apiEvent({ method: 'POST', resource: '/orders', body }),
+            format.event({ method: 'POST', resource: '/orders', body }),
             lambdaContext(),
           ),
         );
@@ -96,10 +98,10 @@ describe('any invalid request to the Orders API', () => {
       fc.jsonValue().map((v) => JSON.stringify(v)),
     );
     await fc.assert(
-      fc.asyncProperty(rawBody, fc.boolean(), async (body, asBase64) => {
+      fc.asyncProperty(payloadFormat, rawBody, fc.boolean(), async (format, body, asBase64) => {
         fc.pre(!createOrderBodySchema.safeParse(safeJson(body)).success);
         ddb.resetHistory();
-        const event = apiEvent({
+        const event = format.event({
           method: 'POST',
           resource: '/orders',
           body: asBase64 ? Buffer.from(body).toString('base64') : body,
@@ -136,9 +138,9 @@ describe('any invalid request to the Orders API', () => {
       }),
     );
     await fc.assert(
-      fc.asyncProperty(badHeader, async ({ name, value }) => {
+      fc.asyncProperty(payloadFormat, badHeader, async (format, { name, value }) => {
         ddb.resetHistory();
-        const event = apiEvent({
+        const event = format.event({
           method: 'POST',
           resource: '/orders',
           body: aCreateBody(),
@@ -177,19 +179,24 @@ describe('any invalid request to the Orders API', () => {
       })),
     );
     await fc.assert(
-      fc.asyncProperty(route, mistake, async (action, { id, body, headers }) => {
-        ddb.resetHistory();
-        const handler = action === 'cancel' ? cancelOrder.handler : transitionOrder.handler;
-        const event = apiEvent({
-          method: 'POST',
-          resource: `/orders/{id}/${action}`,
-          pathParameters: { id },
-          // Any JSON value, a string included, is sent JSON-encoded.
-          body: body === undefined ? undefined : JSON.stringify(body),
-          headers,
-        });
-        expectRejected(await handler(event, lambdaContext()));
-      }),
+      fc.asyncProperty(
+        payloadFormat,
+        route,
+        mistake,
+        async (format, action, { id, body, headers }) => {
+          ddb.resetHistory();
+          const handler = action === 'cancel' ? cancelOrder.handler : transitionOrder.handler;
+          const event = format.event({
+            method: 'POST',
+            resource: `/orders/{id}/${action}`,
+            pathParameters: { id },
+            // Any JSON value, a string included, is sent JSON-encoded.
+            body: body === undefined ? undefined : JSON.stringify(body),
+            headers,
+          });
+          expectRejected(await handler(event, lambdaContext()));
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -197,11 +204,12 @@ describe('any invalid request to the Orders API', () => {
   it('gets a 4xx problem+json for any id that is not a UUID on GET', async () => {
     await fc.assert(
       fc.asyncProperty(
+        payloadFormat,
         anyString.filter((id) => !/^[0-9a-f-]{36}$/i.test(id)),
-        async (id) => {
+        async (format, id) => {
           ddb.resetHistory();
           const response = await getOrder.handler(
-            apiEvent({ method: 'GET', resource: '/orders/{id}', pathParameters: { id } }),
+            format.event({ method: 'GET', resource: '/orders/{id}', pathParameters: { id } }),
             lambdaContext(),
           );
           expectRejected(response);

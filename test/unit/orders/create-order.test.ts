@@ -4,12 +4,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/orders/handlers/create-order.js';
 import type { EventEnvelope, OutboxRecord } from '../../../lambdas/outbox/index.js';
-import { apiEvent, bodyOf, headerOf, lambdaContext } from '../../helpers/api-events.js';
+import { bodyOf, headerOf, lambdaContext, PAYLOAD_FORMAT_CASES } from '../../helpers/api-events.js';
 import { aCreateBody, ORDERS_TABLE, OUTBOX_TABLE } from '../../helpers/orders-fixtures.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
-const create = (body: unknown, headers: Record<string, string> = {}) =>
-  handler(apiEvent({ method: 'POST', resource: '/orders', body, headers }), lambdaContext());
 const transactions = () => ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input);
 
 beforeEach(() => {
@@ -18,7 +16,10 @@ beforeEach(() => {
   ddb.on(GetCommand).resolves({});
 });
 
-describe('POST /orders', () => {
+describe.each(PAYLOAD_FORMAT_CASES)('POST /orders from a %s event', (_, format) => {
+  const create = (body: unknown, headers: Record<string, string> = {}) =>
+    handler(format.event({ method: 'POST', resource: '/orders', body, headers }), lambdaContext());
+
   it('creates a PENDING order at version 1 and answers 201 with ETag and Location', async () => {
     const response = await create(aCreateBody());
 
@@ -33,7 +34,7 @@ describe('POST /orders', () => {
     });
     expect(order).not.toHaveProperty('lastEventSeq');
     expect(headerOf(response, 'ETag')).toBe('"1"');
-    expect(headerOf(response, 'Location')).toBe(`/prod/orders/${order.id}`);
+    expect(headerOf(response, 'Location')).toBe(`${format.stagePrefix}/orders/${order.id}`);
     expect(headerOf(response, 'Content-Type')).toBe('application/json');
   });
 
@@ -140,7 +141,7 @@ describe('POST /orders', () => {
 
     it('scopes the key to the IAM caller', async () => {
       await handler(
-        apiEvent({
+        format.event({
           method: 'POST',
           resource: '/orders',
           body: aCreateBody(),

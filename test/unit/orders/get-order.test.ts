@@ -2,19 +2,20 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/orders/handlers/get-order.js';
-import { apiEvent, bodyOf, headerOf, lambdaContext } from '../../helpers/api-events.js';
+import { bodyOf, headerOf, lambdaContext, PAYLOAD_FORMAT_CASES } from '../../helpers/api-events.js';
 import { anOrderItem, ORDER_ID, ORDERS_TABLE } from '../../helpers/orders-fixtures.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
-const get = (id: string) =>
-  handler(
-    apiEvent({ method: 'GET', resource: '/orders/{id}', pathParameters: { id } }),
-    lambdaContext(),
-  );
 
 beforeEach(() => ddb.reset());
 
-describe('GET /orders/{id}', () => {
+describe.each(PAYLOAD_FORMAT_CASES)('GET /orders/{id} from a %s event', (_, format) => {
+  const get = (id: string) =>
+    handler(
+      format.event({ method: 'GET', resource: '/orders/{id}', pathParameters: { id } }),
+      lambdaContext(),
+    );
+
   it('answers 200 with the order and its version as ETag, read consistently', async () => {
     ddb
       .on(GetCommand)

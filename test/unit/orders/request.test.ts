@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { toHttpRequest } from '../../../lambdas/orders/http/api-gateway-event.js';
 import { HttpError } from '../../../lambdas/orders/http/problem.js';
 import {
   MAX_BODY_BYTES,
@@ -9,14 +10,11 @@ import {
 import { apiEvent } from '../../helpers/api-events.js';
 
 const schema = z.strictObject({ a: z.number() });
-const withHeaders = (headers: Record<string, string>, body?: string, isBase64Encoded = false) => {
-  const event = apiEvent({ method: 'POST', resource: '/x', body, headers, isBase64Encoded });
-  // The header-normalizer middleware lower-cases names before the handler parses.
-  event.headers = Object.fromEntries(
-    Object.entries(event.headers).map(([k, v]) => [k.toLowerCase(), v]),
+const withHeaders = (headers: Record<string, string>, body?: string, isBase64Encoded = false) =>
+  toHttpRequest(
+    apiEvent({ method: 'POST', resource: '/x', body, headers, isBase64Encoded }),
+    'lambda-request-id',
   );
-  return event;
-};
 const statusOf = (fn: () => unknown): number | undefined => {
   try {
     fn();

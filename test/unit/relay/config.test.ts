@@ -17,6 +17,7 @@ describe('loadRelayConfig', () => {
       maxRequestBytes: 1_048_576,
       publishConcurrency: 4,
       safetyMarginMs: 2_000,
+      verifyEventBus: true,
       predecessorWaitMs: 1_000,
     });
   });
@@ -29,6 +30,7 @@ describe('loadRelayConfig', () => {
       PUBLISH_CONCURRENCY: '8',
       SAFETY_MARGIN_MS: '500',
       PREDECESSOR_WAIT_MS: '0',
+      VERIFY_EVENT_BUS: 'false',
     });
 
     expect(config).toMatchObject({
@@ -37,6 +39,7 @@ describe('loadRelayConfig', () => {
       publishConcurrency: 8,
       safetyMarginMs: 500,
       predecessorWaitMs: 0,
+      verifyEventBus: false,
     });
   });
 
