@@ -1,4 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -51,11 +52,8 @@ export function createClients(target: Target): OutboxClients {
   const sqs = new SQSClient({ ...base, ...busEndpoint });
   const lambda = new LambdaClient(base);
   const cloudFormation = new CloudFormationClient(base);
-  // Signed by the Lambda client's signer (same credentials and region), for `monitoring`.
-  const cloudWatch = new CloudWatchAlarms({
-    region: lambda.config.region,
-    signer: lambda.config.signer,
-  });
+  const cloudWatchClient = new CloudWatchClient(base);
+  const cloudWatch = new CloudWatchAlarms(cloudWatchClient);
   return {
     dynamoDb,
     documentClient,
@@ -71,6 +69,7 @@ export function createClients(target: Target): OutboxClients {
       sqs.destroy();
       lambda.destroy();
       cloudFormation.destroy();
+      cloudWatchClient.destroy();
     },
   };
 }

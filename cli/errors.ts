@@ -98,19 +98,3 @@ export function explainError(error: unknown, context: ErrorContext = {}): string
       return name === 'Error' ? message : `${name}: ${message}`;
   }
 }
-
-/**
- * CloudWatch refused a call of the CLI's own CloudWatch client (e.g. `AccessDenied` for
- * `cloudwatch:DescribeAlarms`): `code` is the AWS error code, `statusCode` the HTTP status.
- */
-export class CloudWatchError extends CliError {
-  override readonly name: string = 'CloudWatchError';
-  constructor(
-    readonly operation: string,
-    readonly code: string,
-    readonly statusCode: number,
-    detail: string,
-  ) {
-    super(`CloudWatch ${operation} refused (${code}, HTTP ${statusCode}): ${detail}`);
-  }
-}

@@ -177,6 +177,9 @@ export class OrdersServiceStack extends Stack {
     // What `npx dynamo-outbox --stack <name>` reads to find the outbox's resources.
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.outbox.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'RelayFunctionName', { value: this.outbox.relayFunction.functionName });
+    new CfnOutput(this, 'StreamFailureQueueUrl', {
+      value: this.outbox.streamFailureQueue.queueUrl,
+    });
     // Where the runbook's dead-letter alarms send the operator.
     new CfnOutput(this, 'SweepScheduleDeadLetterQueueUrl', {
       value: this.outbox.sweepScheduleDeadLetterQueue.queueUrl,

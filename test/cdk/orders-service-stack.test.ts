@@ -135,7 +135,7 @@ describe('OrdersServiceStack', () => {
     });
   });
 
-  it('outputs the API URL, the bus name, the table names and the dead-letter queues', () => {
+  it('outputs the API URL, the bus name, the table names and the dead-letter queues verify reads', () => {
     for (const name of [
       'ApiUrl',
       'EventBusName',
@@ -143,6 +143,7 @@ describe('OrdersServiceStack', () => {
       'OutboxTableName',
       'DeadLetterQueueUrl',
       'RelayFunctionName',
+      'StreamFailureQueueUrl',
       'SweepScheduleDeadLetterQueueUrl',
       'ShippingRuleDeadLetterQueueUrl',
     ])

@@ -48,15 +48,8 @@ const HANDLER_MODULES: Readonly<Record<string, string>> = {
 /** A finding of today's construct, reported for a fix; each must still hold. */
 type KnownFinding = Omit<IamFinding, 'detail'> & { readonly reason: string };
 
-const BUS = '{Outbox/Bus.Arn}';
-const DLQ = '{Outbox/DeadLetterQueue.Arn}';
-const FAILURE_QUEUE = '{Outbox/StreamFailureQueue.Arn}';
 const SHIPPING = 'Outbox/Shipping/Function';
 const SHIPPING_BUFFER = '{Outbox/Shipping/Buffer.Arn}';
-const DESCRIBE_BUS = 'the bus check (DescribeEventBus) runs before the first publish';
-const SEND_EXTRAS = 'grantSendMessages() adds it (aws/aws-cdk#1052); the code only sends';
-const ON_FAILURE_EXTRAS =
-  'SqsDlq grants grantSendMessages(); Lambda documents sqs:SendMessage only';
 const SQS_SOURCE_EXTRAS =
   'SqsEventSource grants grantConsumeMessages(); Lambda documents 3 actions';
 
@@ -69,14 +62,6 @@ const known = (
 ): KnownFinding => ({ kind, function: fn, action, resource, reason });
 
 const KNOWN_FINDINGS: readonly KnownFinding[] = [
-  known('missing', 'Outbox/Relay', 'events:DescribeEventBus', BUS, DESCRIBE_BUS),
-  known('missing', 'Outbox/Sweeper', 'events:DescribeEventBus', BUS, DESCRIBE_BUS),
-  known('unused', 'Outbox/Relay', 'sqs:GetQueueAttributes', DLQ, SEND_EXTRAS),
-  known('unused', 'Outbox/Relay', 'sqs:GetQueueUrl', DLQ, SEND_EXTRAS),
-  known('unused', 'Outbox/Sweeper', 'sqs:GetQueueAttributes', DLQ, SEND_EXTRAS),
-  known('unused', 'Outbox/Sweeper', 'sqs:GetQueueUrl', DLQ, SEND_EXTRAS),
-  known('unused', 'Outbox/Relay', 'sqs:GetQueueAttributes', FAILURE_QUEUE, ON_FAILURE_EXTRAS),
-  known('unused', 'Outbox/Relay', 'sqs:GetQueueUrl', FAILURE_QUEUE, ON_FAILURE_EXTRAS),
   known('unused', SHIPPING, 'sqs:ChangeMessageVisibility', SHIPPING_BUFFER, SQS_SOURCE_EXTRAS),
   known('unused', SHIPPING, 'sqs:GetQueueUrl', SHIPPING_BUFFER, SQS_SOURCE_EXTRAS),
 ];
