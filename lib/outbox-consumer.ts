@@ -146,6 +146,8 @@ export class OutboxConsumer extends Construct {
   readonly ruleDeadLetterQueue: Queue;
   /** Fires on any event in {@link ruleDeadLetterQueue}. */
   readonly ruleDeadLetterAlarm: Alarm;
+  /** Fires on any message in {@link deadLetterQueue}: events the handler failed for good. */
+  readonly deadLetterAlarm: Alarm;
   readonly rule: Rule;
   readonly consumerFunction: NodejsFunction;
 
@@ -198,7 +200,18 @@ export class OutboxConsumer extends Construct {
     });
     this.ruleDeadLetterQueue = ruleTargetDeadLetterQueue(this, 'RuleDeadLetterQueue');
     this.rule = this.subscribe(id, props.eventBus, pattern);
-    this.ruleDeadLetterAlarm = this.alarmOnUndelivered(id, props.alarmTopic);
+    this.ruleDeadLetterAlarm = this.alarmOnDeadLetters(
+      'RuleDeadLetterAlarm',
+      `EventBridge could not deliver outbox events to consumer ${id}: they are in its rule dead-letter queue.`,
+      this.metricRuleDeadLetterMessages({ period: Duration.minutes(1) }),
+      props.alarmTopic,
+    );
+    this.deadLetterAlarm = this.alarmOnDeadLetters(
+      'DeadLetterAlarm',
+      `Consumer ${id} failed outbox events ${maxReceiveCount} times: they are in its dead-letter queue, not applied.`,
+      this.metricDeadLetterMessages({ period: Duration.minutes(1) }),
+      props.alarmTopic,
+    );
     this.consumerFunction = createOutboxFunction(this, 'Function', {
       handler: '',
       entry: props.entry,
@@ -251,11 +264,16 @@ export class OutboxConsumer extends Construct {
     });
   }
 
-  /** Fires on any event in the rule's dead-letter queue, notifying `topic` when given. */
-  private alarmOnUndelivered(id: string, topic: ITopic | undefined): Alarm {
-    const alarm = new Alarm(this, 'RuleDeadLetterAlarm', {
-      alarmDescription: `EventBridge could not deliver outbox events to consumer ${id}: they are in its rule dead-letter queue.`,
-      metric: this.metricRuleDeadLetterMessages({ period: Duration.minutes(1) }),
+  /** Fires on any message a dead-letter queue holds, notifying `topic` when given. */
+  private alarmOnDeadLetters(
+    alarmId: string,
+    description: string,
+    metric: Metric,
+    topic: ITopic | undefined,
+  ): Alarm {
+    const alarm = new Alarm(this, alarmId, {
+      alarmDescription: description,
+      metric,
       threshold: 0,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -112,6 +112,29 @@ describe('OutboxConsumer (outbox.addConsumer)', () => {
     });
   });
 
+  it("alarms on any message the handler failed for good (the buffer's dead-letter queue)", () => {
+    const stack = testStack();
+    const topic = new Topic(stack, 'OnCall');
+    const outbox = new TransactionalOutbox(stack, 'Outbox', { alarmTopic: topic });
+    outbox.addConsumer('Shipping', { entry, detailTypes: ['OrderConfirmed'] });
+
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('ShippingDeadLetterQueue'), 'QueueName'],
+          },
+        },
+      ],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('OnCall') }],
+    });
+  });
+
   it('feeds the function from the buffer with partial batch failures', () => {
     synth().template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ShippingBuffer'), 'Arn'] },
