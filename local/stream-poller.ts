@@ -317,7 +317,7 @@ export class StreamPoller {
     for (const record of output.Records ?? []) {
       this.stats.recordsRead++;
       reader.lastSequence = record.dynamodb?.SequenceNumber ?? reader.lastSequence;
-      const event = this.toLambdaRecord(record);
+      const event = toLambdaRecord(record, this.options.streamArn);
       if (this.options.filter && !matchesPattern(this.options.filter, event)) {
         this.stats.recordsFiltered++;
         continue;
@@ -474,30 +474,6 @@ export class StreamPoller {
       }),
     );
   }
-
-  private toLambdaRecord(record: StreamRecord): DynamoDBRecord {
-    const dynamodb = record.dynamodb ?? {};
-    const created = dynamodb.ApproximateCreationDateTime;
-    return {
-      eventID: record.eventID,
-      eventName: record.eventName as DynamoDBRecord['eventName'],
-      eventVersion: record.eventVersion,
-      eventSource: 'aws:dynamodb',
-      awsRegion: record.awsRegion,
-      eventSourceARN: this.options.streamArn,
-      dynamodb: {
-        ...(created === undefined
-          ? {}
-          : { ApproximateCreationDateTime: Math.floor(new Date(created).getTime() / 1000) }),
-        Keys: dynamodb.Keys as never,
-        ...(dynamodb.NewImage === undefined ? {} : { NewImage: dynamodb.NewImage as never }),
-        ...(dynamodb.OldImage === undefined ? {} : { OldImage: dynamodb.OldImage as never }),
-        SequenceNumber: dynamodb.SequenceNumber,
-        SizeBytes: dynamodb.SizeBytes,
-        StreamViewType: dynamodb.StreamViewType,
-      },
-    };
-  }
 }
 
 /** The lane of a record: a hash of its item key, as Lambda spreads a shard by item. */
@@ -634,4 +610,29 @@ function validate(options: Settings): void {
     throw new RangeError(
       `maxRecordAgeMs must be -1 or an integer in 60000..604800000 (60 s..7 days), got ${maxRecordAgeMs}`,
     );
+}
+
+/** A DynamoDB Streams record in the shape the Lambda event source mapping delivers. */
+export function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
+  const dynamodb = record.dynamodb ?? {};
+  const created = dynamodb.ApproximateCreationDateTime;
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion,
+    eventSource: 'aws:dynamodb',
+    awsRegion: record.awsRegion,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(created === undefined
+        ? {}
+        : { ApproximateCreationDateTime: Math.floor(new Date(created).getTime() / 1000) }),
+      Keys: dynamodb.Keys as never,
+      ...(dynamodb.NewImage === undefined ? {} : { NewImage: dynamodb.NewImage as never }),
+      ...(dynamodb.OldImage === undefined ? {} : { OldImage: dynamodb.OldImage as never }),
+      SequenceNumber: dynamodb.SequenceNumber,
+      SizeBytes: dynamodb.SizeBytes,
+      StreamViewType: dynamodb.StreamViewType,
+    },
+  };
 }

@@ -4,13 +4,13 @@ import {
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
 import { type EventBusServer, startEventBusServer } from '../../local/event-bus-server.js';
 import { freePort } from '../../local/ports.js';
+import { toLambdaRecord } from '../../local/stream-poller.js';
 import { createTable } from '../../local/tables.js';
 import { LocalResourceNames } from './local-resource-names.js';
 import type { StackTemplate } from './stack-template.js';
@@ -180,29 +180,4 @@ function isRuntimeVariable(name: string): boolean {
     name === 'POWERTOOLS_LOG_LEVEL' ||
     name === 'POWERTOOLS_METRICS_DISABLED'
   );
-}
-
-/** A DynamoDB Streams record in the shape the Lambda event source mapping delivers. */
-function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
-  const dynamodb = record.dynamodb ?? {};
-  const created = dynamodb.ApproximateCreationDateTime;
-  return {
-    eventID: record.eventID,
-    eventName: record.eventName as DynamoDBRecord['eventName'],
-    eventVersion: record.eventVersion,
-    eventSource: 'aws:dynamodb',
-    awsRegion: record.awsRegion,
-    eventSourceARN: streamArn,
-    dynamodb: {
-      ...(created === undefined
-        ? {}
-        : { ApproximateCreationDateTime: Math.floor(new Date(created).getTime() / 1000) }),
-      Keys: dynamodb.Keys as never,
-      ...(dynamodb.NewImage === undefined ? {} : { NewImage: dynamodb.NewImage as never }),
-      ...(dynamodb.OldImage === undefined ? {} : { OldImage: dynamodb.OldImage as never }),
-      SequenceNumber: dynamodb.SequenceNumber,
-      SizeBytes: dynamodb.SizeBytes,
-      StreamViewType: dynamodb.StreamViewType,
-    },
-  };
 }
