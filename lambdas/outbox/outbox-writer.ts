@@ -23,9 +23,9 @@ import {
   requestHash,
 } from './idempotency.js';
 import { dynamoItemSize } from './item-size.js';
-import { DEFAULT_MAX_REQUEST_BYTES, MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES } from './limits.js';
+import { MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES } from './limits.js';
 import type { OutboxRecord, StoredEvent } from './outbox-record.js';
-import { storedEventSize } from './put-events-entry.js';
+import { DEFAULT_MAX_REQUEST_BYTES, storedEventSize } from './put-events-entry.js';
 import { retryTransientCancellations } from './retryable-cancellation.js';
 import {
   aggregateKey,
