@@ -1,5 +1,5 @@
 export { type BackoffOptions, fullJitterDelay } from './backoff.js';
-export { interpretCancellation, type Replay, type TransactionItemRole } from './cancellation.js';
+export type { Replay, TransactionItemRole } from './cancellation.js';
 export {
   type DeliveryOutcome,
   type DeliveryTally,
