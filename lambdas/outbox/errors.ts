@@ -526,7 +526,8 @@ export class AdditionalItemConditionError extends OutboxError {
 
 /**
  * The transaction kept colliding with other transactions or throttling after the SDK's
- * retries; the write did not happen and may be retried later.
+ * retries (none with `retryTransientCancellations: false`); the write did not happen and
+ * may be retried later.
  *
  * @example
  * ```ts

@@ -1,4 +1,4 @@
-import { MAX_DETAIL_DEPTH, MAX_DETAIL_TYPE_LENGTH } from './limits.js';
+import { MAX_DETAIL_DEPTH, MAX_DETAIL_TYPE_LENGTH } from './put-events-entry.js';
 import * as z from './zod.js';
 
 /**

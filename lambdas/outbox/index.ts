@@ -1,5 +1,5 @@
 export { type BackoffOptions, fullJitterDelay } from './backoff.js';
-export { interpretCancellation, type Replay, type TransactionItemRole } from './cancellation.js';
+export type { Replay, TransactionItemRole } from './cancellation.js';
 export {
   type DeliveryOutcome,
   type DeliveryTally,
@@ -15,7 +15,6 @@ export {
   toDeliveryConfig,
 } from './delivery-config.js';
 export { dynamoValueProblem, MAX_DYNAMO_DEPTH } from './dynamo-value.js';
-export { putEventsEntrySize, type SizedEntry } from './entry-size.js';
 export { buildEnvelope, type EventEnvelope, type EventMetadata } from './envelope.js';
 export { intVariable, parseEnvironment } from './environment.js';
 export {
@@ -52,13 +51,8 @@ export {
 } from './idempotency.js';
 export { dynamoItemSize } from './item-size.js';
 export {
-  DEFAULT_MAX_REQUEST_BYTES,
-  LEGACY_MAX_REQUEST_BYTES,
-  MAX_DETAIL_DEPTH,
-  MAX_DETAIL_TYPE_LENGTH,
   MAX_ITEM_BYTES,
   MAX_PARTITION_KEY_BYTES,
-  MAX_PUT_EVENTS_ENTRIES,
   MAX_TRANSACTION_BYTES,
   MAX_TRANSACTION_ITEMS,
 } from './limits.js';
@@ -89,7 +83,17 @@ export {
   classifyRequestError,
   type PublishFailureKind,
 } from './publish-errors.js';
-export { storedEventSize, toPutEventsEntry } from './put-events-entry.js';
+export {
+  DEFAULT_MAX_REQUEST_BYTES,
+  LEGACY_MAX_REQUEST_BYTES,
+  MAX_DETAIL_DEPTH,
+  MAX_DETAIL_TYPE_LENGTH,
+  MAX_PUT_EVENTS_ENTRIES,
+  putEventsEntrySize,
+  type SizedEntry,
+  storedEventSize,
+  toPutEventsEntry,
+} from './put-events-entry.js';
 export {
   type CompressedQuarantineMessage,
   DEFAULT_MAX_DLQ_MESSAGE_BYTES,

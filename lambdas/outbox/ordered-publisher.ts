@@ -6,7 +6,6 @@ import {
 import { type BackoffOptions, fullJitterDelay } from './backoff.js';
 import { OutboxError } from './errors.js';
 import { EventBusCheck } from './event-bus-check.js';
-import { DEFAULT_MAX_REQUEST_BYTES, MAX_PUT_EVENTS_ENTRIES } from './limits.js';
 import { LongestFirst } from './longest-first.js';
 import type { OutboxRecord, StoredEvent } from './outbox-record.js';
 import {
@@ -15,7 +14,12 @@ import {
   MISSING_RESULT_CODE,
   UNKNOWN_CODE_ATTEMPTS,
 } from './publish-errors.js';
-import { storedEventSize, toPutEventsEntry } from './put-events-entry.js';
+import {
+  DEFAULT_MAX_REQUEST_BYTES,
+  MAX_PUT_EVENTS_ENTRIES,
+  storedEventSize,
+  toPutEventsEntry,
+} from './put-events-entry.js';
 import type { PublishFailure } from './quarantine.js';
 
 /** Configuration of an {@link OrderedPublisher}. */

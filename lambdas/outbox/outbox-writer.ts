@@ -6,7 +6,15 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/lib-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
-import { interpretCancellation, type TransactionItemRole } from './cancellation.js';
+import { type Replay, replayOrThrow, type TransactionItemRole } from './cancellation.js';
+import {
+  type EntityAttributes,
+  entityIssues,
+  entityItem,
+  entityRole,
+  nextVersion,
+  previousSequence,
+} from './entity-item.js';
 import { buildEnvelope } from './envelope.js';
 import {
   IdempotencyKeyReusedError,
@@ -14,6 +22,7 @@ import {
   OutboxValidationError,
   type ValidationIssue,
 } from './errors.js';
+import type { OutboxEventInput } from './event-input.js';
 import {
   buildIdempotencyRecord,
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
@@ -23,24 +32,16 @@ import {
   requestHash,
 } from './idempotency.js';
 import { dynamoItemSize } from './item-size.js';
-import { DEFAULT_MAX_REQUEST_BYTES, MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES } from './limits.js';
+import { MAX_ITEM_BYTES, MAX_TRANSACTION_BYTES } from './limits.js';
+import { RecordType } from './outbox-attributes.js';
+import { aggregateKey, IDEMPOTENCY_SK, PK, SK } from './outbox-keys.js';
 import type { OutboxRecord, StoredEvent } from './outbox-record.js';
-import { storedEventSize } from './put-events-entry.js';
+import { OutboxStatus } from './outbox-status.js';
+import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS, pendingShardOf } from './pending-shards.js';
+import { DEFAULT_MAX_REQUEST_BYTES, storedEventSize } from './put-events-entry.js';
 import { retryTransientCancellations } from './retryable-cancellation.js';
+import { formatSeq } from './sequence.js';
 import {
-  aggregateKey,
-  DEFAULT_PENDING_SHARDS,
-  formatSeq,
-  IDEMPOTENCY_SK,
-  MAX_PENDING_SHARDS,
-  OutboxStatus,
-  PK,
-  pendingShardOf,
-  RecordType,
-  SK,
-} from './schema.js';
-import {
-  type EntityWrite,
   formatPath,
   idempotencyKeyShape,
   type OutboxWriteInput,
@@ -81,11 +82,20 @@ const idempotencyLookupSchema = z.strictObject(idempotencyKeyShape);
  */
 export interface OutboxWriterOptions {
   /**
-   * The document client to write with; create it once, at module scope. The writer adds a
-   * middleware to it that marks transient transaction cancellations retryable, so every
-   * `TransactWriteItems` sent through this client gets the SDK's retries for them.
+   * The document client to write with; create it once, at module scope. See
+   * `retryTransientCancellations` for the one middleware the writer adds to it.
    */
   readonly client: DynamoDBDocumentClient;
+  /**
+   * Adds one middleware to `client` (and so to the `DynamoDBClient` it wraps) that marks a
+   * transaction cancelled only by contention or throttling as retryable, so the client's
+   * own retry strategy resends it (the SDK does not retry `TransactionCanceledException`).
+   * It applies to every `TransactWriteItems` sent through that client, not only the
+   * writer's. With `false` the client is left untouched and such a write fails at once
+   * with `WriteContentionError`.
+   * @default - true
+   */
+  readonly retryTransientCancellations?: boolean;
   /** Name of the outbox table (the construct's `table.tableName`). */
   readonly tableName: string;
   /**
@@ -250,8 +260,7 @@ export class OutboxWriter {
   private readonly maxEntryBytes: number;
   private readonly pendingShards: number;
   private readonly idempotencyTtlSeconds: number;
-  private readonly versionAttribute: string;
-  private readonly lastEventSeqAttribute: string;
+  private readonly attributes: EntityAttributes;
   private readonly clock: () => Date;
   private readonly newEventId: () => string;
 
@@ -289,29 +298,15 @@ export class OutboxWriter {
     this.maxEntryBytes = options.maxEntryBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.pendingShards = options.pendingShards ?? DEFAULT_PENDING_SHARDS;
     this.idempotencyTtlSeconds = options.idempotencyTtlSeconds ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS;
-    this.versionAttribute = options.versionAttribute ?? 'version';
-    this.lastEventSeqAttribute = options.lastEventSeqAttribute ?? 'lastEventSeq';
+    this.attributes = {
+      version: options.versionAttribute ?? 'version',
+      lastEventSeq: options.lastEventSeqAttribute ?? 'lastEventSeq',
+    };
     this.clock = options.clock ?? (() => new Date());
     this.newEventId = options.newEventId ?? uuidv7;
-    if (!this.tableName) throw new OutboxConfigError('tableName must not be empty');
-    positiveInteger('maxEntryBytes', this.maxEntryBytes);
-    positiveInteger('pendingShards', this.pendingShards);
-    if (this.pendingShards > MAX_PENDING_SHARDS) {
-      throw new OutboxConfigError(
-        `pendingShards must be at most ${MAX_PENDING_SHARDS} (the sweeper's limit), got ${this.pendingShards}`,
-      );
-    }
-    positiveInteger('idempotencyTtlSeconds', this.idempotencyTtlSeconds);
-    if (
-      !this.versionAttribute ||
-      !this.lastEventSeqAttribute ||
-      this.versionAttribute === this.lastEventSeqAttribute
-    ) {
-      throw new OutboxConfigError(
-        `versionAttribute and lastEventSeqAttribute must be distinct, non-empty names, got '${this.versionAttribute}' and '${this.lastEventSeqAttribute}'`,
-      );
-    }
-    retryTransientCancellations(this.client);
+    const retry = options.retryTransientCancellations ?? true;
+    this.validateConfiguration(retry);
+    if (retry) retryTransientCancellations(this.client);
   }
 
   /**
@@ -325,19 +320,8 @@ export class OutboxWriter {
    */
   async write(input: OutboxWriteInput): Promise<OutboxWriteResult> {
     const prepared = this.prepare(input);
-    try {
-      await this.client.send(new TransactWriteCommand(prepared.command));
-    } catch (error) {
-      const outcome = await interpretCancellation(error, prepared.roles, {
-        aggregateKey: prepared.record.pk,
-        versionAttribute: this.versionAttribute,
-        lastEventSeqAttribute: this.lastEventSeqAttribute,
-        now: this.clock(),
-        loadEntity: () => this.loadEntity(input.entity),
-      });
-      if (outcome instanceof Error) throw outcome;
-      return { outcome: 'replayed', response: outcome.response };
-    }
+    const replay = await this.commit(prepared, input);
+    if (replay) return { outcome: 'replayed', response: replay.response };
     return {
       outcome: 'committed',
       version: prepared.version,
@@ -409,47 +393,83 @@ export class OutboxWriter {
    * @throws OutboxValidationError when the input breaks a rule
    */
   prepare(input: OutboxWriteInput): PreparedWrite {
+    this.validate(input);
+    const now = this.clock();
+    const record = this.buildRecord(input, now);
+    this.checkRecordSize(record);
+    const version = nextVersion(input.entity);
+    const parts = this.transactionParts(input, record, version, now);
+    const items = parts.map((part) => part.item);
+    checkTransactionSize(items);
+    return { command: { TransactItems: items }, record, version, roles: parts.map((p) => p.role) };
+  }
+
+  /** Sends the transaction; a cancellation throws its typed error, or returns a replay. */
+  private async commit(
+    prepared: PreparedWrite,
+    input: OutboxWriteInput,
+  ): Promise<Replay | undefined> {
+    try {
+      await this.client.send(new TransactWriteCommand(prepared.command));
+      return undefined;
+    } catch (error) {
+      return replayOrThrow(error, prepared.roles, {
+        aggregateKey: prepared.record.pk,
+        versionAttribute: this.attributes.version,
+        lastEventSeqAttribute: this.attributes.lastEventSeq,
+        now: this.clock(),
+        loadEntity: () => this.loadEntity(input),
+      });
+    }
+  }
+
+  /** Throws `OutboxConfigError` naming the first bad option. */
+  private validateConfiguration(retry: unknown): void {
+    if (!this.tableName) throw new OutboxConfigError('tableName must not be empty');
+    positiveInteger('maxEntryBytes', this.maxEntryBytes);
+    positiveInteger('pendingShards', this.pendingShards);
+    if (this.pendingShards > MAX_PENDING_SHARDS) {
+      throw new OutboxConfigError(
+        `pendingShards must be at most ${MAX_PENDING_SHARDS} (the sweeper's limit), got ${this.pendingShards}`,
+      );
+    }
+    positiveInteger('idempotencyTtlSeconds', this.idempotencyTtlSeconds);
+    const { version, lastEventSeq } = this.attributes;
+    if (!version || !lastEventSeq || version === lastEventSeq) {
+      throw new OutboxConfigError(
+        `versionAttribute and lastEventSeqAttribute must be distinct, non-empty names, got '${version}' and '${lastEventSeq}'`,
+      );
+    }
+    if (typeof retry !== 'boolean') {
+      throw new OutboxConfigError(
+        `retryTransientCancellations must be true or false, got ${String(retry)}`,
+      );
+    }
+  }
+
+  /** Throws `OutboxValidationError` listing every rule the input breaks. */
+  private validate(input: OutboxWriteInput): void {
     const parsed = outboxWriteInputSchema.safeParse(input);
     if (!parsed.success) {
       throw new OutboxValidationError(
         parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
       );
     }
-    const issues = this.entityIssues(input.entity);
+    const issues = entityIssues(input.entity, this.attributes);
     if (issues.length > 0) throw new OutboxValidationError(issues);
+  }
 
-    const now = this.clock();
+  /** The outbox record: the events numbered on from the entity's lastEventSeq, PENDING. */
+  private buildRecord(input: OutboxWriteInput, now: Date): OutboxRecord {
     const { type, id } = input.aggregate;
     const key = aggregateKey(type, id);
-    const prevSeq = input.entity.type === 'create' ? 0 : input.entity.lastEventSeq;
-    const events = input.events.map((event, i): StoredEvent => {
-      const occurredAt = (event.time ?? now).toISOString();
-      const eventId = this.newEventId();
-      const envelope = buildEnvelope({
-        eventId,
-        aggregateType: type,
-        aggregateId: id,
-        sequence: prevSeq + i + 1,
-        occurredAt,
-        data: event.detail,
-        correlationId: event.correlationId,
-        causationId: event.causationId,
-      });
-      return {
-        eventId,
-        sequence: prevSeq + i + 1,
-        source: event.source,
-        detailType: event.detailType,
-        detail: JSON.stringify(envelope),
-        time: occurredAt,
-        ...(event.resources === undefined ? {} : { resources: [...event.resources] }),
-        ...(event.traceHeader === undefined ? {} : { traceHeader: event.traceHeader }),
-      };
-    });
-    const lastSeq = prevSeq + events.length;
-    const record: OutboxRecord = {
+    const prevSeq = previousSequence(input.entity);
+    const events = input.events.map((event, i) =>
+      this.storedEvent(input.aggregate, event, prevSeq + i + 1, now),
+    );
+    return {
       pk: key,
-      sk: formatSeq(lastSeq),
+      sk: formatSeq(prevSeq + events.length),
       recordType: RecordType.outbox,
       aggregateType: type,
       aggregateId: id,
@@ -460,100 +480,41 @@ export class OutboxWriter {
       createdAt: now.toISOString(),
       pendingShard: pendingShardOf(key, this.pendingShards),
     };
-    this.checkSizes(record);
+  }
 
-    const version = input.entity.type === 'create' ? 1 : input.entity.expectedVersion + 1;
-    const items: TransactWriteItem[] = [
-      this.entityItem(input.entity, version, lastSeq),
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: record,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK },
-        },
-      },
-    ];
-    const roles: TransactionItemRole[] = [
-      input.entity.type === 'create'
-        ? { role: 'entity', change: 'create' }
-        : {
-            role: 'entity',
-            change: 'update',
-            expectedVersion: input.entity.expectedVersion,
-            lastEventSeq: input.entity.lastEventSeq,
-          },
-      { role: 'outbox', sequence: lastSeq },
-    ];
-    if (input.idempotency) {
-      const idempotencyRecord = buildIdempotencyRecord(
-        input.idempotency,
-        now,
-        this.idempotencyTtlSeconds,
-      );
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: idempotencyRecord,
-          // An expired record may linger until TTL deletes it; it does not block the key.
-          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now',
-          ExpressionAttributeNames: { '#pk': PK, '#expiresAt': 'expiresAt' },
-          ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      });
-      roles.push({
-        role: 'idempotency',
-        key: input.idempotency.key,
-        requestHash: idempotencyRecord.requestHash,
-      });
-    }
-    (input.additionalItems ?? []).forEach((item, index) => {
-      items.push(item);
-      roles.push({ role: 'additional', index });
+  /** One event as the relay will send it: its envelope serialized now, once. */
+  private storedEvent(
+    aggregate: OutboxWriteInput['aggregate'],
+    event: OutboxEventInput,
+    sequence: number,
+    now: Date,
+  ): StoredEvent {
+    const occurredAt = (event.time ?? now).toISOString();
+    const eventId = this.newEventId();
+    const envelope = buildEnvelope({
+      eventId,
+      aggregateType: aggregate.type,
+      aggregateId: aggregate.id,
+      sequence,
+      occurredAt,
+      data: event.detail,
+      correlationId: event.correlationId,
+      causationId: event.causationId,
     });
-    this.checkTransactionSize(items);
-    return { command: { TransactItems: items }, record, version, roles };
+    return {
+      eventId,
+      sequence,
+      source: event.source,
+      detailType: event.detailType,
+      detail: JSON.stringify(envelope),
+      time: occurredAt,
+      ...(event.resources === undefined ? {} : { resources: [...event.resources] }),
+      ...(event.traceHeader === undefined ? {} : { traceHeader: event.traceHeader }),
+    };
   }
 
-  private entityIssues(entity: EntityWrite): ValidationIssue[] {
-    const reserved = new Set([
-      this.versionAttribute,
-      this.lastEventSeqAttribute,
-      ...Object.keys(entity.key),
-    ]);
-    const issues: ValidationIssue[] = [];
-    const names =
-      entity.type === 'create'
-        ? Object.keys(entity.item).map((name) => ({ name, path: `entity.item.${name}` }))
-        : [
-            ...Object.keys(entity.set ?? {}).map((name) => ({ name, path: `entity.set.${name}` })),
-            ...(entity.remove ?? []).map((name, i) => ({ name, path: `entity.remove[${i}]` })),
-          ];
-    for (const { name, path } of names) {
-      if (!reserved.has(name)) continue;
-      const own = name === this.versionAttribute || name === this.lastEventSeqAttribute;
-      // A create may repeat its key in the item, as long as the values agree.
-      if (!own && entity.type === 'create' && entity.item[name] === entity.key[name]) continue;
-      issues.push({
-        path,
-        message: own
-          ? `'${name}' is maintained by the outbox writer and must not be set`
-          : `'${name}' is part of the key and cannot be changed`,
-      });
-    }
-    if (entity.type === 'update') {
-      const removed = new Set(entity.remove ?? []);
-      for (const name of Object.keys(entity.set ?? {})) {
-        if (removed.has(name)) {
-          issues.push({ path: `entity.set.${name}`, message: `'${name}' is both set and removed` });
-        }
-      }
-    }
-    return issues;
-  }
-
-  private checkSizes(record: OutboxRecord): void {
+  /** Each event's PutEvents entry within `maxEntryBytes`, the record within one item. */
+  private checkRecordSize(record: OutboxRecord): void {
     const issues: ValidationIssue[] = [];
     record.events.forEach((event, i) => {
       const size = storedEventSize(event);
@@ -574,97 +535,101 @@ export class OutboxWriter {
     if (issues.length > 0) throw new OutboxValidationError(issues);
   }
 
-  private checkTransactionSize(items: readonly TransactWriteItem[]): void {
-    let total = 0;
-    for (const item of items) {
-      const body =
-        item.Put?.Item ??
-        item.Update?.ExpressionAttributeValues ??
-        item.Delete?.Key ??
-        item.ConditionCheck?.Key;
-      total += body ? dynamoItemSize(body) : 0;
-    }
-    if (total > MAX_TRANSACTION_BYTES) {
-      throw new OutboxValidationError([
-        {
-          path: '',
-          message: `transaction would be about ${total} bytes; the limit is ${MAX_TRANSACTION_BYTES}`,
-        },
-      ]);
-    }
+  /**
+   * The transaction's items with their roles, in `TransactItems` order: the entity, the
+   * outbox record, the idempotency record when asked for, then the caller's items.
+   */
+  private transactionParts(
+    input: OutboxWriteInput,
+    record: OutboxRecord,
+    version: number,
+    now: Date,
+  ): TransactionPart[] {
+    const lastSeq = lastSequence(record);
+    const additional = (input.additionalItems ?? []).map(
+      (item, index): TransactionPart => ({ item, role: { role: 'additional', index } }),
+    );
+    return [
+      {
+        item: entityItem(input.entity, this.attributes, version, lastSeq),
+        role: entityRole(input.entity),
+      },
+      { item: this.outboxPut(record), role: { role: 'outbox', sequence: lastSeq } },
+      ...(input.idempotency ? [this.idempotencyPart(input.idempotency, now)] : []),
+      ...additional,
+    ];
   }
 
-  private entityItem(entity: EntityWrite, version: number, lastSeq: number): TransactWriteItem {
-    if (entity.type === 'create') {
-      const firstKey = Object.keys(entity.key)[0] as string;
-      return {
-        Put: {
-          TableName: entity.tableName,
-          Item: {
-            ...entity.item,
-            ...entity.key,
-            [this.versionAttribute]: version,
-            [this.lastEventSeqAttribute]: lastSeq,
-          },
-          ConditionExpression: 'attribute_not_exists(#key)',
-          ExpressionAttributeNames: { '#key': firstKey },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      };
-    }
-    const names: Record<string, string> = {
-      '#version': this.versionAttribute,
-      '#lastEventSeq': this.lastEventSeqAttribute,
-    };
-    const values: Record<string, unknown> = {
-      ':version': version,
-      ':lastEventSeq': lastSeq,
-      ':prevSeq': entity.lastEventSeq,
-    };
-    // Version 0 is an entity that predates the outbox (no version attribute): it must exist
-    // (a key attribute is always present) and still have no version.
-    let versionCondition = '#version = :expectedVersion';
-    if (entity.expectedVersion === 0) {
-      names['#key'] = Object.keys(entity.key)[0] as string;
-      versionCondition = 'attribute_exists(#key) AND attribute_not_exists(#version)';
-    } else {
-      values[':expectedVersion'] = entity.expectedVersion;
-    }
-    // The sequence is checked with the version: a stale lastEventSeq would otherwise
-    // commit duplicate sequences and a prevSeq that points at no record. An entity that
-    // predates the outbox has no lastEventSeq yet, which counts as 0.
-    const sequenceCondition =
-      entity.lastEventSeq === 0
-        ? '(attribute_not_exists(#lastEventSeq) OR #lastEventSeq = :prevSeq)'
-        : '#lastEventSeq = :prevSeq';
-    const sets = ['#version = :version', '#lastEventSeq = :lastEventSeq'];
-    Object.entries(entity.set ?? {}).forEach(([name, value], i) => {
-      names[`#s${i}`] = name;
-      values[`:s${i}`] = value;
-      sets.push(`#s${i} = :s${i}`);
-    });
-    const removes = (entity.remove ?? []).map((name, i) => {
-      names[`#r${i}`] = name;
-      return `#r${i}`;
-    });
+  private outboxPut(record: OutboxRecord): TransactWriteItem {
     return {
-      Update: {
-        TableName: entity.tableName,
-        Key: { ...entity.key },
-        UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-        ConditionExpression: `${versionCondition} AND ${sequenceCondition}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      Put: {
+        TableName: this.tableName,
+        Item: record,
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': PK },
       },
     };
   }
 
-  private async loadEntity(entity: EntityWrite): Promise<Record<string, unknown> | undefined> {
+  private idempotencyPart(idempotency: IdempotencyInput, now: Date): TransactionPart {
+    const record = buildIdempotencyRecord(idempotency, now, this.idempotencyTtlSeconds);
+    const item: TransactWriteItem = {
+      Put: {
+        TableName: this.tableName,
+        Item: record,
+        // An expired record may linger until TTL deletes it; it does not block the key.
+        ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now',
+        ExpressionAttributeNames: { '#pk': PK, '#expiresAt': 'expiresAt' },
+        ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    };
+    const role: TransactionItemRole = {
+      role: 'idempotency',
+      key: idempotency.key,
+      requestHash: record.requestHash,
+    };
+    return { item, role };
+  }
+
+  private async loadEntity(input: OutboxWriteInput): Promise<Record<string, unknown> | undefined> {
+    const { tableName, key } = input.entity;
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: entity.tableName, Key: { ...entity.key }, ConsistentRead: true }),
+      new GetCommand({ TableName: tableName, Key: { ...key }, ConsistentRead: true }),
     );
     return Item;
+  }
+}
+
+/** One item of the transaction and what it is. */
+interface TransactionPart {
+  readonly item: TransactWriteItem;
+  readonly role: TransactionItemRole;
+}
+
+/** The sequence of the record's last event: what the entity's lastEventSeq becomes. */
+function lastSequence(record: OutboxRecord): number {
+  return record.prevSeq + record.eventCount;
+}
+
+/** The whole transaction within the 4 MB TransactWriteItems limit (item bodies only). */
+function checkTransactionSize(items: readonly TransactWriteItem[]): void {
+  let total = 0;
+  for (const item of items) {
+    const body =
+      item.Put?.Item ??
+      item.Update?.ExpressionAttributeValues ??
+      item.Delete?.Key ??
+      item.ConditionCheck?.Key;
+    total += body ? dynamoItemSize(body) : 0;
+  }
+  if (total > MAX_TRANSACTION_BYTES) {
+    throw new OutboxValidationError([
+      {
+        path: '',
+        message: `transaction would be about ${total} bytes; the limit is ${MAX_TRANSACTION_BYTES}`,
+      },
+    ]);
   }
 }
 

@@ -1,6 +1,51 @@
+/**
+ * The PutEvents entry of an outbox event: its shape, its size by the formula EventBridge
+ * documents, and the limits that size and shape are checked against (at write time by the
+ * writer, at publish time by the relay).
+ */
 import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { putEventsEntrySize } from './entry-size.js';
 import type { StoredEvent } from './outbox-record.js';
+
+/** PutEvents accepts at most this many entries per request. */
+export const MAX_PUT_EVENTS_ENTRIES = 10;
+/** Request (and so entry) size limit of PutEvents since January 2026: 1 MB. */
+export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+/** The limit that older accounts and regions still apply: 256 KB. */
+export const LEGACY_MAX_REQUEST_BYTES = 256 * 1024;
+/** EventBridge DetailType length limit. */
+export const MAX_DETAIL_TYPE_LENGTH = 128;
+/** EventBridge processes Detail JSON only up to this nesting depth; keep a margin below. */
+export const MAX_DETAIL_DEPTH = 1000;
+
+/**
+ * The fields of a PutEvents request entry that count towards its size.
+ */
+export interface SizedEntry {
+  readonly Time?: Date | undefined;
+  readonly Source?: string | undefined;
+  readonly DetailType?: string | undefined;
+  readonly Detail?: string | undefined;
+  readonly Resources?: readonly string[] | undefined;
+}
+
+const utf8 = (s: string | undefined): number =>
+  s === undefined ? 0 : Buffer.byteLength(s, 'utf8');
+
+/**
+ * Size of a PutEvents entry by the formula EventBridge documents ("Calculating PutEvents
+ * event entry size"): 14 bytes for Time when present, plus the UTF-8 bytes of Source,
+ * DetailType, Detail and each Resource. EventBusName and TraceHeader do not count.
+ *
+ * @example
+ * putEventsEntrySize({ Time: new Date(), Source: 'orders', DetailType: 'OrderCreated', Detail: '{}' });
+ * // 14 + 6 + 12 + 2 = 34
+ */
+export function putEventsEntrySize(entry: SizedEntry): number {
+  let size = entry.Time === undefined ? 0 : 14;
+  size += utf8(entry.Source) + utf8(entry.DetailType) + utf8(entry.Detail);
+  for (const resource of entry.Resources ?? []) size += utf8(resource);
+  return size;
+}
 
 /**
  * The PutEvents entry of a stored event: Detail verbatim (the envelope serialized at

@@ -51,7 +51,9 @@ export const retryableCancellationMiddleware: DeserializeMiddleware<object, Meta
 const MIDDLEWARE_NAME = 'dynamoOutboxRetryableCancellation';
 
 /**
- * Installs {@link retryableCancellationMiddleware} on a client, once.
+ * Installs {@link retryableCancellationMiddleware} on a client, once. The `OutboxWriter`
+ * constructor calls it on the client it is given unless `retryTransientCancellations` is
+ * false.
  *
  * @example
  * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));

@@ -8,7 +8,7 @@ import {
 } from './event-input.js';
 import { IDEMPOTENCY_KEY_PATTERN, type IdempotencyInput } from './idempotency.js';
 import { MAX_PARTITION_KEY_BYTES, MAX_TRANSACTION_ITEMS } from './limits.js';
-import { aggregateKey } from './schema.js';
+import { aggregateKey } from './outbox-keys.js';
 import * as z from './zod.js';
 
 /**

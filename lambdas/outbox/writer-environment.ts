@@ -1,6 +1,6 @@
 import { intVariable, parseEnvironment } from './environment.js';
 import { OutboxConfigError } from './errors.js';
-import { DEFAULT_MAX_REQUEST_BYTES } from './limits.js';
+import { DEFAULT_MAX_REQUEST_BYTES } from './put-events-entry.js';
 import { DEFAULT_PENDING_SHARDS, MAX_PENDING_SHARDS } from './schema.js';
 import * as z from './zod.js';
 

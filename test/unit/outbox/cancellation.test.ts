@@ -6,13 +6,13 @@ import {
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { replayOrThrow } from '../../../lambdas/outbox/cancellation.js';
 import {
   AdditionalItemConditionError,
   AggregateAlreadyExistsError,
   AggregateNotFoundError,
   buildIdempotencyRecord,
   IdempotencyKeyReusedError,
-  interpretCancellation,
   OutboxError,
   type OutboxWriteInput,
   SequenceConflictError,
@@ -421,7 +421,7 @@ describe('an error that is not a cancellation', () => {
   });
 });
 
-describe('interpretCancellation', () => {
+describe('replayOrThrow', () => {
   const roles: TransactionItemRole[] = [
     { role: 'entity', change: 'update', expectedVersion: 2 },
     { role: 'outbox', sequence: 3 },
@@ -434,26 +434,26 @@ describe('interpretCancellation', () => {
     loadEntity: async () => undefined,
   };
 
-  it('wraps a thrown non-Error value in an OutboxError', async () => {
-    const outcome = await interpretCancellation('boom', roles, context);
+  it('throws a thrown non-Error value wrapped in an OutboxError', async () => {
+    const outcome = replayOrThrow('boom', roles, context);
 
-    expect(outcome).toBeInstanceOf(OutboxError);
-    expect(outcome).toMatchObject({ message: 'boom', cause: 'boom' });
+    await expect(outcome).rejects.toBeInstanceOf(OutboxError);
+    await expect(outcome).rejects.toMatchObject({ message: 'boom', cause: 'boom' });
   });
 
-  it('maps a cancellation without reasons to a plain OutboxError', async () => {
+  it('throws a plain OutboxError for a cancellation without reasons', async () => {
     const cause: TransactionCanceledException = cancellation([]);
     delete cause.CancellationReasons;
 
-    const outcome = await interpretCancellation(cause, roles, context);
+    const error = await replayOrThrow(cause, roles, context).catch((e: unknown) => e);
 
-    expect(Object.getPrototypeOf(outcome)).toBe(OutboxError.prototype);
-    expect(outcome).toMatchObject({ message: `transaction on ${ORDER_KEY} was cancelled: []` });
+    expect(Object.getPrototypeOf(error)).toBe(OutboxError.prototype);
+    expect(error).toMatchObject({ message: `transaction on ${ORDER_KEY} was cancelled: []` });
   });
 
   it('returns a replay, not an error, for a live equal idempotent request', async () => {
     const record = storedRecord();
-    const outcome = await interpretCancellation(
+    const outcome = await replayOrThrow(
       cancellation([NONE, NONE, conditionFailed(wire(record))]),
       [...roles, { role: 'idempotency', key: 'key-1', requestHash: record.requestHash }],
       context,

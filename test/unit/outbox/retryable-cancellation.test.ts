@@ -159,6 +159,16 @@ describe('retryTransientCancellations', () => {
     expect(installed(client)).toHaveLength(1);
   });
 
+  it("is left out by an OutboxWriter told not to retry: the caller's client stays untouched", () => {
+    const client = aDocumentClient();
+    const before = client.middlewareStack.identify();
+
+    new OutboxWriter({ client, tableName: OUTBOX_TABLE, retryTransientCancellations: false });
+
+    expect(installed(client)).toHaveLength(0);
+    expect(client.middlewareStack.identify()).toStrictEqual(before);
+  });
+
   it('installs it on the underlying DynamoDBClient that the document client shares', () => {
     const base = new DynamoDBClient({
       region: 'us-east-1',
@@ -307,6 +317,23 @@ describe('a transient cancellation, end to end', () => {
     expect(error).toBeInstanceOf(WriteContentionError);
     expect((error as Error).cause).toBeInstanceOf(TransactionCanceledException);
     expect((error as Error).cause).toMatchObject({ $metadata: { attempts: 3 } });
+  });
+
+  it('fails at once with WriteContentionError when the writer is told not to retry', async () => {
+    const dynamo = fakeDynamoDb([CANCELLED_BY_CONFLICT, COMMITTED]);
+    const writer = new OutboxWriter({
+      client: dynamo.client,
+      tableName: OUTBOX_TABLE,
+      clock: fixedClock,
+      newEventId: sequentialIds(),
+      retryTransientCancellations: false,
+    });
+
+    const error = await writer.write(aCreateInput()).catch((e: unknown) => e);
+
+    expect(dynamo.requests).toHaveLength(1);
+    expect(error).toBeInstanceOf(WriteContentionError);
+    expect((error as Error).cause).toMatchObject({ $metadata: { attempts: 1 } });
   });
 
   it('is not retried by the SDK without the middleware', async () => {

@@ -725,6 +725,11 @@ describe('OutboxWriter configuration', () => {
       /must be distinct/,
     ],
     ['versionAttribute is empty', { versionAttribute: '' }, /must be distinct, non-empty/],
+    [
+      'retryTransientCancellations is not a boolean',
+      { retryTransientCancellations: 'false' as unknown as boolean },
+      /^retryTransientCancellations must be true or false, got false$/,
+    ],
   ])('throws OutboxConfigError if %s', (_why, options, message) => {
     const create = () => aWriter({ client, tableName: OUTBOX_TABLE, ...options });
 

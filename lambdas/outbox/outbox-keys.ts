@@ -1,0 +1,24 @@
+/**
+ * How items of the outbox table are keyed: an outbox record by its aggregate and the
+ * sequence of its last event, an idempotency record by its key.
+ */
+
+/** Partition key: the aggregate key, `<aggregateType>#<aggregateId>`. */
+export const PK = 'pk';
+/** Sort key: the zero-padded sequence of the record's last event. */
+export const SK = 'sk';
+
+/**
+ * The outbox partition key of an aggregate.
+ *
+ * @example
+ * aggregateKey('Order', '0193...'); // 'Order#0193...'
+ */
+export function aggregateKey(aggregateType: string, aggregateId: string): string {
+  return `${aggregateType}#${aggregateId}`;
+}
+
+/** Sort key value of every idempotency record. */
+export const IDEMPOTENCY_SK = 'IDEMPOTENCY';
+/** Prefix of an idempotency record's partition key; cannot clash with an aggregate key. */
+export const IDEMPOTENCY_PK_PREFIX = 'IDEMPOTENCY#';
