@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Policy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -45,7 +45,9 @@ export function lambdaEntry(handler: string): string {
 /**
  * A Lambda as the project ships them: Node.js 24 on arm64, bundled by the local esbuild
  * as ESM with source maps (no Docker), X-Ray tracing, its own log group with a retention,
- * and a role that may write to that log group only (no AWS-managed policy).
+ * and a role that may write to that log group only (no AWS-managed policy). The X-Ray
+ * statement sits in a policy of its own (`<id>TracingPolicy`): the only place where a
+ * wildcard resource is acknowledged, so any other wildcard grant fails cdk-nag.
  *
  * @example
  * const fn = createOutboxFunction(this, 'Relay', { handler: 'relay/handler.ts' });
@@ -73,7 +75,6 @@ export function createOutboxFunction(
     architecture: Architecture.ARM_64,
     memorySize: props.memorySize ?? 256,
     timeout: props.timeout ?? Duration.seconds(30),
-    tracing: Tracing.ACTIVE,
     role,
     logGroup,
     ...(props.description === undefined ? {} : { description: props.description }),
@@ -94,10 +95,29 @@ export function createOutboxFunction(
       externalModules: ['@aws-sdk/*'],
     },
   });
-  Validations.of(role).acknowledge({
+  enableActiveTracing(scope, id, fn, role);
+  return fn;
+}
+
+/** Active X-Ray tracing, with its wildcard statement in a policy of its own. */
+function enableActiveTracing(scope: Construct, id: string, fn: NodejsFunction, role: Role): void {
+  // CDK's `tracing` prop would put this statement in the role's default policy, where every
+  // grant lands: acknowledging `Resource::*` there would let any later wildcard pass too.
+  const policy = new Policy(scope, `${id}TracingPolicy`, {
+    roles: [role],
+    statements: [
+      new PolicyStatement({
+        actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        resources: ['*'],
+      }),
+    ],
+  });
+  (fn.node.defaultChild as CfnFunction).tracingConfig = { mode: Tracing.ACTIVE };
+  // Segments are sent from the first invocation on: the grant must exist before the function.
+  fn.node.addDependency(policy);
+  Validations.of(policy).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so CDK grants them on "*".',
+      'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions, so they are granted on "*" (this policy holds nothing else).',
   });
-  return fn;
 }

@@ -1,8 +1,9 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
   EndpointType,
+  type IAccessLogDestination,
   type IAuthorizer,
   LambdaIntegration,
   LogGroupLogDestination,
@@ -16,6 +17,7 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { PROBLEM_TYPE_PREFIX } from '../lambdas/orders/http/problem.js';
 import { ordersTableDefinition } from '../lambdas/orders/orders-table.js';
@@ -25,6 +27,10 @@ import { SHIPPING_SUBSCRIPTION } from '../lambdas/shipping/subscription.js';
 import { createOutboxFunction, lambdaEntry } from './node-function.js';
 import type { OutboxConsumer } from './outbox-consumer.js';
 import { TransactionalOutbox, type TransactionalOutboxProps } from './transactional-outbox.js';
+
+/** A web ACL an API Gateway stage can use: WAFv2, REGIONAL scope (not CloudFront's). */
+const REGIONAL_WEB_ACL_ARN =
+  /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[\w-]+\/[\w-]+$/;
 
 /** Properties of the example {@link OrdersServiceStack}. */
 export interface OrdersServiceStackProps extends StackProps {
@@ -58,6 +64,31 @@ export interface OrdersServiceStackProps extends StackProps {
    * @default - the construct's defaults
    */
   readonly outbox?: Omit<TransactionalOutboxProps, 'alarmTopic' | 'removalPolicy'>;
+  /**
+   * Reserved concurrent executions of each of the four API Lambdas: a cap on what a flood
+   * of requests can cost, and a floor the rest of the account cannot take. Opt-in: the
+   * reservation fails the deploy of an account near its unreserved minimum.
+   * @default - no reservation
+   */
+  readonly apiReservedConcurrency?: number;
+  /**
+   * ARN of a regional AWS WAF web ACL to attach to the API stage.
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
+  /**
+   * Level of the stage's execution logs. Execution logging (any level but OFF) needs the
+   * account's API Gateway CloudWatch role, set once per account and region outside this
+   * stack (README, "Deploy").
+   * @default - MethodLoggingLevel.ERROR
+   */
+  readonly executionLoggingLevel?: MethodLoggingLevel;
+  /**
+   * Where the stage's access logs go. A CloudWatch log group needs the account's API
+   * Gateway CloudWatch role too; a Firehose stream (`FirehoseLogDestination`) does not.
+   * @default - a log group of this stack, kept one month
+   */
+  readonly accessLogDestination?: IAccessLogDestination;
 }
 
 /**
@@ -79,14 +110,7 @@ export class OrdersServiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: OrdersServiceStackProps = {}) {
     super(scope, id, props);
-    for (const [name, value] of [
-      ['throttlingRateLimit', props.throttlingRateLimit],
-      ['throttlingBurstLimit', props.throttlingBurstLimit],
-    ] as const) {
-      if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
-        throw new Error(`${name} must be a positive number, got ${value}`);
-      }
-    }
+    validateProps(props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.ordersTable = new TableV2(this, 'OrdersTable', {
@@ -115,6 +139,9 @@ export class OrdersServiceStack extends Stack {
         handler: `orders/handlers/${name}.ts`,
         environment,
         description: `Orders API: ${name}`,
+        ...(props.apiReservedConcurrency === undefined
+          ? {}
+          : { reservedConcurrentExecutions: props.apiReservedConcurrency }),
       });
     this.functions = {
       'create-order': fn('create-order'),
@@ -155,6 +182,7 @@ export class OrdersServiceStack extends Stack {
       detailTypes: SHIPPING_SUBSCRIPTION.detailTypes,
       orderPolicy: SHIPPING_SUBSCRIPTION.orderPolicy,
       removalPolicy,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       environment: {
         SHIPMENTS_TABLE_NAME: this.shipmentsTable.tableName,
         POWERTOOLS_SERVICE_NAME: 'shipping',
@@ -190,21 +218,25 @@ export class OrdersServiceStack extends Stack {
   }
 
   private createApi(props: OrdersServiceStackProps): RestApi {
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH });
     const api = new RestApi(this, 'Api', {
       description: 'dynamo-outbox example: Orders API',
       endpointTypes: [EndpointType.REGIONAL],
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      // The CloudWatch role is a setting of the whole account and region: a stack that owns
+      // it overwrites everyone's and, once deleted, breaks every API's logs. Set it once.
+      cloudWatchRole: false,
       deployOptions: {
         stageName: 'prod',
         throttlingRateLimit: props.throttlingRateLimit ?? 100,
         throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
         tracingEnabled: true,
         metricsEnabled: true,
-        loggingLevel: MethodLoggingLevel.ERROR,
+        loggingLevel: props.executionLoggingLevel ?? MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
-        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogDestination:
+          props.accessLogDestination ??
+          new LogGroupLogDestination(
+            new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH }),
+          ),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
       },
       defaultMethodOptions: props.createAuthorizer
@@ -220,8 +252,10 @@ export class OrdersServiceStack extends Stack {
     });
     const integrations = new Map<OrdersHandlerName, LambdaIntegration>();
     for (const route of ORDER_ROUTES) {
+      // No `test-invoke-stage` permission: only the deployed stage may invoke the functions.
       const integration =
-        integrations.get(route.handler) ?? new LambdaIntegration(this.functions[route.handler]);
+        integrations.get(route.handler) ??
+        new LambdaIntegration(this.functions[route.handler], { allowTestInvoke: false });
       integrations.set(route.handler, integration);
       api.root.resourceForPath(route.resource).addMethod(route.method, integration, {
         requestValidator: validator,
@@ -249,21 +283,51 @@ export class OrdersServiceStack extends Stack {
         'Request parameters are validated at the edge; bodies are validated by the Lambdas against the same zod schemas as in local mode, which answer with field-level problem+json errors that API Gateway models cannot produce.',
     });
     Validations.of(api).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason:
-        'The example API is IAM-authorized (SigV4) and throttled per stage; attach a WAF web ACL in production deployments that face the internet.',
-    });
-    Validations.of(api).acknowledge({
       id: 'AwsSolutions-COG4',
       reason:
         'Methods use IAM authorization (or the authorizer passed in props), not a Cognito user pool.',
     });
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason:
-        'The account-level role API Gateway uses to write execution logs; AWS publishes this managed policy for exactly that purpose.',
-    });
+    this.protectStage(api, props.webAclArn);
     return api;
+  }
+
+  /** Attaches the web ACL to the stage; without one, says why the stage may go without. */
+  private protectStage(api: RestApi, webAclArn: string | undefined): void {
+    if (webAclArn === undefined) {
+      Validations.of(api.deploymentStage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'No webAclArn was given: the example API is IAM-authorized (SigV4) and throttled per stage; pass webAclArn for deployments that face the internet.',
+      });
+      return;
+    }
+    // The stage ARN refers to the stage, so the association waits for it.
+    new CfnWebACLAssociation(this, 'ApiWebAclAssociation', {
+      resourceArn: api.deploymentStage.stageArn,
+      webAclArn,
+    });
+  }
+}
+
+/** Validates the props early, naming the bad value. */
+function validateProps(props: OrdersServiceStackProps): void {
+  for (const [name, value] of [
+    ['throttlingRateLimit', props.throttlingRateLimit],
+    ['throttlingBurstLimit', props.throttlingBurstLimit],
+  ] as const) {
+    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
+      throw new Error(`${name} must be a positive number, got ${value}`);
+    }
+  }
+  const concurrency = props.apiReservedConcurrency;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new Error(`apiReservedConcurrency must be a positive integer, got ${concurrency}`);
+  }
+  const arn = props.webAclArn;
+  if (arn !== undefined && !Token.isUnresolved(arn) && !REGIONAL_WEB_ACL_ARN.test(arn)) {
+    throw new Error(
+      `webAclArn must be the ARN of a regional AWS WAF web ACL (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>), got ${arn}`,
+    );
   }
 }
 

@@ -107,6 +107,12 @@ export interface OutboxConsumerProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
+   * Deletion protection of the inbox table (like the outbox table's): pass `false` with a
+   * `RemovalPolicy.DESTROY` that must really delete it.
+   * @default - true
+   */
+  readonly deletionProtection?: boolean;
+  /**
    * Topic the consumer's alarm notifies.
    * @default - alarms without actions (`outbox.addConsumer()` passes the outbox's `alarmTopic`)
    */
@@ -177,6 +183,7 @@ export class OutboxConsumer extends Construct {
       billing: Billing.onDemand(),
       timeToLiveAttribute: INBOX_TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection ?? true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {

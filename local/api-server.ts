@@ -7,7 +7,7 @@ import {
   ORDER_ROUTES,
   type OrdersHandlerName,
 } from '../lambdas/orders/routes.js';
-import { BodyTooLargeError, readBody, sendProblem } from './http-json.js';
+import { BodyTooLargeError, readBody, refuseForeignRequest, sendProblem } from './http-json.js';
 import { lambdaContext } from './lambda-context.js';
 
 /** The handler modules, loaded once the environment is set (they read it at import). */
@@ -36,7 +36,9 @@ const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 /**
  * The local API Gateway: routes requests by the same route table as the CDK stack and
- * invokes the handlers with a REST proxy event of the same shape.
+ * invokes the handlers with a REST proxy event of the same shape. It answers this machine
+ * only: a foreign `Host` (DNS rebinding) or a foreign `Origin` (another site's page) gets
+ * 403, since nothing here checks a signature as IAM authorization does once deployed.
  *
  * @example
  * const server = await startApiServer({ port: 3000, handlers: await loadApiHandlers() });
@@ -88,6 +90,8 @@ async function handle(
   routes: readonly ApiRoute[],
   handlers: ApiHandlers,
 ): Promise<void> {
+  // Deployed, SigV4 keeps browsers out; locally nothing signs, so only loopback gets in.
+  if (refuseForeignRequest(request, response)) return;
   // The request target is a path (origin-form): `//x/orders` is that path, not host `x`.
   const target = request.url ?? '/';
   const url = new URL(`http://localhost${target.startsWith('/') ? '' : '/'}${target}`);

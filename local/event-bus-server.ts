@@ -14,9 +14,11 @@ import {
 import { LocalRuntimeError } from './errors.js';
 import {
   BodyTooLargeError,
+  hasMediaType,
   jsonPointer,
   parseJson,
   readBody,
+  refuseForeignRequest,
   sendJson,
   sendProblem,
 } from './http-json.js';
@@ -41,6 +43,12 @@ import {
  *   `AmazonSQS.<operation>`
  * - `GET /events[?since=<id>]`, `GET /dlq` (messages not deleted yet)
  * - `GET /faults`, `POST /faults`, `DELETE /faults`
+ *
+ * Every route answers only this machine: a `Host` that is not a loopback name, or an
+ * `Origin` of a page not served from loopback, gets 403 (DNS rebinding, cross-site
+ * requests). A POST must say its body is JSON (`application/json` on `/faults`, the AWS
+ * protocol's `application/x-amz-json-1.x` on `/`), which no HTML form or simple
+ * cross-site request can send; anything else gets 415.
  */
 
 /** An event the local bus accepted, as `GET /events` shows it. */
@@ -140,7 +148,7 @@ export type FaultsInput = z.input<typeof faultsSchema>;
 export interface EventBusServerOptions {
   /** 0 lets the OS pick a free port. */
   readonly port: number;
-  /** @default '127.0.0.1' */
+  /** Loopback address to listen on: `127.0.0.1`, `::1` or `localhost`. @default '127.0.0.1' */
   readonly host?: string;
   /** PutEvents request size limit by the documented entry-size formula. @default 1,048,576 */
   readonly maxRequestBytes?: number;
@@ -696,6 +704,17 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
         'content-type': contentType,
         'x-amzn-requestid': randomUUID(),
       });
+    if (!hasMediaType(request.headers['content-type'], [contentType])) {
+      // What AWS answers is undocumented; the SDK never sends another type.
+      request.resume();
+      const refused = awsErrorBody({
+        status: 415,
+        type: 'UnsupportedMediaTypeException',
+        message: `Content-Type must be ${contentType} for ${target || 'an AWS JSON request'}; got ${request.headers['content-type'] ?? 'none'}`,
+      });
+      answer(refused.status, refused.body);
+      return;
+    }
     let raw: Buffer;
     try {
       raw = await readBody(request, maxBodyBytes);
@@ -778,6 +797,16 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
       return;
     }
     if (request.method !== 'POST') return methodNotAllowed(request, response, 'GET, POST, DELETE');
+    if (!hasMediaType(request.headers['content-type'], ['application/json'])) {
+      request.resume();
+      return sendProblem(
+        response,
+        415,
+        'unsupported-media-type',
+        'Unsupported Media Type',
+        `Content-Type must be application/json; got ${request.headers['content-type'] ?? 'none'}`,
+      );
+    }
     let raw: Buffer;
     try {
       raw = await readBody(request, MAX_FAULTS_BODY_BYTES);
@@ -831,6 +860,7 @@ export async function startEventBusServer(options: EventBusServerOptions): Promi
   };
 
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (refuseForeignRequest(request, response)) return;
     const url = new URL(request.url ?? '/', 'http://local');
     if (url.pathname === '/events') return handleEvents(url, request, response);
     if (url.pathname === '/faults') return handleFaults(request, response);
@@ -981,6 +1011,12 @@ function validateOptions(options: EventBusServerOptions): void {
   };
   positive('maxRequestBytes', options.maxRequestBytes);
   positive('maxBodyBytes', options.maxBodyBytes);
+  // It answers loopback hosts only (refuseForeignRequest): listening elsewhere would only
+  // expose it to the network.
+  if (options.host !== undefined && !['127.0.0.1', '::1', 'localhost'].includes(options.host))
+    throw new LocalRuntimeError(
+      `host must be a loopback address (127.0.0.1, ::1 or localhost), got ${options.host}`,
+    );
   for (const name of options.eventBuses ?? [])
     if (!BUS_NAME_PATTERN.test(name))
       throw new LocalRuntimeError(

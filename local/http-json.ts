@@ -112,3 +112,64 @@ export function sendProblem(
 export function jsonPointer(path: readonly PropertyKey[]): string {
   return path.map((key) => `/${String(key).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
+
+/** Host names a local server answers to; anything else is a foreign (rebound) name. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Whether a `Host` header names this machine's loopback: `127.0.0.1`, `localhost` or
+ * `[::1]`, with or without a port. A page that rebinds its own domain to 127.0.0.1 still
+ * sends that domain as `Host`, so this is what stops DNS rebinding.
+ *
+ * @example
+ * isLoopbackHost('localhost:4010'); // true
+ * isLoopbackHost('attacker.example:4010'); // false
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(host.trim().toLowerCase());
+  return match?.[1] !== undefined && LOOPBACK_HOSTS.has(match[1]);
+}
+
+/**
+ * Whether an `Origin` header, when a browser sent one, is a page served from loopback.
+ * Browsers send `Origin` on every cross-origin request and on every POST; other clients
+ * (curl, the SDK) send none, which is fine.
+ */
+export function isLoopbackOrigin(origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  if (!URL.canParse(origin)) return false;
+  const url = new URL(origin);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.host);
+}
+
+/** Whether a `Content-Type` header is one of the media types given (parameters ignored). */
+export function hasMediaType(
+  contentType: string | undefined,
+  mediaTypes: readonly string[],
+): boolean {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  return mediaType !== undefined && mediaTypes.includes(mediaType);
+}
+
+/**
+ * Answers 403 and returns true when a request to a local endpoint does not come from this
+ * machine's loopback: a foreign `Host` (DNS rebinding) or a foreign `Origin` (a web page
+ * of another site). Reads are refused too: events and queue messages are not for any page.
+ *
+ * @example
+ * if (refuseForeignRequest(request, response)) return;
+ */
+export function refuseForeignRequest(request: IncomingMessage, response: ServerResponse): boolean {
+  const { host, origin } = request.headers;
+  let detail: string | undefined;
+  if (!isLoopbackHost(host)) {
+    detail = `Host ${host === undefined ? '(none)' : `'${host.slice(0, 100)}'`} is not a loopback name (127.0.0.1, localhost or [::1], with or without a port): local endpoints answer this machine only`;
+  } else if (!isLoopbackOrigin(origin)) {
+    detail = `Origin '${(origin ?? '').slice(0, 100)}' is not a page served from loopback: local endpoints answer no other site`;
+  }
+  if (detail === undefined) return false;
+  request.resume();
+  sendProblem(response, 403, 'forbidden', 'Forbidden', detail);
+  return true;
+}

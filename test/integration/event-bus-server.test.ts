@@ -38,6 +38,7 @@ import {
 import { seededRandom } from '../../local/seeded-random.js';
 import { FIXED_NOW, FIXED_NOW_ISO, fixedClock } from '../helpers/outbox-fixtures.js';
 import { anOutboxRecord } from '../helpers/outbox-records.js';
+import { rawRequest } from '../helpers/raw-http.js';
 
 const CREDENTIALS = { accessKeyId: 'x', secretAccessKey: 'x' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -454,6 +455,221 @@ describe('validation like EventBridge', () => {
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(await response.json()).toMatchObject({ status: 404, title: 'Not Found' });
   });
+});
+
+describe('only this machine: no DNS rebinding, no cross-site page', () => {
+  const FAULTS = JSON.stringify({ failRate: 1 });
+  const PUT_EVENTS_BODY = JSON.stringify({
+    Entries: [{ Source: 'attacker', DetailType: 'Forged', Detail: '{}' }],
+  });
+  /** Each route of the bus, as a page would call it; the body and type it would need. */
+  const ROUTES = [
+    { method: 'GET', path: '/events' },
+    { method: 'GET', path: '/dlq' },
+    { method: 'GET', path: '/faults' },
+    { method: 'POST', path: '/faults', type: 'application/json', body: FAULTS },
+    { method: 'DELETE', path: '/faults' },
+    {
+      method: 'POST',
+      path: '/',
+      type: JSON_1_1,
+      body: PUT_EVENTS_BODY,
+      target: 'AWSEvents.PutEvents',
+    },
+    {
+      method: 'POST',
+      path: '/',
+      type: 'application/x-amz-json-1.0',
+      body: JSON.stringify({ QueueUrl: 'http://x/000000000000/q', MessageBody: 'forged' }),
+      target: 'AmazonSQS.SendMessage',
+    },
+  ] as const;
+  const headersOf = (route: (typeof ROUTES)[number], extra: Record<string, string>) => ({
+    ...('type' in route ? { 'content-type': route.type } : {}),
+    ...('target' in route ? { 'x-amz-target': route.target } : {}),
+    ...extra,
+  });
+
+  it.each(
+    ROUTES.flatMap((route) =>
+      ['attacker.example', 'attacker.example:4010', '0.0.0.0'].map(
+        (host) => [route.method, route.path, host, route] as const,
+      ),
+    ),
+  )(
+    'fails with 403 if %s %s names the foreign Host %s, and changes nothing',
+    async (_, __, host, route) => {
+      const bus = await aBus();
+      bus.setFaults({ latencyMs: 1 });
+
+      const answer = await rawRequest(bus.url, {
+        method: route.method,
+        path: route.path,
+        headers: headersOf(route, { host }),
+        ...('body' in route ? { body: route.body } : {}),
+      });
+
+      expect(answer.status).toBe(403);
+      expect(answer.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(answer.body)).toMatchObject({ status: 403, title: 'Forbidden' });
+      expect(bus.faults()).toEqual({ ...NO_FAULTS, latencyMs: 1 });
+      expect(bus.accepted()).toEqual([]);
+      expect(bus.dlqMessages()).toEqual([]);
+    },
+  );
+
+  it.each([
+    'localhost.attacker.example',
+    'attacker.localhost',
+    '127.0.0.1.nip.io',
+    '[::ffff:127.0.0.1]',
+  ])('fails with 403 if the Host is %s, which only looks like loopback', async (name) => {
+    const bus = await aBus();
+
+    const answer = await rawRequest(bus.url, {
+      method: 'GET',
+      path: '/events',
+      headers: { host: `${name}:${bus.port}` },
+    });
+
+    expect(answer.status).toBe(403);
+  });
+
+  it.each(['127.0.0.1', 'localhost', 'LocalHost', '[::1]'])(
+    'answers the loopback Host %s, with or without a port',
+    async (name) => {
+      const bus = await aBus();
+
+      const withPort = await rawRequest(bus.url, {
+        method: 'GET',
+        path: '/events',
+        headers: { host: `${name}:${bus.port}` },
+      });
+      const withoutPort = await rawRequest(bus.url, {
+        method: 'GET',
+        path: '/events',
+        headers: { host: name },
+      });
+
+      expect([withPort.status, withoutPort.status]).toEqual([200, 200]);
+    },
+  );
+
+  it.each(['https://attacker.example', 'null', 'http://localhost.attacker.example:4010'])(
+    'fails with 403 if a page of another origin (%s) posts faults, even with a loopback Host',
+    async (origin) => {
+      const bus = await aBus();
+
+      const answer = await rawRequest(bus.url, {
+        method: 'POST',
+        path: '/faults',
+        headers: { 'content-type': 'application/json', origin },
+        body: FAULTS,
+      });
+
+      expect(answer.status).toBe(403);
+      expect(bus.faults()).toEqual(NO_FAULTS);
+    },
+  );
+
+  it('takes faults from a page served from loopback', async () => {
+    const bus = await aBus();
+
+    const answer = await rawRequest(bus.url, {
+      method: 'POST',
+      path: '/faults',
+      headers: { 'content-type': 'application/json', origin: 'http://localhost:5173' },
+      body: FAULTS,
+    });
+
+    expect(answer.status).toBe(200);
+    expect(bus.faults().failRate).toBe(1);
+  });
+
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['an HTML form', 'application/x-www-form-urlencoded'],
+    ['a multipart form', 'multipart/form-data; boundary=x'],
+    ['no content type', undefined],
+  ])('fails with 415 if POST /faults comes as %s, and changes nothing', async (_, type) => {
+    const bus = await aBus();
+
+    const answer = await rawRequest(bus.url, {
+      method: 'POST',
+      path: '/faults',
+      headers: type === undefined ? {} : { 'content-type': type },
+      body: FAULTS,
+    });
+
+    expect(answer.status).toBe(415);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      status: 415,
+      detail: `Content-Type must be application/json; got ${type ?? 'none'}`,
+    });
+    expect(bus.faults()).toEqual(NO_FAULTS);
+  });
+
+  it('takes POST /faults as application/json with a charset', async () => {
+    const bus = await aBus();
+
+    const answer = await rawRequest(bus.url, {
+      method: 'POST',
+      path: '/faults',
+      headers: { 'content-type': 'Application/JSON; charset=utf-8' },
+      body: FAULTS,
+    });
+
+    expect(answer.status).toBe(200);
+  });
+
+  it.each([
+    ['AWSEvents.PutEvents', 'text/plain', PUT_EVENTS_BODY],
+    ['AWSEvents.PutEvents', 'application/json', PUT_EVENTS_BODY],
+    ['AmazonSQS.SendMessage', 'text/plain', JSON.stringify({ QueueUrl: 'q', MessageBody: 'x' })],
+    ['AmazonSQS.SendMessage', JSON_1_1, JSON.stringify({ QueueUrl: 'q', MessageBody: 'x' })],
+  ])('fails with 415 if %s comes as %s, and accepts nothing', async (target, type, body) => {
+    const bus = await aBus();
+
+    const answer = await rawRequest(bus.url, {
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': type, 'x-amz-target': target },
+      body,
+    });
+
+    expect(answer.status).toBe(415);
+    expect(JSON.parse(answer.body)).toMatchObject({ __type: 'UnsupportedMediaTypeException' });
+    expect(bus.accepted()).toEqual([]);
+    expect(bus.dlqMessages()).toEqual([]);
+  });
+
+  it('grants no cross-origin access to a preflight from another site', async () => {
+    const bus = await aBus();
+
+    const answer = await rawRequest(bus.url, {
+      method: 'OPTIONS',
+      path: '/faults',
+      headers: {
+        origin: 'https://attacker.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+
+    expect(answer.status).toBe(403);
+    expect(answer.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it.each(['0.0.0.0', '192.168.1.10', '::'])(
+    'fails to start if told to listen on %s, beyond loopback',
+    async (host) => {
+      await expect(aBus({ host })).rejects.toThrow(
+        new LocalRuntimeError(
+          `host must be a loopback address (127.0.0.1, ::1 or localhost), got ${host}`,
+        ),
+      );
+    },
+  );
 });
 
 describe('buses, as EventBridge tells them apart', () => {

@@ -1,9 +1,15 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeEventBusCommand,
   EventBridgeClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DYNAMODB_LOCAL_CORS_ORIGIN, startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { freePort } from '../../local/ports.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import {
   busEvents,
@@ -18,6 +24,7 @@ import {
   waitForShipments,
   waitUntilQuiet,
 } from '../helpers/local-runtime.js';
+import { rawRequest } from '../helpers/raw-http.js';
 
 let runtime: LocalRuntime;
 beforeAll(async () => {
@@ -178,4 +185,102 @@ describe('local mode, end to end over HTTP', () => {
     });
     expect(runtime.shipping.dead).toEqual([]);
   }, 30_000);
+});
+
+describe('local mode on a laptop: only this machine gets in', () => {
+  it.each([
+    ['GET', 'reads an order'],
+    ['POST', 'creates an order'],
+  ])(
+    'fails with 403 if a request to the API that %s names a foreign Host (DNS rebinding)',
+    async (method) => {
+      const { body } = await call(runtime, 'POST', '/orders', orderBody('rebound'));
+      const path = method === 'GET' ? `/orders/${body.id as string}` : '/orders';
+
+      const answer = await rawRequest(runtime.apiUrl, {
+        method,
+        path,
+        headers: { host: 'attacker.example:3000', 'content-type': 'application/json' },
+        ...(method === 'POST' ? { body: JSON.stringify(orderBody('forged')) } : {}),
+      });
+
+      expect(answer.status).toBe(403);
+      expect(answer.body).not.toContain(body.id as string);
+      expect(answer.body).not.toContain('forged');
+    },
+  );
+
+  it('fails with 403 if a page of another site posts a bodiless command, which no content type guards', async () => {
+    const { body } = await call(runtime, 'POST', '/orders', orderBody('csrf'));
+    const id = body.id as string;
+
+    const answer = await rawRequest(runtime.apiUrl, {
+      method: 'POST',
+      path: `/orders/${id}/confirm`,
+      headers: { origin: 'https://attacker.example' },
+    });
+
+    expect(answer.status).toBe(403);
+    expect((await call(runtime, 'GET', `/orders/${id}`)).body).toMatchObject({ status: 'PENDING' });
+  });
+
+  it('answers a page served from loopback, as a local front end would call it', async () => {
+    const { body } = await call(runtime, 'POST', '/orders', orderBody('front-end'));
+
+    const answer = await rawRequest(runtime.apiUrl, {
+      method: 'POST',
+      path: `/orders/${body.id as string}/confirm`,
+      headers: { origin: 'http://localhost:5173' },
+    });
+
+    expect(answer.status).toBe(200);
+  });
+
+  it('starts DynamoDB Local without telemetry and with a CORS allow-list no page matches', async () => {
+    const args = runtime.dynamoDb.process.spawnargs;
+
+    expect(args).toContain('-disableTelemetry');
+    expect(args.slice(args.indexOf('-cors'), args.indexOf('-cors') + 2)).toEqual([
+      '-cors',
+      DYNAMODB_LOCAL_CORS_ORIGIN,
+    ]);
+    const preflight = await rawRequest(runtime.dynamoDbEndpoint, {
+      method: 'OPTIONS',
+      path: '/',
+      headers: {
+        origin: 'http://localhost:5173',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-amz-target,authorization',
+      },
+    });
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('DynamoDB Local with --persist', () => {
+  it('keeps its data in the directory given, relative to where npm start runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dynamo-outbox-persist-'));
+    const db = await startDynamoDbLocal({ port: await freePort(), persistDir: relative('.', dir) });
+    const client = new DynamoDBClient({
+      endpoint: db.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: 'persisted',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+
+      expect(existsSync(join(dir, 'shared-local-instance.db'))).toBe(true);
+    } finally {
+      client.destroy();
+      await db.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
