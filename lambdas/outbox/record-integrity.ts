@@ -25,6 +25,8 @@ export function keyMismatch(record: OutboxRecord): string | undefined {
   }
   for (const [i, event] of record.events.entries()) {
     const named = envelopeAggregate(event.detail);
+    // Not a JSON object: EventBridge refuses it (MalformedDetail), and the relay quarantines it.
+    if (named === NOT_AN_OBJECT) continue;
     if (named?.type !== aggregateType || named.id !== aggregateId) {
       const label = named === undefined ? 'no aggregate' : `aggregate ${named.type}#${named.id}`;
       return `events[${i}] names ${label}, not the record's key ${pk}`;
@@ -33,13 +35,21 @@ export function keyMismatch(record: OutboxRecord): string | undefined {
   return undefined;
 }
 
+const NOT_AN_OBJECT = Symbol('not a JSON object');
+
 /** The aggregate an event's Detail (its envelope) names, if it names one. */
-function envelopeAggregate(detail: string): { type: string; id: string } | undefined {
+function envelopeAggregate(
+  detail: string,
+): { type: string; id: string } | undefined | typeof NOT_AN_OBJECT {
+  let envelope: unknown;
   try {
-    const envelope = JSON.parse(detail) as { aggregateType?: unknown; aggregateId?: unknown };
-    const { aggregateType: type, aggregateId: id } = envelope ?? {};
-    return typeof type === 'string' && typeof id === 'string' ? { type, id } : undefined;
+    envelope = JSON.parse(detail);
   } catch {
-    return undefined;
+    return NOT_AN_OBJECT;
   }
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
+    return NOT_AN_OBJECT;
+  }
+  const { aggregateType: type, aggregateId: id } = envelope as Record<string, unknown>;
+  return typeof type === 'string' && typeof id === 'string' ? { type, id } : undefined;
 }
