@@ -341,7 +341,8 @@ export class TransactionalOutbox extends Construct {
   readonly sweeperServiceName: string;
   /**
    * The environment an `OutboxWriter.fromEnvironment()` reads: the table name, the
-   * pending-index shards and the largest publishable entry of this outbox. `addWriter()`
+   * pending-index shards, the largest publishable entry and the sources (`*`: any) of
+   * this outbox. `addWriter()`
    * sets it on a Lambda; give it to other compute (a container, a test) yourself.
    */
   readonly writerEnvironment: Readonly<Record<string, string>>;
@@ -500,10 +501,11 @@ export class TransactionalOutbox extends Construct {
   }
 
   /**
-   * Makes a Lambda a writer of this outbox: grants what `grantWriteEvents()` grants and
-   * sets {@link writerEnvironment}, which `OutboxWriter.fromEnvironment()` reads — so the
-   * writer's table, pending shards and entry size limit always match this deployment.
-   * Grant the entity table's actions separately.
+   * Makes a Lambda a writer of this outbox: grants what `grantWriteEvents()` grants (only
+   * the keys of `options.aggregateTypes` when given) and sets {@link writerEnvironment},
+   * which `OutboxWriter.fromEnvironment()` reads — so the writer's table, pending shards,
+   * entry size limit and sources always match this deployment. Grant the entity table's
+   * actions separately.
    *
    * @example
    * ```ts
