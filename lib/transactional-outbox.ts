@@ -342,8 +342,8 @@ export class TransactionalOutbox extends Construct {
   /**
    * The environment an `OutboxWriter.fromEnvironment()` reads: the table name, the
    * pending-index shards, the largest publishable entry and the sources (`*`: any) of
-   * this outbox. `addWriter()`
-   * sets it on a Lambda; give it to other compute (a container, a test) yourself.
+   * this outbox. `addWriter()` sets it on a Lambda; give it to other compute (a container,
+   * a test) yourself.
    */
   readonly writerEnvironment: Readonly<Record<string, string>>;
   /** Passed on to the consumers `addConsumer()` creates. */
@@ -541,7 +541,8 @@ export class TransactionalOutbox extends Construct {
    * Lets a role put events on the outbox's bus: grants `events:PutEvents` on it and adds
    * the role to the principals the bus policy lets through. Meant for operators (the
    * CLI's `replay` and `redrive` publish with their credentials); anyone else publishing
-   * to the bus bypasses the outbox's order and de-duplication.
+   * to the bus bypasses the outbox's order and de-duplication. The role must be of the
+   * bus's account: the policy has no Allow for another account.
    *
    * @example
    * ```ts
@@ -562,7 +563,12 @@ export class TransactionalOutbox extends Construct {
    */
   allowPublishing(role: IRole): Grant {
     this.addBusPublisher(role);
-    return this.eventBus.grantPutEventsTo(role);
+    // On the role only: a statement added to the bus's policy would fight its `Policy`.
+    return Grant.addToPrincipal({
+      grantee: role,
+      actions: ['events:PutEvents'],
+      resourceArns: [this.eventBus.eventBusArn],
+    });
   }
 
   /**
