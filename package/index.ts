@@ -26,9 +26,18 @@
  *
  * @module dynamo-outbox
  */
+
+export {
+  type OutboxBusPolicyProps,
+  OutboxBusPolicySid,
+  outboxBusPolicyDocument,
+  outboxBusPolicyResourceProps,
+  outboxBusPolicyStatements,
+} from '../lib/outbox-bus-policy.js';
 export { OutboxConsumer, type OutboxConsumerProps } from '../lib/outbox-consumer.js';
 export {
   OUTBOX_METRICS_NAMESPACE,
+  type OutboxWriterGrantOptions,
   TransactionalOutbox,
   type TransactionalOutboxProps,
 } from '../lib/transactional-outbox.js';

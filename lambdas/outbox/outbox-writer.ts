@@ -109,6 +109,13 @@ export interface OutboxWriterOptions {
    */
   readonly pendingShards?: number;
   /**
+   * The only sources events may carry: those the outbox's bus accepts (the construct's
+   * `eventSources`). An event with another source is refused at write time, before it
+   * could reach the relay and be refused by the bus.
+   * @default - any source
+   */
+  readonly eventSources?: readonly string[];
+  /**
    * How long an idempotent response is replayed, in seconds.
    * @default - 86,400 (24 hours)
    */
@@ -259,6 +266,7 @@ export class OutboxWriter {
   private readonly tableName: string;
   private readonly maxEntryBytes: number;
   private readonly pendingShards: number;
+  private readonly eventSources: readonly string[] | undefined;
   private readonly idempotencyTtlSeconds: number;
   private readonly attributes: EntityAttributes;
   private readonly clock: () => Date;
@@ -266,12 +274,12 @@ export class OutboxWriter {
 
   /**
    * Creates a writer for the outbox `TransactionalOutbox.addWriter()` configured this
-   * Lambda for: the table name, the pending-index shards the sweeper queries and the
-   * largest entry the relay can publish come from the environment, so they cannot drift
-   * from the deployment. Create it once, at module scope.
+   * Lambda for: the table name, the pending-index shards the sweeper queries, the
+   * largest entry the relay can publish and the sources the bus accepts come from the
+   * environment, so they cannot drift from the deployment. Create it once, at module scope.
    *
-   * @param env - where to read `OUTBOX_TABLE_NAME`, `OUTBOX_PENDING_SHARDS` and
-   *   `OUTBOX_MAX_ENTRY_BYTES`; `process.env` unless given
+   * @param env - where to read `OUTBOX_TABLE_NAME`, `OUTBOX_PENDING_SHARDS`,
+   *   `OUTBOX_MAX_ENTRY_BYTES` and `OUTBOX_EVENT_SOURCES`; `process.env` unless given
    * @throws OutboxConfigError naming each missing or bad variable
    *
    * @example
@@ -297,6 +305,7 @@ export class OutboxWriter {
     this.tableName = options.tableName;
     this.maxEntryBytes = options.maxEntryBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.pendingShards = options.pendingShards ?? DEFAULT_PENDING_SHARDS;
+    this.eventSources = options.eventSources;
     this.idempotencyTtlSeconds = options.idempotencyTtlSeconds ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS;
     this.attributes = {
       version: options.versionAttribute ?? 'version',
@@ -433,6 +442,9 @@ export class OutboxWriter {
         `pendingShards must be at most ${MAX_PENDING_SHARDS} (the sweeper's limit), got ${this.pendingShards}`,
       );
     }
+    if (this.eventSources?.length === 0) {
+      throw new OutboxConfigError('eventSources must not be empty: leave it out to allow any');
+    }
     positiveInteger('idempotencyTtlSeconds', this.idempotencyTtlSeconds);
     const { version, lastEventSeq } = this.attributes;
     if (!version || !lastEventSeq || version === lastEventSeq) {
@@ -455,7 +467,7 @@ export class OutboxWriter {
         parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
       );
     }
-    const issues = entityIssues(input.entity, this.attributes);
+    const issues = [...entityIssues(input.entity, this.attributes), ...this.sourceIssues(input)];
     if (issues.length > 0) throw new OutboxValidationError(issues);
   }
 
@@ -511,6 +523,22 @@ export class OutboxWriter {
       ...(event.resources === undefined ? {} : { resources: [...event.resources] }),
       ...(event.traceHeader === undefined ? {} : { traceHeader: event.traceHeader }),
     };
+  }
+
+  /** Events whose source the outbox's bus would refuse (and the relay fail on, loudly). */
+  private sourceIssues(input: OutboxWriteInput): ValidationIssue[] {
+    const allowed = this.eventSources;
+    if (allowed === undefined) return [];
+    return input.events.flatMap((event, i) =>
+      allowed.includes(event.source)
+        ? []
+        : [
+            {
+              path: `events[${i}].source`,
+              message: `'${event.source}' is not a source of this outbox: ${allowed.map((s) => `'${s}'`).join(', ')}`,
+            },
+          ],
+    );
   }
 
   /** Each event's PutEvents entry within `maxEntryBytes`, the record within one item. */
