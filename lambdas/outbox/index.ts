@@ -32,6 +32,11 @@ export {
   WriteContentionError,
 } from './errors.js';
 export {
+  EventBridgePublisher,
+  type EventBridgePublisherOptions,
+} from './event-bridge-publisher.js';
+export type { EventBusVerdict } from './event-bus-check.js';
+export {
   isPlainObject,
   type JsonProblem,
   jsonProblem,
@@ -40,6 +45,15 @@ export {
   outboxEventInputSchema,
 } from './event-input.js';
 export { type EventPattern, matchesPattern } from './event-pattern.js';
+export type {
+  CallAnswer,
+  CallRefusal,
+  EntryResult,
+  EventPublisher,
+  PublishEntry,
+  PublishLimits,
+  PutOutcome,
+} from './event-publisher.js';
 export {
   buildIdempotencyRecord,
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
@@ -66,6 +80,7 @@ export {
   OrderedPublisher,
   type OrderedPublisherOptions,
   type PublishHooks,
+  type PublishPacing,
   type PublishReport,
 } from './ordered-publisher.js';
 export {
