@@ -46,8 +46,6 @@ export {
 } from './event-input.js';
 export { type EventPattern, matchesPattern } from './event-pattern.js';
 export type {
-  CallAnswer,
-  CallRefusal,
   EntryResult,
   EventPublisher,
   PublishEntry,
@@ -80,7 +78,6 @@ export {
   OrderedPublisher,
   type OrderedPublisherOptions,
   type PublishHooks,
-  type PublishPacing,
   type PublishReport,
 } from './ordered-publisher.js';
 export {

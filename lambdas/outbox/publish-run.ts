@@ -69,8 +69,14 @@ const NO_RESULT: EntryResult = {
 /**
  * One `OrderedPublisher.publish`: a lane per chain, the calls in flight, and what
  * happened so far. The loop starts calls while there is room (`concurrency`), time and a
- * ready lane; waits for a call to come back; and when nothing is in flight, sleeps until
- * the earliest backoff ends, unless that is past the time left.
+ * ready lane; waits for any call to come back (and refills at once); and when nothing is
+ * in flight, sleeps until the earliest backoff ends, unless that is past the time left.
+ *
+ * Order per aggregate rests on one rule: a lane is not ready while its entry awaits an
+ * answer, so no call, and no two calls in flight, hold two events of one aggregate, and
+ * a lane's next event is planned only once the bus accepted (or we gave up on) the one
+ * before. The time budget is checked before each call and each sleep; a call already
+ * started still settles.
  *
  * @internal
  */
@@ -147,7 +153,7 @@ export class PublishRun {
     return plan.slots.map(({ lane }) => ({ lane, entry: entryOf(lane) }));
   }
 
-  /** The first ready lane, in chain order, whose entry must go alone. */
+  /** The first ready lane whose entry must go alone, in the order the chains were given. */
   private firstLaneAlone(now: number): CallCandidate<PublishLane> | undefined {
     const lane = this.lanes.find((l) => l.sendsAlone && l.isReady(now));
     return lane === undefined ? undefined : this.candidate(lane);
@@ -160,10 +166,12 @@ export class PublishRun {
     }
   }
 
+  /** The lane as the planner sees it. */
   private candidate(lane: PublishLane): CallCandidate<PublishLane> {
     return { lane, entryBytes: this.entryBytes(entryOf(lane)), eventsLeft: lane.eventsLeft };
   }
 
+  /** The entry's size by the bus's rule, computed once per event. */
   private entryBytes(entry: PublishEntry): number {
     const known = this.entrySizes.get(entry.event);
     if (known !== undefined) return known;
@@ -172,6 +180,7 @@ export class PublishRun {
     return size;
   }
 
+  /** Sends the call; its answer settles the lanes whenever it comes. */
   private start(slots: readonly Slot[]): void {
     for (const { lane } of slots) {
       if (lane.retrying) this.retries++;
@@ -198,6 +207,7 @@ export class PublishRun {
     }
   }
 
+  /** Applies the bus's answer to the lanes of the call, entry by entry in request order. */
   private settle(slots: readonly Slot[], outcome: PutOutcome): void {
     for (const { lane } of slots) lane.answered();
     if (outcome.answered) {
@@ -227,6 +237,7 @@ export class PublishRun {
     }
   }
 
+  /** One entry's answer: accept it, quarantine its record, stop, or send it again later. */
   private settleEntry({ lane, entry }: Slot, result: EntryResult): void {
     if (result.accepted) this.accept(lane, entry.event.eventId);
     else if (result.kind === 'poison') this.poison(lane, result.failure);
@@ -254,6 +265,7 @@ export class PublishRun {
     this.byEventsLeft.set(lane, lane.eventsLeft);
   }
 
+  /** The lane's event goes again after its backoff; other lanes go on meanwhile. */
   private retryLater(lane: PublishLane): void {
     lane.retryLater(this.settings.now(), this.settings.backoff);
   }
@@ -304,6 +316,7 @@ export class PublishRun {
     return true;
   }
 
+  /** What the run did, for the caller's metrics and its `batchItemFailures`. */
   private report(): PublishReport {
     return {
       accepted: this.accepted,

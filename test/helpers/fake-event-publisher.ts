@@ -1,5 +1,5 @@
+import type { CallAnswer } from '../../lambdas/outbox/event-publisher.js';
 import type {
-  CallAnswer,
   EntryResult,
   EventBusVerdict,
   EventPublisher,
