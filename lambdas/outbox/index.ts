@@ -31,6 +31,11 @@ export {
   WriteContentionError,
 } from './errors.js';
 export {
+  EventBridgePublisher,
+  type EventBridgePublisherOptions,
+} from './event-bridge-publisher.js';
+export type { EventBusVerdict } from './event-bus-check.js';
+export {
   isPlainObject,
   type JsonProblem,
   jsonProblem,
@@ -39,6 +44,13 @@ export {
   outboxEventInputSchema,
 } from './event-input.js';
 export { type EventPattern, matchesPattern } from './event-pattern.js';
+export type {
+  EntryResult,
+  EventPublisher,
+  PublishEntry,
+  PublishLimits,
+  PutOutcome,
+} from './event-publisher.js';
 export {
   buildIdempotencyRecord,
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,

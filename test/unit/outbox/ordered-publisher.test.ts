@@ -24,6 +24,7 @@ import {
 } from '../../../lambdas/outbox/index.js';
 import { UNKNOWN_CODE_ATTEMPTS } from '../../../lambdas/outbox/publish-errors.js';
 import { awsJsonErrorFor, putEventsErrorFor } from '../../helpers/event-bridge-errors.js';
+import { acceptAll, FakeEventPublisher } from '../../helpers/fake-event-publisher.js';
 import { aChain, anOutboxRecord, eventIdsOf } from '../../helpers/outbox-records.js';
 
 const ebMock = mockClient(EventBridgeClient);
@@ -1233,6 +1234,161 @@ describe('OrderedPublisher', () => {
       await aPublisher(new FakeClock()).publish([[record]], recorder.hooks);
 
       expect(recorder.poisoned[0]?.acceptedEventIds).toEqual(eventIdsOf([record]).slice(0, 2));
+    });
+  });
+
+  describe('behind the publishing port', () => {
+    /** A publisher over a scripted bus behind the port, on a fake clock. */
+    const overPort = (bus: FakeEventPublisher, clock = new FakeClock()) =>
+      new OrderedPublisher({
+        publisher: bus,
+        now: clock.now,
+        sleep: clock.sleep,
+        backoff: { baseDelayMs: 100, maxDelayMs: 1_000, random: () => 0.5 },
+      });
+
+    it("puts up to the port's entry limit in a call: 150 single-event aggregates on a 100-entry bus go out as 100 and 50", async () => {
+      const bus = new FakeEventPublisher();
+
+      const report = await overPort(bus).publish(
+        singleEventAggregates(150),
+        recordingHooks().hooks,
+      );
+
+      // Lanes are weighed in calls' worth of the bus, not of PutEvents: 50 would cap a call at 50.
+      expect(bus.calls.map((call) => call.length)).toEqual([100, 50]);
+      expect(report.calls).toBe(2);
+      expect(report.eventsPublished).toBe(150);
+    });
+
+    it('hands each entry to the port with the key of its aggregate', async () => {
+      const bus = new FakeEventPublisher();
+      const chains = [
+        aChain({ aggregate: 'Order#A', records: 2 }),
+        aChain({ aggregate: 'Order#B' }),
+      ];
+
+      await overPort(bus).publish(chains, recordingHooks().hooks);
+
+      expect(
+        bus.calls.map((call) => call.map((e) => `${e.aggregateKey}:${e.event.sequence}`)),
+      ).toEqual([['Order#A:1', 'Order#B:1'], ['Order#A:2']]);
+    });
+
+    it("keeps every call within the port's request bytes by the port's own size rule", async () => {
+      const bus = new FakeEventPublisher({
+        limits: { maxEntriesPerCall: 100, maxRequestBytes: 1_000 },
+        sizeOf: () => 400,
+      });
+
+      await overPort(bus).publish(singleEventAggregates(5), recordingHooks().hooks);
+
+      expect(bus.calls.map((call) => call.length)).toEqual([2, 2, 1]);
+    });
+
+    it('acts on the kind the port gives an entry, whatever its code: a code of another bus is poison when the port says so', async () => {
+      const chain = aChain({ aggregate: 'Order#1', records: 2 });
+      const bus = new FakeEventPublisher({
+        answer: (entries, call) =>
+          call === 0
+            ? {
+                answered: true,
+                results: entries.map(() => ({
+                  accepted: false,
+                  kind: 'poison',
+                  failure: { code: 'SomeOtherBusCode', message: 'never' },
+                })),
+              }
+            : undefined,
+      });
+      const recorder = recordingHooks();
+
+      const report = await overPort(bus).publish([chain], recorder.hooks);
+
+      expect(recorder.poisoned.map((p) => [p.record, p.failure.code])).toEqual([
+        [chain[0], 'SomeOtherBusCode'],
+      ]);
+      expect(report.accepted).toEqual([chain[1]]);
+    });
+
+    it('publishes nothing and reports the configuration error when the port finds no bus', async () => {
+      const failure = { code: 'EventBusNotFound', message: 'no such bus' };
+      const bus = new FakeEventPublisher({ verdict: { kind: 'configuration', failure } });
+      const chains = singleEventAggregates(3);
+
+      const report = await overPort(bus).publish(chains, recordingHooks().hooks);
+
+      expect(bus.calls).toEqual([]);
+      expect(report).toEqual({
+        accepted: [],
+        poisoned: [],
+        unfinished: chains.flat(),
+        configurationError: failure,
+        eventsPublished: 0,
+        calls: 0,
+        retries: 0,
+      });
+    });
+
+    it('publishes nothing, and reports no configuration error, when the bus look-up fails for a passing reason', async () => {
+      const failure = { code: 'ThrottlingException', message: 'slow down' };
+      const bus = new FakeEventPublisher({ verdict: { kind: 'transient', failure } });
+      const chains = singleEventAggregates(2);
+
+      const report = await overPort(bus).publish(chains, recordingHooks().hooks);
+
+      expect(bus.calls).toEqual([]);
+      expect(report.configurationError).toBeUndefined();
+      expect(report.unfinished).toEqual(chains.flat());
+    });
+
+    it('does not look the bus up for no records', async () => {
+      const bus = new FakeEventPublisher();
+
+      await overPort(bus).publish([[], []], recordingHooks().hooks);
+
+      expect(bus.verifications).toBe(0);
+    });
+
+    it('retries a call whose port throws despite its contract, and settles its lanes', async () => {
+      const bus = new FakeEventPublisher({
+        answer: (_, call) => {
+          if (call === 0) throw new Error('adapter bug');
+          return undefined;
+        },
+      });
+
+      const report = await overPort(bus).publish(singleEventAggregates(2), recordingHooks().hooks);
+
+      expect(bus.calls.map((call) => call.length)).toEqual([2, 2]);
+      expect(report.accepted).toHaveLength(2);
+      expect(report.retries).toBe(2);
+    });
+
+    it('retries an entry the port answered no result for', async () => {
+      const bus = new FakeEventPublisher({
+        answer: (entries, call) =>
+          call === 0
+            ? { answered: true, results: acceptAll(entries.slice(0, 1)).results }
+            : undefined,
+      });
+
+      const report = await overPort(bus).publish(singleEventAggregates(2), recordingHooks().hooks);
+
+      expect(bus.calls.map((call) => call.map((e) => e.aggregateKey))).toEqual([
+        ['Order#0', 'Order#1'],
+        ['Order#1'],
+      ]);
+      expect(report.accepted).toHaveLength(2);
+    });
+
+    it.each([
+      { maxEntriesPerCall: 0, maxRequestBytes: 1_000 },
+      { maxEntriesPerCall: 1.5, maxRequestBytes: 1_000 },
+      { maxEntriesPerCall: 10, maxRequestBytes: -1 },
+      { maxEntriesPerCall: 10, maxRequestBytes: Number.NaN },
+    ])('fails if the port allows %o per call', (limits) => {
+      expect(() => overPort(new FakeEventPublisher({ limits }))).toThrow(OutboxError);
     });
   });
 
