@@ -1,5 +1,6 @@
 import { IDEMPOTENCY_KEY_PATTERN } from '../../outbox/idempotency.js';
 import * as z from '../../outbox/zod.js';
+import type { CallerIdentity } from './caller-identity.js';
 import type { HttpRequest } from './http-message.js';
 import { type FieldError, HttpError } from './problem.js';
 
@@ -128,8 +129,20 @@ export function parseOrderId(request: HttpRequest): string {
   return id.toLowerCase();
 }
 
-/** The optional `Idempotency-Key` header. */
-export function parseIdempotencyKey(request: HttpRequest): string | undefined {
+/** An `Idempotency-Key`, in the key space of the caller who sent it. */
+export interface RequestIdempotency {
+  readonly key: string;
+  readonly scope: CallerIdentity;
+}
+
+/**
+ * The optional `Idempotency-Key` header, scoped by the caller: one caller can neither
+ * replay another's stored response nor learn that another's key is in use.
+ *
+ * @throws HttpError 400 when the key is malformed, or when the request carries no identity
+ *   to scope it by (an API without authorizer)
+ */
+export function parseIdempotency(request: HttpRequest): RequestIdempotency | undefined {
   const key = header(request, 'idempotency-key');
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
@@ -140,7 +153,16 @@ export function parseIdempotencyKey(request: HttpRequest): string | undefined {
       'Idempotency-Key must be 1..255 visible ASCII characters',
     );
   }
-  return key;
+  if (request.caller === undefined) {
+    throw new HttpError(
+      400,
+      'identity-required',
+      'Bad Request',
+      'Idempotency-Key needs a caller identity to scope it (IAM, a JWT or Cognito user pool ' +
+        'authorizer, or a Lambda authorizer); this request carries none',
+    );
+  }
+  return { key, scope: request.caller };
 }
 
 /**

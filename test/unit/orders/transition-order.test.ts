@@ -8,9 +8,11 @@ import {
   bodyOf,
   headerOf,
   httpApiEvent,
+  iamCaller,
   lambdaContext,
   PAYLOAD_FORMAT_CASES,
   type PayloadFormat,
+  type TestCaller,
 } from '../../helpers/api-events.js';
 import {
   anOrderItem,
@@ -20,13 +22,19 @@ import {
 } from '../../helpers/orders-fixtures.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+const ALICE = iamCaller('arn:aws:iam::123456789012:user/alice');
 type Action = 'confirm' | 'ship' | 'cancel' | 'refund';
 /** Posts an action on the order, as an event of the given payload format. */
 const poster =
   (format: PayloadFormat) =>
   (
     action: Action,
-    options: { body?: unknown; headers?: Record<string, string>; id?: string } = {},
+    options: {
+      body?: unknown;
+      headers?: Record<string, string>;
+      id?: string;
+      caller?: TestCaller;
+    } = {},
   ) =>
     (action === 'cancel' ? cancel.handler : transition.handler)(
       format.event({
@@ -35,6 +43,7 @@ const poster =
         pathParameters: { id: options.id ?? ORDER_ID },
         body: options.body,
         headers: options.headers ?? {},
+        ...(options.caller === undefined ? {} : { caller: options.caller }),
       }),
       lambdaContext(),
     );
@@ -278,7 +287,11 @@ describe.each(PAYLOAD_FORMAT_CASES)('from a %s event', (_, format) => {
 
   describe('Idempotency-Key on a transition', () => {
     it('replays the stored answer without reading the order or writing', async () => {
-      await post('cancel', { body: { reason: 'r' }, headers: { 'Idempotency-Key': 'k-9' } });
+      await post('cancel', {
+        body: { reason: 'r' },
+        headers: { 'Idempotency-Key': 'k-9' },
+        caller: ALICE,
+      });
       const stored = transactions()[0]?.TransactItems?.[2]?.Put?.Item;
       ddb.on(GetCommand, { TableName: OUTBOX_TABLE }).resolves({ Item: stored });
       ddb
@@ -288,6 +301,7 @@ describe.each(PAYLOAD_FORMAT_CASES)('from a %s event', (_, format) => {
       const retry = await post('cancel', {
         body: { reason: 'r' },
         headers: { 'Idempotency-Key': 'k-9' },
+        caller: ALICE,
       });
 
       expect(retry.statusCode).toBe(200);
@@ -296,18 +310,27 @@ describe.each(PAYLOAD_FORMAT_CASES)('from a %s event', (_, format) => {
     });
 
     it('fails with 422 if the key was used for another action', async () => {
-      await post('cancel', { headers: { 'Idempotency-Key': 'k-9' } });
+      await post('cancel', { headers: { 'Idempotency-Key': 'k-9' }, caller: ALICE });
       ddb
         .on(GetCommand, { TableName: OUTBOX_TABLE })
         .resolves({ Item: transactions()[0]?.TransactItems?.[2]?.Put?.Item });
 
-      expect((await post('confirm', { headers: { 'Idempotency-Key': 'k-9' } })).statusCode).toBe(
-        422,
-      );
+      expect(
+        (await post('confirm', { headers: { 'Idempotency-Key': 'k-9' }, caller: ALICE }))
+          .statusCode,
+      ).toBe(422);
+    });
+
+    it('fails with 400 if the request carries no identity to scope the key by, and writes nothing', async () => {
+      const response = await post('cancel', { headers: { 'Idempotency-Key': 'k-9' } });
+
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response).type).toBe('urn:dynamo-outbox:problem:identity-required');
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
     });
 
     it('answers with the stored response when a concurrent duplicate commits first', async () => {
-      await post('confirm', { headers: { 'Idempotency-Key': 'k-1' } });
+      await post('confirm', { headers: { 'Idempotency-Key': 'k-1' }, caller: ALICE });
       const stored = transactions()[0]?.TransactItems?.[2]?.Put?.Item as Record<string, unknown>;
       ddb.on(TransactWriteCommand).rejects(
         Object.assign(new Error('cancelled'), {
@@ -320,7 +343,10 @@ describe.each(PAYLOAD_FORMAT_CASES)('from a %s event', (_, format) => {
         }),
       );
 
-      const response = await post('confirm', { headers: { 'Idempotency-Key': 'k-1' } });
+      const response = await post('confirm', {
+        headers: { 'Idempotency-Key': 'k-1' },
+        caller: ALICE,
+      });
 
       expect(response.statusCode).toBe(200);
       expect(bodyOf(response)).toMatchObject({ status: 'CONFIRMED', version: 2 });
