@@ -25,6 +25,7 @@ export async function handleTransition(
   const result = await transitionOrder(deps, {
     id,
     action,
+    caller: request.caller,
     ...(reason === undefined ? {} : { reason }),
     ...(ifMatch === undefined ? {} : { ifMatch }),
     correlationId: request.correlationId,

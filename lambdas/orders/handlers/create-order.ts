@@ -15,6 +15,7 @@ export const handler = httpHandler(logger, async (request) => {
   const idempotency = parseIdempotency(request);
   const result = await createOrder(deps, {
     body: body.value,
+    caller: request.caller,
     correlationId: request.correlationId,
     ...(idempotency === undefined
       ? {}

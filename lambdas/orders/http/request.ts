@@ -1,5 +1,6 @@
 import { IDEMPOTENCY_KEY_PATTERN } from '../../outbox/idempotency.js';
 import * as z from '../../outbox/zod.js';
+import { hasUnsafeCharacter, printable } from '../safe-text.js';
 import type { CallerIdentity } from './caller-identity.js';
 import type { HttpRequest } from './http-message.js';
 import { type FieldError, HttpError } from './problem.js';
@@ -58,11 +59,12 @@ export function parseJsonBody<S extends z.core.$ZodType>(
     try {
       raw = JSON.parse(decoded);
     } catch (error) {
+      // The parser quotes the body around the error: echo none of its control characters.
       throw new HttpError(
         400,
         'malformed-json',
         'Bad Request',
-        `request body is not valid JSON: ${(error as Error).message}`,
+        `request body is not valid JSON: ${printable((error as Error).message)}`,
       );
     }
   }
@@ -110,20 +112,29 @@ function checkContentType(contentType: string | undefined): void {
       415,
       'unsupported-media-type',
       'Unsupported Media Type',
-      `${expected}; got '${contentType.slice(0, 100)}'`,
+      `${expected}; got '${printable(contentType.slice(0, 100))}'`,
     );
   }
 }
 
 /** The `{id}` path parameter: a UUID, lower-cased. */
 export function parseOrderId(request: HttpRequest): string {
-  const id = request.pathParameters.id;
-  if (id === undefined || !UUID_PATTERN.test(id)) {
+  const id = request.pathParameters.id ?? '';
+  if (hasUnsafeCharacter(id)) {
     throw new HttpError(
       400,
       'invalid-id',
       'Bad Request',
-      `order id must be a UUID, got '${(id ?? '').slice(0, 100)}'`,
+      'order id (path parameter id) must not contain control or bidirectional formatting ' +
+        'characters',
+    );
+  }
+  if (!UUID_PATTERN.test(id)) {
+    throw new HttpError(
+      400,
+      'invalid-id',
+      'Bad Request',
+      `order id must be a UUID, got '${id.slice(0, 100)}'`,
     );
   }
   return id.toLowerCase();

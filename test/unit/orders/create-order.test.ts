@@ -108,6 +108,21 @@ describe.each(PAYLOAD_FORMAT_CASES)('POST /orders from a %s event', (_, format) 
     });
   });
 
+  it('records the caller as the owner of the order, and keeps it off the response and the event', async () => {
+    const response = await createAs(ALICE, aCreateBody());
+
+    const [entity, outbox] = transactions()[0]?.TransactItems ?? [];
+    expect(entity?.Put?.Item?.owner).toBe('iam:arn:aws:iam::123456789012:user/alice');
+    expect(bodyOf(response)).not.toHaveProperty('owner');
+    expect(JSON.stringify(outbox?.Put?.Item)).not.toContain('user/alice');
+  });
+
+  it('records no owner for an order created without identity', async () => {
+    await create(aCreateBody());
+
+    expect(transactions()[0]?.TransactItems?.[0]?.Put?.Item).not.toHaveProperty('owner');
+  });
+
   it('echoes the correlation id, or uses the API Gateway request id', async () => {
     const sent = await create(aCreateBody(), { 'x-correlation-id': 'corr-7' });
     const defaulted = await create(aCreateBody());

@@ -9,6 +9,8 @@ import {
   headerOf,
   httpApiEvent,
   iamCaller,
+  jwtCaller,
+  lambdaAuthorizerCaller,
   lambdaContext,
   PAYLOAD_FORMAT_CASES,
   type PayloadFormat,
@@ -18,11 +20,14 @@ import {
   anOrderItem,
   ORDER_ID,
   ORDERS_TABLE,
+  OTHER_ARN,
   OUTBOX_TABLE,
+  OWNER_ARN,
 } from '../../helpers/orders-fixtures.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
-const ALICE = iamCaller('arn:aws:iam::123456789012:user/alice');
+/** The owner of the stored order, who sends every request unless a test says otherwise. */
+const ALICE = iamCaller(OWNER_ARN);
 type Action = 'confirm' | 'ship' | 'cancel' | 'refund';
 /** Posts an action on the order, as an event of the given payload format. */
 const poster =
@@ -33,7 +38,8 @@ const poster =
       body?: unknown;
       headers?: Record<string, string>;
       id?: string;
-      caller?: TestCaller;
+      /** Who sends it: the order's owner by default; `null` for a request without identity. */
+      caller?: TestCaller | null;
     } = {},
   ) =>
     (action === 'cancel' ? cancel.handler : transition.handler)(
@@ -43,7 +49,7 @@ const poster =
         pathParameters: { id: options.id ?? ORDER_ID },
         body: options.body,
         headers: options.headers ?? {},
-        ...(options.caller === undefined ? {} : { caller: options.caller }),
+        ...(options.caller === null ? {} : { caller: options.caller ?? ALICE }),
       }),
       lambdaContext(),
     );
@@ -79,6 +85,7 @@ describe('an HTTP API (payload 2.0) event', () => {
       method: 'POST',
       resource: '/orders/{id}/ship',
       pathParameters: { id: ORDER_ID },
+      caller: ALICE,
     });
 
     const response = await transition.handler(event, lambdaContext());
@@ -217,6 +224,59 @@ describe.each(PAYLOAD_FORMAT_CASES)('from a %s event', (_, format) => {
     });
   });
 
+  describe('ownership', () => {
+    const notFound = async (caller: TestCaller | null, action: Action = 'confirm') => {
+      const response = await post(action, { caller });
+      expect(response.statusCode).toBe(404);
+      expect(bodyOf(response)).toMatchObject({
+        type: 'urn:dynamo-outbox:problem:not-found',
+        detail: `order ${ORDER_ID} does not exist`,
+      });
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
+    };
+
+    it.each(['confirm', 'cancel'] as const)(
+      'fails with 404, as for an unknown id, and writes nothing if another caller tries to %s the order',
+      async (action) => {
+        await notFound(iamCaller(OTHER_ARN), action);
+      },
+    );
+
+    it('fails with 404 and writes nothing if another caller tries to ship the order', async () => {
+      ddb
+        .on(GetCommand, { TableName: ORDERS_TABLE })
+        .resolves({ Item: anOrderItem({ status: 'CONFIRMED', version: 2, lastEventSeq: 2 }) });
+
+      await notFound(iamCaller(OTHER_ARN), 'ship');
+    });
+
+    it.each([
+      ['a JWT user whose subject is the owner ARN', jwtCaller(OWNER_ARN)],
+      [
+        'a Lambda authorizer principal named like the owner',
+        lambdaAuthorizerCaller(`iam:${OWNER_ARN}`),
+      ],
+      ['a request without identity', null],
+    ] as const)('fails with 404 and writes nothing for %s', async (_, caller) => {
+      await notFound(caller);
+    });
+
+    it('lets a caller without identity change an order created without identity', async () => {
+      ddb.on(GetCommand, { TableName: ORDERS_TABLE }).resolves({
+        Item: anOrderItem({ owner: undefined }),
+      });
+
+      expect((await post('confirm', { caller: null })).statusCode).toBe(200);
+    });
+
+    it('keeps the owner off the response and off the event', async () => {
+      const response = await post('cancel', { body: { reason: 'r' } });
+
+      expect(bodyOf(response)).not.toHaveProperty('owner');
+      expect(outboxRecord().events[0]?.detail).not.toContain(OWNER_ARN);
+    });
+  });
+
   describe('If-Match', () => {
     it('proceeds when it names the current version', async () => {
       expect((await post('confirm', { headers: { 'If-Match': '"1"' } })).statusCode).toBe(200);
@@ -322,7 +382,10 @@ describe.each(PAYLOAD_FORMAT_CASES)('from a %s event', (_, format) => {
     });
 
     it('fails with 400 if the request carries no identity to scope the key by, and writes nothing', async () => {
-      const response = await post('cancel', { headers: { 'Idempotency-Key': 'k-9' } });
+      const response = await post('cancel', {
+        headers: { 'Idempotency-Key': 'k-9' },
+        caller: null,
+      });
 
       expect(response.statusCode).toBe(400);
       expect(bodyOf(response).type).toBe('urn:dynamo-outbox:problem:identity-required');
