@@ -1083,6 +1083,29 @@ describe('the Orders API, fuzzed over HTTP', () => {
     await expectNothingWritten();
   }, 30_000);
 
+  it('answers a local caller header that names no IAM user or role with a 400 problem, writing nothing', async () => {
+    const probes = fc
+      .oneof(
+        visibleAscii.filter((v) => v !== ANONYMOUS_CALLER && !v.startsWith('arn:')),
+        fc.constantFrom(
+          'arn:aws:iam::0000:user/short-account',
+          'arn:aws:s3:::bucket',
+          'arn:aws:iam::000000000000:',
+          'Anonymous',
+        ),
+      )
+      .map(
+        (caller): Probe => ({
+          method: 'GET',
+          path: `/orders/${fixtures.pending}`,
+          headers: { [LOCAL_CALLER_HEADER]: caller },
+          expected: 400,
+        }),
+      );
+
+    await fuzz(probes, 60);
+  }, 30_000);
+
   it('answers a body over the gateway limit of 10 MB with a 413 problem, writing nothing', async () => {
     const body = Buffer.alloc(GATEWAY_LIMIT_BYTES + 1, 0x20);
 
