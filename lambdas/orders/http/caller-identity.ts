@@ -18,7 +18,8 @@ export type CallerIdentity = string;
 export const MAX_IDENTITY_BYTES = 1024;
 
 const present = z.string().check(z.minLength(1));
-const optionalText = z.nullish(z.unknown());
+/** A field read only if it is a non-empty string; any other value is no value. */
+const anyValue = z.unknown();
 /** A JWT's claims: the issuer and the subject are what name a user (OIDC Core §2). */
 const jwtClaims = z.looseObject({ iss: present, sub: present });
 
@@ -26,8 +27,8 @@ const jwtClaims = z.looseObject({ iss: present, sub: present });
 const iamV1 = z.looseObject({
   identity: z.looseObject({
     userArn: present,
-    cognitoIdentityId: optionalText,
-    cognitoIdentityPoolId: optionalText,
+    cognitoIdentityId: anyValue,
+    cognitoIdentityPoolId: anyValue,
   }),
 });
 // A Cognito user pool authorizer (REST), or a JWT authorizer (HTTP API, flat in 1.0).
@@ -39,9 +40,7 @@ const iamV2 = z.looseObject({
   authorizer: z.looseObject({
     iam: z.looseObject({
       userArn: present,
-      cognitoIdentity: z.nullish(
-        z.looseObject({ identityId: optionalText, identityPoolId: optionalText }),
-      ),
+      cognitoIdentity: z.nullish(z.looseObject({ identityId: anyValue, identityPoolId: anyValue })),
     }),
   }),
 });
