@@ -35,6 +35,35 @@ export async function loadApiHandlers(): Promise<ApiHandlers> {
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 /**
+ * The IAM caller of local requests: the deployed API is IAM-authorized, so every request
+ * there has one. Orders are owned, and idempotency keys scoped, by the caller.
+ */
+export const LOCAL_CALLER_ARN = 'arn:aws:iam::000000000000:user/local-developer';
+/**
+ * The header a loopback client names another caller with (an IAM user or role ARN), or
+ * `anonymous` for a request without identity: what SigV4 proves on AWS, a header says here.
+ */
+export const LOCAL_CALLER_HEADER = 'x-local-caller-arn';
+/** The value of {@link LOCAL_CALLER_HEADER} for a request without identity. */
+export const ANONYMOUS_CALLER = 'anonymous';
+const LOCAL_ACCOUNT_ID = '000000000000';
+const CALLER_ARN_PATTERN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\x21-\x7e]{1,1024}$/;
+const LOOPBACK_ADDRESSES = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** A request this gateway refuses before any handler, as API Gateway's own 4xx would. */
+class GatewayRejection extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly title: string,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'GatewayRejection';
+  }
+}
+
+/**
  * The local API Gateway: routes requests by the same route table as the CDK stack and
  * invokes the handlers with a REST proxy event of the same shape. It answers this machine
  * only: a foreign `Host` (DNS rebinding) or a foreign `Origin` (another site's page) gets
@@ -55,6 +84,8 @@ export async function startApiServer(options: {
         response.end();
       } else if (error instanceof BodyTooLargeError) {
         sendProblem(response, 413, 'payload-too-large', 'Content Too Large', error.message);
+      } else if (error instanceof GatewayRejection) {
+        sendProblem(response, error.status, error.type, error.title, error.message);
       } else {
         // A handler answers errors itself; this is the gateway failing, as API Gateway would.
         sendProblem(
@@ -121,7 +152,8 @@ async function handle(
     );
     return;
   }
-  const event = toProxyEvent(request, url, body, match.route, match.pathParameters);
+  const callerArn = localCaller(request);
+  const event = toProxyEvent(request, url, body, match.route, match.pathParameters, callerArn);
   const handler = handlers[match.route.handler];
   const context: Context = lambdaContext(`orders-${match.route.handler}`, 29_000);
   const result = (await handler(event, context, () => undefined)) as APIGatewayProxyResult;
@@ -132,18 +164,50 @@ async function handle(
   response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
 }
 
+/**
+ * The IAM caller of a request: {@link LOCAL_CALLER_ARN}, or the one its
+ * {@link LOCAL_CALLER_HEADER} names (null: `anonymous`). Only a loopback client may name one.
+ *
+ * @throws GatewayRejection 403 for a client off loopback, 400 for a value that is no IAM ARN
+ */
+function localCaller(request: IncomingMessage): string | null {
+  const named = request.headers[LOCAL_CALLER_HEADER];
+  if (named === undefined) return LOCAL_CALLER_ARN;
+  if (!LOOPBACK_ADDRESSES.has(request.socket.remoteAddress ?? '')) {
+    throw new GatewayRejection(
+      403,
+      'forbidden',
+      'Forbidden',
+      'only a loopback client may name its caller',
+    );
+  }
+  if (named === ANONYMOUS_CALLER) return null;
+  if (typeof named !== 'string' || !CALLER_ARN_PATTERN.test(named)) {
+    throw new GatewayRejection(
+      400,
+      'invalid-local-caller',
+      'Bad Request',
+      `${LOCAL_CALLER_HEADER} must be an IAM user or role ARN, or '${ANONYMOUS_CALLER}'`,
+    );
+  }
+  return named;
+}
+
 function toProxyEvent(
   request: IncomingMessage,
   url: URL,
   body: Buffer,
   route: ApiRoute,
   pathParameters: Record<string, string>,
+  callerArn: string | null,
 ): APIGatewayProxyEvent {
   const headers: Record<string, string> = {};
   const multiValueHeaders: Record<string, string[]> = {};
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i] as string;
     const value = request.rawHeaders[i + 1] as string;
+    // The identity is the gateway's to vouch for, not a header the handler could read.
+    if (name.toLowerCase() === LOCAL_CALLER_HEADER) continue;
     headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
     multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
   }
@@ -168,7 +232,7 @@ function toProxyEvent(
     body: body.length === 0 ? null : utf8 ? text : body.toString('base64'),
     isBase64Encoded: body.length > 0 && !utf8,
     requestContext: {
-      accountId: '000000000000',
+      accountId: LOCAL_ACCOUNT_ID,
       apiId: 'local',
       authorizer: null,
       protocol: `HTTP/${request.httpVersion}`,
@@ -180,8 +244,8 @@ function toProxyEvent(
       resourceId: 'local',
       resourcePath: route.resource,
       identity: {
-        accessKey: null,
-        accountId: null,
+        accessKey: callerArn === null ? null : 'ASIALOCALEXAMPLE0001',
+        accountId: callerArn?.split(':')[4] ?? null,
         apiKey: null,
         apiKeyId: null,
         caller: null,
@@ -194,7 +258,7 @@ function toProxyEvent(
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         user: null,
         userAgent: request.headers['user-agent'] ?? null,
-        userArn: null,
+        userArn: callerArn,
       },
     },
   };

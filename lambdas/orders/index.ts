@@ -11,6 +11,7 @@ export {
   applyTransition,
   cancelOrderBodySchema,
   createOrderBodySchema,
+  isOwnedBy,
   newOrder,
   type OrderAction,
   type OrderItem,

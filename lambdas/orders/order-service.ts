@@ -13,6 +13,7 @@ import {
 import {
   applyTransition,
   type CreateOrderBody,
+  isOwnedBy,
   newOrder,
   type OrderAction,
   type OrderItem,
@@ -54,19 +55,21 @@ const MAX_ATTEMPTS = 3;
  * Creates an order and emits `OrderCreated`, atomically.
  *
  * @example
- * const { order } = await createOrder(deps, { body, correlationId: 'req-1' });
+ * const { order } = await createOrder(deps, { body, caller: 'iam:arn:aws:iam::123456789012:user/alice', correlationId: 'req-1' });
  */
 export async function createOrder(
   deps: OrdersDependencies,
   command: {
     readonly body: CreateOrderBody;
+    /** The caller, who will own the order; none for a caller without identity. */
+    readonly caller?: string | undefined;
     readonly correlationId: string;
     readonly idempotency?: CommandIdempotency;
   },
 ): Promise<CommandResult> {
   const replay = await findReplay(deps, command.idempotency);
   if (replay) return replay;
-  const order = newOrder(deps.newId(), command.body, deps.clock());
+  const order = newOrder(deps.newId(), command.body, deps.clock(), command.caller);
   const { lastEventSeq: _seq, version: _version, ...attributes } = order;
   try {
     const result = await deps.writer.write({
@@ -92,12 +95,16 @@ export async function createOrder(
 }
 
 /**
- * Reads an order, consistently (a client that just wrote it sees its write).
+ * Reads an order of the caller, consistently (a client that just wrote it sees its write).
  *
- * @throws OrderNotFoundError
+ * @throws OrderNotFoundError also when the order is another caller's
  */
-export async function getOrder(deps: OrdersDependencies, id: string): Promise<OrderView> {
-  return toView(await loadOrder(deps, id));
+export async function getOrder(
+  deps: OrdersDependencies,
+  id: string,
+  caller?: string,
+): Promise<OrderView> {
+  return toView(await loadOrder(deps, id, caller));
 }
 
 /**
@@ -105,14 +112,16 @@ export async function getOrder(deps: OrdersDependencies, id: string): Promise<Or
  * Without `ifMatch`, a lost race is retried on fresh state (the transition is checked
  * again); with it, a lost race is a failed precondition.
  *
- * @throws OrderNotFoundError, InvalidTransitionError, PreconditionFailedError,
- *   ConcurrentModificationError
+ * @throws OrderNotFoundError (also for another caller's order), InvalidTransitionError,
+ *   PreconditionFailedError, ConcurrentModificationError
  */
 export async function transitionOrder(
   deps: OrdersDependencies,
   command: {
     readonly id: string;
     readonly action: OrderAction;
+    /** Who asks: only the order's owner may change it (none: only an order of no one). */
+    readonly caller?: string | undefined;
     readonly reason?: string;
     /** Versions the client accepts (`If-Match`); `'*'` accepts any. */
     readonly ifMatch?: readonly number[] | '*';
@@ -123,7 +132,7 @@ export async function transitionOrder(
   const replay = await findReplay(deps, command.idempotency);
   if (replay) return replay;
   for (let attempt = 1; ; attempt++) {
-    const current = await loadOrder(deps, command.id);
+    const current = await loadOrder(deps, command.id, command.caller);
     if (Array.isArray(command.ifMatch) && !command.ifMatch.includes(current.version)) {
       throw new PreconditionFailedError(command.id, current.version);
     }
@@ -164,7 +173,16 @@ export async function transitionOrder(
   }
 }
 
-async function loadOrder(deps: OrdersDependencies, id: string): Promise<OrderItem> {
+/**
+ * The order, if the caller owns it. Another caller's order is "not found", exactly like a
+ * missing one, so that no caller learns which ids exist. The owner never changes, and every
+ * write is conditioned on the version read here: the check holds until the write.
+ */
+async function loadOrder(
+  deps: OrdersDependencies,
+  id: string,
+  caller: string | undefined,
+): Promise<OrderItem> {
   const { Item } = await deps.documentClient.send(
     new GetCommand({
       TableName: deps.ordersTableName,
@@ -172,8 +190,9 @@ async function loadOrder(deps: OrdersDependencies, id: string): Promise<OrderIte
       ConsistentRead: true,
     }),
   );
-  if (Item === undefined) throw new OrderNotFoundError(id);
-  return Item as OrderItem;
+  const order = Item as OrderItem | undefined;
+  if (order === undefined || !isOwnedBy(order, caller)) throw new OrderNotFoundError(id);
+  return order;
 }
 
 async function findReplay(

@@ -1,6 +1,7 @@
 import { LONE_SURROGATE } from '../outbox/event-input.js';
 import * as z from '../outbox/zod.js';
 import { InvalidTransitionError } from './errors.js';
+import { hasUnsafeCharacter } from './safe-text.js';
 
 /** The states an order goes through. */
 export const OrderStatus = {
@@ -30,11 +31,17 @@ export const TRANSITIONS: Readonly<
   ship: { from: [OrderStatus.confirmed], to: OrderStatus.shipped, event: 'OrderShipped' },
 };
 
+/** An id or a free text: non-empty, bounded, valid Unicode, no control or bidi characters. */
 const text = (max: number) =>
   z.string().check(
     z.minLength(1, 'must not be empty'),
     z.maxLength(max, `must be at most ${max} characters`),
     z.refine((s) => !LONE_SURROGATE.test(s), 'must be valid Unicode'),
+    z.refine(
+      (s) => !hasUnsafeCharacter(s),
+      'must not contain control characters (U+0000–U+001F, U+007F–U+009F, line separators) ' +
+        'or bidirectional formatting characters (U+202A–U+202E, U+2066–U+2069, …)',
+    ),
   );
 
 /** Largest quantity per line and unit price (cents): keeps every total an exact integer. */
@@ -99,24 +106,39 @@ export interface OrderItem {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly cancelReason?: string;
+  /**
+   * Who created the order (the caller's namespaced identity, e.g. `iam:<arn>`): only they
+   * may read or change it. Absent for an order created without identity.
+   */
+  readonly owner?: string;
 }
 
-/** An order as the API returns it. */
-export type OrderView = Omit<OrderItem, 'lastEventSeq'>;
+/** An order as the API returns it: without the bookkeeping, and without whose it is. */
+export type OrderView = Omit<OrderItem, 'lastEventSeq' | 'owner'>;
 
 /** The API's view of a stored order. */
 export function toView(order: OrderItem): OrderView {
-  const { lastEventSeq: _internal, ...view } = order;
+  const { lastEventSeq: _internal, owner: _owner, ...view } = order;
   return view;
 }
 
+/** True when `caller` may see the order: its owner, or, for an order without one, a caller without identity. */
+export function isOwnedBy(order: Pick<OrderItem, 'owner'>, caller: string | undefined): boolean {
+  return order.owner === caller;
+}
+
 /**
- * A new order, PENDING, version 1.
+ * A new order, PENDING, version 1, owned by its creator (none: an order of no one).
  *
  * @example
- * newOrder('0193…', { customerId: 'c-1', items: [{ sku: 'A', quantity: 2, unitPrice: 500 }], currency: 'EUR' }, new Date());
+ * newOrder('0193…', { customerId: 'c-1', items: [{ sku: 'A', quantity: 2, unitPrice: 500 }], currency: 'EUR' }, new Date(), 'iam:arn:aws:iam::123456789012:user/alice');
  */
-export function newOrder(id: string, body: CreateOrderBody, now: Date): OrderItem {
+export function newOrder(
+  id: string,
+  body: CreateOrderBody,
+  now: Date,
+  owner: string | undefined,
+): OrderItem {
   const items = body.items.map(({ sku, quantity, unitPrice }) => ({ sku, quantity, unitPrice }));
   return {
     id,
@@ -129,6 +151,7 @@ export function newOrder(id: string, body: CreateOrderBody, now: Date): OrderIte
     lastEventSeq: 1,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
+    ...(owner === undefined ? {} : { owner }),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse } from './http/http-message.js';
-import { parseIdempotencyKey, parseIfMatch, parseJsonBody, parseOrderId } from './http/request.js';
+import { parseIdempotency, parseIfMatch, parseJsonBody, parseOrderId } from './http/request.js';
 import { orderResponse } from './http/response.js';
 import { logger } from './logger.js';
 import { cancelOrderBodySchema, emptyBodySchema, type OrderAction } from './order.js';
@@ -20,21 +20,21 @@ export async function handleTransition(
       ? parseJsonBody(request, cancelOrderBodySchema, { required: false })
       : parseJsonBody(request, emptyBodySchema, { required: false });
   const ifMatch = parseIfMatch(request);
-  const key = parseIdempotencyKey(request);
+  const idempotency = parseIdempotency(request);
   const reason = 'reason' in body.value ? body.value.reason : undefined;
   const result = await transitionOrder(deps, {
     id,
     action,
+    caller: request.caller,
     ...(reason === undefined ? {} : { reason }),
     ...(ifMatch === undefined ? {} : { ifMatch }),
     correlationId: request.correlationId,
-    ...(key === undefined
+    ...(idempotency === undefined
       ? {}
       : {
           idempotency: {
-            key,
+            ...idempotency,
             request: { method: 'POST', path: `/orders/${id}/${action}`, body: body.raw },
-            ...(request.caller === undefined ? {} : { scope: request.caller }),
           },
         }),
   });

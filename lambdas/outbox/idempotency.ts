@@ -26,14 +26,17 @@ import {
  * ): IdempotencyInput | undefined {
  *   const key = event.headers['Idempotency-Key'] ?? event.headers['idempotency-key'];
  *   if (key === undefined) return undefined;
+ *   // Keys are per caller, so two clients cannot collide: with a JWT, Cognito or Lambda
+ *   // authorizer `userArn` is null, so read their identity too, and refuse a key without one.
+ *   const caller = event.requestContext.identity.userArn;
+ *   if (!caller) throw new Error('Idempotency-Key needs an authenticated caller');
  *   return {
  *     key,
  *     // A retry must repeat this request: the same key with another body is rejected.
  *     request: { method: event.httpMethod, path: event.path, body },
  *     // What a retry gets back instead of a second order: must be JSON.
  *     response,
- *     // Keys are per caller, so two clients cannot collide.
- *     scope: event.requestContext.identity.userArn ?? undefined,
+ *     scope: `iam:${caller}`,
  *   };
  * }
  * ```

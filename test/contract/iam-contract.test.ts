@@ -228,7 +228,12 @@ async function driveOrdersApi(h: Handlers): Promise<void> {
     invoke(
       'GetOrder',
       h.getOrder,
-      apiEvent({ method: 'GET', resource: '/orders/{id}', pathParameters: { id } }),
+      apiEvent({
+        method: 'GET',
+        resource: '/orders/{id}',
+        pathParameters: { id },
+        userArn: CALLER,
+      }),
     );
 
   const created = await create(aCreateBody(), { 'Idempotency-Key': 'contract-create-1' });

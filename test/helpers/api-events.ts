@@ -19,8 +19,122 @@ export interface ApiRequest {
   readonly isBase64Encoded?: boolean;
   /** Cookies, `name=value` each: 2.0's `cookies`, 1.0's `Cookie` header. */
   readonly cookies?: readonly string[];
-  /** The IAM caller, as IAM authorization reports it. */
+  /** The IAM caller, as IAM authorization reports it (shorthand for `caller: iamCaller(arn)`). */
   readonly userArn?: string;
+  /** Who the route's authorizer vouches for; none (an API without authorizer) by default. */
+  readonly caller?: TestCaller;
+}
+
+/** An identity a route's authorizer vouches for; each payload format places it where AWS does. */
+export type TestCaller =
+  | {
+      readonly kind: 'iam';
+      readonly userArn: string;
+      /** Set when the credentials come from a Cognito identity pool. */
+      readonly cognitoIdentity?: { readonly identityPoolId: string; readonly identityId: string };
+    }
+  | { readonly kind: 'jwt'; readonly claims: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'lambda';
+      /** What the authorizer returns as `principalId` (1.0 passes it on; 2.0 does not). */
+      readonly principalId?: string;
+      /** What the authorizer returns as `context`: flat in 1.0, under `lambda` in 2.0. */
+      readonly context?: Readonly<Record<string, string | number | boolean>>;
+    };
+
+/** An IAM (SigV4) caller. */
+export const iamCaller = (userArn: string): TestCaller => ({ kind: 'iam', userArn });
+
+/**
+ * A caller signed with the credentials of a Cognito identity pool: every user of the pool
+ * is the same role session, only the identity id tells them apart.
+ */
+export const cognitoIdentityPoolCaller = (identityId: string): TestCaller => ({
+  kind: 'iam',
+  userArn:
+    'arn:aws:sts::123456789012:assumed-role/Cognito_OrdersAuth_Role/CognitoIdentityCredentials',
+  cognitoIdentity: { identityPoolId: 'us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce', identityId },
+});
+
+/** The issuer of {@link jwtCaller}'s tokens: a Cognito user pool. */
+export const USER_POOL_ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example';
+
+/** A user of a Cognito user pool (REST) or JWT (HTTP API) authorizer, by the token's claims. */
+export const jwtCaller = (sub: string, iss = USER_POOL_ISSUER): TestCaller => ({
+  kind: 'jwt',
+  claims: { sub, iss, 'cognito:username': `user-${sub}`, token_use: 'id', aud: 'client-1' },
+});
+
+/**
+ * A caller of a Lambda authorizer that follows docs/orders-api.md: it returns its principal
+ * as `principalId` and in its `context`, so that both payload formats carry it.
+ */
+export const lambdaAuthorizerCaller = (principalId: string): TestCaller => ({
+  kind: 'lambda',
+  principalId,
+  context: { principalId, tenant: 'tenant-1' },
+});
+
+/** The caller a request names, if any. */
+function callerOf(request: ApiRequest): TestCaller | undefined {
+  return request.caller ?? (request.userArn === undefined ? undefined : iamCaller(request.userArn));
+}
+
+/** Where payload 1.0 puts the caller: `identity` for IAM, `authorizer` for the others. */
+function v1Identity(caller: TestCaller | undefined) {
+  if (caller?.kind !== 'iam') return { userArn: null };
+  return {
+    userArn: caller.userArn,
+    caller: 'AIDAEXAMPLEEXAMPLE01',
+    accountId: '123456789012',
+    accessKey: 'ASIAEXAMPLEEXAMPLE01',
+    ...(caller.cognitoIdentity === undefined
+      ? {}
+      : {
+          cognitoIdentityId: caller.cognitoIdentity.identityId,
+          cognitoIdentityPoolId: caller.cognitoIdentity.identityPoolId,
+          cognitoAuthenticationType: 'authenticated',
+        }),
+  };
+}
+
+function v1Authorizer(caller: TestCaller | undefined): Record<string, unknown> | null {
+  if (caller?.kind === 'jwt') return { claims: { ...caller.claims } };
+  if (caller?.kind === 'lambda') {
+    return {
+      ...caller.context,
+      ...(caller.principalId === undefined ? {} : { principalId: caller.principalId }),
+      integrationLatency: 0,
+    };
+  }
+  return null;
+}
+
+/** Payload 2.0's `requestContext.authorizer`, as aws/aws-lambda-go's captures show it. */
+function v2Authorizer(caller: TestCaller | undefined): Record<string, unknown> | undefined {
+  switch (caller?.kind) {
+    case undefined:
+      return undefined;
+    case 'iam':
+      return {
+        iam: {
+          accessKey: 'ASIAEXAMPLEEXAMPLE01',
+          accountId: '123456789012',
+          callerId: 'AIDAEXAMPLEEXAMPLE01',
+          cognitoIdentity:
+            caller.cognitoIdentity === undefined
+              ? null
+              : { amr: ['authenticated'], ...caller.cognitoIdentity },
+          principalOrgId: null,
+          userArn: caller.userArn,
+          userId: 'AIDAEXAMPLEEXAMPLE01',
+        },
+      };
+    case 'jwt':
+      return { jwt: { claims: { ...caller.claims }, scopes: null } };
+    case 'lambda':
+      return { lambda: { ...caller.context } };
+  }
 }
 
 /** The path a request template names, its `{name}` parameters filled in. */
@@ -66,7 +180,7 @@ export function apiEvent(request: ApiRequest): APIGatewayProxyEvent {
     requestContext: {
       accountId: '123456789012',
       apiId: 'api1234567',
-      authorizer: null,
+      authorizer: v1Authorizer(callerOf(request)),
       protocol: 'HTTP/1.1',
       httpMethod: request.method ?? 'POST',
       path: `/prod${path}`,
@@ -90,7 +204,7 @@ export function apiEvent(request: ApiRequest): APIGatewayProxyEvent {
         sourceIp: '127.0.0.1',
         user: null,
         userAgent: 'vitest',
-        userArn: request.userArn ?? null,
+        ...v1Identity(callerOf(request)),
       },
     },
   };
@@ -101,8 +215,8 @@ export function apiEvent(request: ApiRequest): APIGatewayProxyEvent {
  * example event (API Gateway Developer Guide, http-api-develop-integrations-lambda) with the
  * request's own route, path, headers and body. Header names are lower-case, as AWS sends
  * them; the `$default` stage serves at the API's root, so `rawPath` has no stage prefix.
- * With `userArn`, the route uses IAM authorization (`requestContext.authorizer.iam`, the
- * fields of aws/aws-lambda-go's `apigw-v2-request-iam.json` capture).
+ * A caller goes to `requestContext.authorizer` (`iam`, `jwt` or `lambda`, the fields of
+ * aws/aws-lambda-go's `apigw-v2-request-*.json` captures).
  *
  * @example
  * httpApiEvent({ method: 'POST', resource: '/orders/{id}/ship', pathParameters: { id } });
@@ -118,6 +232,7 @@ export function httpApiEvent(request: ApiRequest): APIGatewayProxyEventV2 {
     }).map(([name, value]) => [name.toLowerCase(), value]),
   );
   const routeKey = `${method} ${request.resource}`;
+  const authorizer = v2Authorizer(callerOf(request));
   return {
     version: '2.0',
     routeKey,
@@ -128,21 +243,7 @@ export function httpApiEvent(request: ApiRequest): APIGatewayProxyEventV2 {
     requestContext: {
       accountId: '123456789012',
       apiId: 'api-id',
-      ...(request.userArn === undefined
-        ? {}
-        : {
-            authorizer: {
-              iam: {
-                accessKey: 'ASIAEXAMPLEEXAMPLE01',
-                accountId: '123456789012',
-                callerId: 'AIDAEXAMPLEEXAMPLE01',
-                cognitoIdentity: null,
-                principalOrgId: null,
-                userArn: request.userArn,
-                userId: 'AIDAEXAMPLEEXAMPLE01',
-              },
-            },
-          }),
+      ...(authorizer === undefined ? {} : { authorizer }),
       domainName: 'id.execute-api.us-east-1.amazonaws.com',
       domainPrefix: 'id',
       http: {

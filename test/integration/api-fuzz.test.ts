@@ -10,6 +10,7 @@ import {
   ORDER_ROUTES,
 } from '../../lambdas/orders/index.js';
 import { emptyBodySchema } from '../../lambdas/orders/order.js';
+import { ANONYMOUS_CALLER, LOCAL_CALLER_HEADER } from '../../local/api-server.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import {
   busEvents,
@@ -20,7 +21,7 @@ import {
   waitForEvents,
   waitUntilQuiet,
 } from '../helpers/local-runtime.js';
-import { aCreateBody } from '../helpers/orders-fixtures.js';
+import { aCreateBody, insertAt, unsafeCharacter } from '../helpers/orders-fixtures.js';
 
 // Property-based fuzzing of the Orders API over real HTTP, against the local runtime
 // (DynamoDB Local behind it). Every generated request is invalid by construction (or
@@ -946,6 +947,163 @@ describe('the Orders API, fuzzed over HTTP', () => {
       );
 
     await fuzz(probes, 250);
+  }, 30_000);
+
+  it('answers control and bidirectional formatting characters in an id, customerId, sku or reason with a 400 problem naming the field, writing nothing', async () => {
+    const probes = fc
+      .record({
+        field: fc.constantFrom('id', 'customerId', 'sku', 'reason'),
+        character: unsafeCharacter,
+        at: fc.nat(),
+        action: fc.constantFrom('', '/confirm', '/ship', '/cancel'),
+      })
+      .map(({ field, character, at, action }): Probe & { readonly names: string } => {
+        const unsafe = (text: string) => insertAt(text, character, at);
+        switch (field) {
+          case 'id': {
+            const id = unsafe(fixtures.pending).replace(character, encodeURIComponent(character));
+            return {
+              method: action === '' ? 'GET' : 'POST',
+              path: `/orders/${id}${action}`,
+              expected: 400,
+              names: 'path parameter id',
+            };
+          }
+          case 'reason':
+            return {
+              method: 'POST',
+              path: `/orders/${fixtures.pending}/cancel`,
+              headers: JSON_TYPE,
+              body: JSON.stringify({ reason: unsafe('fuzz') }),
+              expected: 400,
+              names: '/reason',
+            };
+          case 'sku':
+            return {
+              method: 'POST',
+              path: '/orders',
+              headers: JSON_TYPE,
+              body: JSON.stringify(
+                aCreateBody({ items: [{ sku: unsafe('SKU-1'), quantity: 1, unitPrice: 1 }] }),
+              ),
+              expected: 400,
+              names: '/items/0/sku',
+            };
+          default:
+            return {
+              method: 'POST',
+              path: '/orders',
+              headers: JSON_TYPE,
+              body: JSON.stringify(aCreateBody({ customerId: unsafe('fuzz') })),
+              expected: 400,
+              names: '/customerId',
+            };
+        }
+      });
+
+    await fc.assert(
+      fc.asyncProperty(probes, async (probe) => {
+        const answer = await expectRejected(probe);
+        expect(answer.text, probe.path).toContain(probe.names);
+      }),
+      { numRuns: 300 },
+    );
+    await expectNothingWritten();
+  }, 30_000);
+
+  it("answers another caller's requests on an order with a 404 problem, as for an unknown id, writing nothing", async () => {
+    const probes = fc
+      .record({
+        caller: fc.oneof(
+          fc.constantFrom(ANONYMOUS_CALLER, 'arn:aws:iam::000000000000:user/mallory'),
+          fc
+            .stringMatching(/^[A-Za-z0-9+=,.@_-]{1,64}$/)
+            .map((name) => `arn:aws:sts::000000000000:assumed-role/other/${name}`),
+        ),
+        target: fc.constantFrom(fixtures.pending, fixtures.cancelled, fixtures.shipped),
+        route: fc.constantFrom(
+          { method: 'GET', suffix: '' },
+          { method: 'POST', suffix: '/confirm' },
+          { method: 'POST', suffix: '/ship' },
+          { method: 'POST', suffix: '/cancel' },
+        ),
+      })
+      .map(
+        ({ caller, target, route }): Probe => ({
+          method: route.method,
+          path: `/orders/${target}${route.suffix}`,
+          headers: { [LOCAL_CALLER_HEADER]: caller },
+          expected: 404,
+        }),
+      );
+
+    await fc.assert(
+      fc.asyncProperty(probes, async (probe) => {
+        const answer = await expectRejected(probe);
+        const id = probe.path.split('/')[2];
+        expect(JSON.parse(answer.text)).toMatchObject({
+          type: 'urn:dynamo-outbox:problem:not-found',
+          detail: `order ${id} does not exist`,
+        });
+      }),
+      { numRuns: 120 },
+    );
+    await expectNothingWritten();
+  }, 30_000);
+
+  it('answers an Idempotency-Key on a request without identity with a 400 problem, writing nothing', async () => {
+    const anonymous = { [LOCAL_CALLER_HEADER]: ANONYMOUS_CALLER };
+    const probes = visibleAscii.chain((key) =>
+      fc.constantFrom<Probe>(
+        {
+          method: 'POST',
+          path: '/orders',
+          headers: { ...JSON_TYPE, ...anonymous, 'idempotency-key': key },
+          body: JSON.stringify(aCreateBody()),
+          expected: 400,
+        },
+        {
+          method: 'POST',
+          path: `/orders/${fixtures.pending}/cancel`,
+          headers: { ...anonymous, 'idempotency-key': key },
+          expected: 400,
+        },
+      ),
+    );
+
+    await fc.assert(
+      fc.asyncProperty(probes, async (probe) => {
+        const answer = await expectRejected(probe);
+        expect(JSON.parse(answer.text)).toMatchObject({
+          type: 'urn:dynamo-outbox:problem:identity-required',
+        });
+      }),
+      { numRuns: 60 },
+    );
+    await expectNothingWritten();
+  }, 30_000);
+
+  it('answers a local caller header that names no IAM user or role with a 400 problem, writing nothing', async () => {
+    const probes = fc
+      .oneof(
+        visibleAscii.filter((v) => v !== ANONYMOUS_CALLER && !v.startsWith('arn:')),
+        fc.constantFrom(
+          'arn:aws:iam::0000:user/short-account',
+          'arn:aws:s3:::bucket',
+          'arn:aws:iam::000000000000:',
+          'Anonymous',
+        ),
+      )
+      .map(
+        (caller): Probe => ({
+          method: 'GET',
+          path: `/orders/${fixtures.pending}`,
+          headers: { [LOCAL_CALLER_HEADER]: caller },
+          expected: 400,
+        }),
+      );
+
+    await fuzz(probes, 60);
   }, 30_000);
 
   it('answers a body over the gateway limit of 10 MB with a 413 problem, writing nothing', async () => {

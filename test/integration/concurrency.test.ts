@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OrderAction, TRANSITIONS } from '../../lambdas/orders/index.js';
+import { LOCAL_CALLER_HEADER } from '../../local/api-server.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import {
   type BusEvent,
@@ -218,5 +219,45 @@ describe(`${CONCURRENCY} concurrent conflicting requests on one order, over HTTP
       (e) => e.detailType === 'OrderCreated' && e.detail.data.customerId === customerId,
     );
     expect(created).toHaveLength(1);
+  }, 60_000);
+
+  it('keeps the key spaces of two callers apart: 100 concurrent creates with one Idempotency-Key, half by each, make one order each', async () => {
+    // Arrange
+    const key = `race-${randomUUID()}`;
+    const callers = [
+      'arn:aws:iam::000000000000:user/alice',
+      'arn:aws:sts::000000000000:assumed-role/orders-client/bob',
+    ];
+    const customerId = `race-two-callers-${randomUUID()}`;
+    const before = await tableItemCounts(runtime);
+
+    // Act
+    const outcomes = await Promise.all(
+      Array.from({ length: CONCURRENCY }, async (_, i) => {
+        const caller = callers[i % callers.length] ?? '';
+        const response = await call(runtime, 'POST', '/orders', orderBody(customerId), {
+          'Idempotency-Key': key,
+          [LOCAL_CALLER_HEADER]: caller,
+        });
+        return { caller, response };
+      }),
+    );
+
+    // Assert
+    const responses = outcomes.map((o) => o.response);
+    log(
+      `create with one key by two callers ×${CONCURRENCY}: ${JSON.stringify(histogram(responses))}`,
+    );
+    expectNoServerErrors(responses);
+    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 201));
+    const idsByCaller = callers.map(
+      (caller) =>
+        new Set(outcomes.filter((o) => o.caller === caller).map((o) => o.response.body.id)),
+    );
+    expect(idsByCaller.map((ids) => ids.size)).toEqual([1, 1]);
+    const [aliceIds, bobIds] = idsByCaller;
+    expect([...(aliceIds ?? [])][0]).not.toBe([...(bobIds ?? [])][0]);
+    const after = await tableItemCounts(runtime);
+    expect(after.orders - before.orders).toBe(2);
   }, 60_000);
 });

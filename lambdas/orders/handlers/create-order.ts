@@ -1,7 +1,7 @@
 import { loadOrdersConfig } from '../config.js';
 import { createOrdersDependencies } from '../dependencies.js';
 import { httpHandler } from '../http/http-handler.js';
-import { parseIdempotencyKey, parseJsonBody } from '../http/request.js';
+import { parseIdempotency, parseJsonBody } from '../http/request.js';
 import { orderLocation, orderResponse } from '../http/response.js';
 import { logger } from '../logger.js';
 import { createOrderBodySchema } from '../order.js';
@@ -12,17 +12,17 @@ const deps = createOrdersDependencies(loadOrdersConfig(process.env));
 /** `POST /orders` → 201 with the new order, `ETag` and `Location`; emits `OrderCreated`. */
 export const handler = httpHandler(logger, async (request) => {
   const body = parseJsonBody(request, createOrderBodySchema, { required: true });
-  const key = parseIdempotencyKey(request);
+  const idempotency = parseIdempotency(request);
   const result = await createOrder(deps, {
     body: body.value,
+    caller: request.caller,
     correlationId: request.correlationId,
-    ...(key === undefined
+    ...(idempotency === undefined
       ? {}
       : {
           idempotency: {
-            key,
+            ...idempotency,
             request: { method: 'POST', path: '/orders', body: body.raw },
-            ...(request.caller === undefined ? {} : { scope: request.caller }),
           },
         }),
   });

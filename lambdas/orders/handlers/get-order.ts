@@ -8,8 +8,8 @@ import { getOrder } from '../order-service.js';
 
 const deps = createOrdersDependencies(loadOrdersConfig(process.env));
 
-/** `GET /orders/{id}` → 200 with the order and its `ETag`; 404 if unknown. */
+/** `GET /orders/{id}` → 200 with the order and its `ETag`; 404 if unknown or another caller's. */
 export const handler = httpHandler(logger, async (request) => {
-  const order = await getOrder(deps, parseOrderId(request));
+  const order = await getOrder(deps, parseOrderId(request), request.caller);
   return orderResponse(200, { order });
 });

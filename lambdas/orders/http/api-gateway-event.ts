@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from '../../outbox/zod.js';
 import { OrdersConfigError } from '../config.js';
+import { callerOfPayloadV1, callerOfPayloadV2 } from './caller-identity.js';
 import type { HttpRequest } from './http-message.js';
 
 /** What API Gateway invokes the Orders handlers with: REST or HTTP API, payload 1.0 or 2.0. */
@@ -24,7 +25,6 @@ const payloadV1 = z.looseObject({
   requestContext: z.looseObject({
     requestId: z.optional(z.string()),
     path: z.optional(z.string()),
-    identity: z.nullish(z.looseObject({ userArn: z.nullish(z.string()) })),
   }),
 });
 
@@ -40,9 +40,6 @@ const payloadV2 = z.looseObject({
   requestContext: z.looseObject({
     requestId: z.string(),
     http: z.looseObject({ method: z.string() }),
-    authorizer: z.optional(
-      z.looseObject({ iam: z.optional(z.looseObject({ userArn: z.optional(z.string()) })) }),
-    ),
   }),
 });
 
@@ -120,7 +117,8 @@ function fromPayloadV1(
     isBase64Encoded: event.isBase64Encoded,
     requestId,
     correlationId: requestId ?? lambdaRequestId,
-    caller: callerIdentity(payload),
+    // The identity is read apart: a field of an unexpected shape is no identity, not a bad event.
+    caller: callerOfPayloadV1(event.requestContext),
   };
 }
 
@@ -145,21 +143,8 @@ function fromPayloadV2(
     isBase64Encoded: event.isBase64Encoded,
     requestId,
     correlationId: requestId ?? lambdaRequestId,
-    caller: callerIdentity(payload),
+    caller: callerOfPayloadV2(event.requestContext),
   };
-}
-
-/**
- * The caller's identity, which scopes idempotency keys: the IAM user or role ARN, from
- * `requestContext.identity` (1.0) or `requestContext.authorizer.iam` (2.0). JWT and
- * Lambda-authorizer principals are not read yet; such callers count as anonymous.
- */
-function callerIdentity(payload: Payload): string | undefined {
-  return nonEmpty(
-    payload.format === '1.0'
-      ? payload.event.requestContext.identity?.userArn
-      : payload.event.requestContext.authorizer?.iam?.userArn,
-  );
 }
 
 function routeOf(routeKey: string): string {
@@ -203,7 +188,7 @@ function splitCookieHeader(value: string): string[] {
     .filter((cookie) => cookie !== '');
 }
 
-/** AWS sends null or '' for a value it does not have (e.g. `userArn` without IAM auth). */
+/** AWS sends null or '' for a value it does not have (e.g. no request id in a test invocation). */
 function nonEmpty(value: string | null | undefined): string | undefined {
   return value === null || value === '' ? undefined : value;
 }

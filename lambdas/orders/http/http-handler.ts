@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { OrdersConfigError } from '../config.js';
+import { printable } from '../safe-text.js';
 import { type ApiGatewayEvent, toHttpRequest } from './api-gateway-event.js';
 import { toHttpError } from './error-mapping.js';
 import type { HttpRequest, HttpResponse } from './http-message.js';
@@ -85,7 +86,8 @@ function problemErrors(logger: Logger): ApiMiddleware {
         logger.info('request rejected', { status: mapped.status, detail: mapped.message });
       }
       request.response = problemResponse(mapped ?? internalError(), {
-        instance: request.event.path,
+        // The path is the client's: a control or bidi character in it is not echoed.
+        instance: printable(request.event.path),
         correlationId: request.event.correlationId,
       });
     },
@@ -98,7 +100,7 @@ function problemErrors(logger: Logger): ApiMiddleware {
  * problem+json errors.
  *
  * @example
- * export const handler = httpHandler(logger, async (request) => orderResponse(200, { order: await getOrder(deps, parseOrderId(request)) }));
+ * export const handler = httpHandler(logger, async (request) => orderResponse(200, { order: await getOrder(deps, parseOrderId(request), request.caller) }));
  */
 export function httpHandler(logger: Logger, route: RouteHandler): ApiHandler {
   const pipeline = middy<HttpRequest, HttpResponse>()

@@ -1,3 +1,5 @@
+import type { CallerIdentity } from './caller-identity.js';
+
 /**
  * A request to the Orders API, in one shape whichever API Gateway payload format (1.0 or
  * 2.0) carried it: everything after the adapter (`api-gateway-event.ts`) reads this only.
@@ -26,8 +28,11 @@ export interface HttpRequest {
    * Lambda request id) until the pipeline applies the client's `X-Correlation-Id`.
    */
   readonly correlationId: string;
-  /** The caller's IAM identity (user or role ARN), which scopes idempotency keys; undefined when anonymous. */
-  readonly caller: string | undefined;
+  /**
+   * Who sent the request, as its authorizer vouches (IAM, JWT, Lambda authorizer), namespaced
+   * by kind: it scopes idempotency keys and owns orders. Undefined without an authorizer.
+   */
+  readonly caller: CallerIdentity | undefined;
 }
 
 /** A response of the Orders API: a valid Lambda proxy result for both payload formats. */

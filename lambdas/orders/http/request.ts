@@ -1,5 +1,7 @@
 import { IDEMPOTENCY_KEY_PATTERN } from '../../outbox/idempotency.js';
 import * as z from '../../outbox/zod.js';
+import { hasUnsafeCharacter, printable } from '../safe-text.js';
+import type { CallerIdentity } from './caller-identity.js';
 import type { HttpRequest } from './http-message.js';
 import { type FieldError, HttpError } from './problem.js';
 
@@ -57,11 +59,12 @@ export function parseJsonBody<S extends z.core.$ZodType>(
     try {
       raw = JSON.parse(decoded);
     } catch (error) {
+      // The parser quotes the body around the error: echo none of its control characters.
       throw new HttpError(
         400,
         'malformed-json',
         'Bad Request',
-        `request body is not valid JSON: ${(error as Error).message}`,
+        `request body is not valid JSON: ${printable((error as Error).message)}`,
       );
     }
   }
@@ -109,27 +112,48 @@ function checkContentType(contentType: string | undefined): void {
       415,
       'unsupported-media-type',
       'Unsupported Media Type',
-      `${expected}; got '${contentType.slice(0, 100)}'`,
+      `${expected}; got '${printable(contentType.slice(0, 100))}'`,
     );
   }
 }
 
 /** The `{id}` path parameter: a UUID, lower-cased. */
 export function parseOrderId(request: HttpRequest): string {
-  const id = request.pathParameters.id;
-  if (id === undefined || !UUID_PATTERN.test(id)) {
+  const id = request.pathParameters.id ?? '';
+  if (hasUnsafeCharacter(id)) {
     throw new HttpError(
       400,
       'invalid-id',
       'Bad Request',
-      `order id must be a UUID, got '${(id ?? '').slice(0, 100)}'`,
+      'order id (path parameter id) must not contain control or bidirectional formatting ' +
+        'characters',
+    );
+  }
+  if (!UUID_PATTERN.test(id)) {
+    throw new HttpError(
+      400,
+      'invalid-id',
+      'Bad Request',
+      `order id must be a UUID, got '${id.slice(0, 100)}'`,
     );
   }
   return id.toLowerCase();
 }
 
-/** The optional `Idempotency-Key` header. */
-export function parseIdempotencyKey(request: HttpRequest): string | undefined {
+/** An `Idempotency-Key`, in the key space of the caller who sent it. */
+export interface RequestIdempotency {
+  readonly key: string;
+  readonly scope: CallerIdentity;
+}
+
+/**
+ * The optional `Idempotency-Key` header, scoped by the caller: one caller can neither
+ * replay another's stored response nor learn that another's key is in use.
+ *
+ * @throws HttpError 400 when the key is malformed, or when the request carries no identity
+ *   to scope it by (an API without authorizer)
+ */
+export function parseIdempotency(request: HttpRequest): RequestIdempotency | undefined {
   const key = header(request, 'idempotency-key');
   if (key === undefined) return undefined;
   if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
@@ -140,7 +164,16 @@ export function parseIdempotencyKey(request: HttpRequest): string | undefined {
       'Idempotency-Key must be 1..255 visible ASCII characters',
     );
   }
-  return key;
+  if (request.caller === undefined) {
+    throw new HttpError(
+      400,
+      'identity-required',
+      'Bad Request',
+      'Idempotency-Key needs a caller identity to scope it (IAM, a JWT or Cognito user pool ' +
+        'authorizer, or a Lambda authorizer); this request carries none',
+    );
+  }
+  return { key, scope: request.caller };
 }
 
 /**

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { OrdersConfigError } from '../../../lambdas/orders/config.js';
 import { toHttpRequest } from '../../../lambdas/orders/http/api-gateway-event.js';
-import { apiEvent, httpApiEvent } from '../../helpers/api-events.js';
+import {
+  apiEvent,
+  cognitoIdentityPoolCaller,
+  httpApiEvent,
+  iamCaller,
+  jwtCaller,
+  lambdaAuthorizerCaller,
+  PAYLOAD_FORMAT_CASES,
+  type TestCaller,
+  USER_POOL_ISSUER,
+} from '../../helpers/api-events.js';
 import { ORDER_ID } from '../../helpers/orders-fixtures.js';
 
 const LAMBDA_REQUEST_ID = 'lambda-request-id';
@@ -25,7 +35,7 @@ const shipNormalized = {
   isBase64Encoded: false,
   requestId: 'apigw-request-id',
   correlationId: 'apigw-request-id',
-  caller: ALICE,
+  caller: `iam:${ALICE}`,
 };
 const configErrorOf = (event: unknown): OrdersConfigError => {
   try {
@@ -67,7 +77,7 @@ describe('toHttpRequest', () => {
 
     expect(toHttpRequest(event, LAMBDA_REQUEST_ID)).toMatchObject({
       route: '/orders/{id}/ship',
-      caller: ALICE,
+      caller: `iam:${ALICE}`,
     });
   });
 
@@ -132,20 +142,6 @@ describe('toHttpRequest', () => {
     }
   });
 
-  it('counts a caller without an IAM identity as anonymous', () => {
-    const jwt = {
-      ...httpApiEvent({ resource: '/orders' }),
-      requestContext: {
-        ...httpApiEvent({ resource: '/orders' }).requestContext,
-        authorizer: { jwt: { claims: { sub: 'user-1' }, scopes: null } },
-      },
-    };
-    const unsigned = apiEvent({ resource: '/orders' });
-
-    expect(toHttpRequest(jwt, LAMBDA_REQUEST_ID).caller).toBeUndefined();
-    expect(toHttpRequest(unsigned, LAMBDA_REQUEST_ID).caller).toBeUndefined();
-  });
-
   it('falls back to the Lambda request id when API Gateway sent none', () => {
     const base = apiEvent({ resource: '/orders' });
     const event = { ...base, requestContext: { ...base.requestContext, requestId: '' } };
@@ -203,5 +199,141 @@ describe('toHttpRequest', () => {
       expect(error.message).toContain(`not an API Gateway proxy event of ${format}`);
       expect(error.message).toContain(field);
     });
+  });
+});
+
+describe.each(PAYLOAD_FORMAT_CASES)('the caller of a %s event', (_, format) => {
+  const callerOf = (caller?: TestCaller): string | undefined =>
+    toHttpRequest(
+      format.event({ resource: '/orders', ...(caller && { caller }) }),
+      LAMBDA_REQUEST_ID,
+    ).caller;
+
+  it('is the IAM user or role ARN, as iam:<arn>', () => {
+    expect(callerOf(iamCaller(ALICE))).toBe(`iam:${ALICE}`);
+  });
+
+  it('is the Cognito identity, not the role session every user of the identity pool shares', () => {
+    const first = callerOf(
+      cognitoIdentityPoolCaller('us-east-1:11111111-aaaa-4bbb-8ccc-000000000001'),
+    );
+    const second = callerOf(
+      cognitoIdentityPoolCaller('us-east-1:11111111-aaaa-4bbb-8ccc-000000000002'),
+    );
+
+    expect(first).toBe(
+      'cognito-identity:us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce|us-east-1:11111111-aaaa-4bbb-8ccc-000000000001',
+    );
+    expect(second).not.toBe(first);
+  });
+
+  it('is the issuer and subject of a Cognito user pool or JWT authorizer, as jwt:<iss>|<sub>', () => {
+    expect(callerOf(jwtCaller('user-1'))).toBe(`jwt:${USER_POOL_ISSUER}|user-1`);
+  });
+
+  it('tells apart the same subject of two issuers', () => {
+    expect(callerOf(jwtCaller('user-1', 'https://a.example'))).not.toBe(
+      callerOf(jwtCaller('user-1', 'https://b.example')),
+    );
+  });
+
+  it('tells apart issuer/subject pairs that would read alike joined by |', () => {
+    const one = callerOf(jwtCaller('b|c', 'https://a.example/'));
+    const other = callerOf(jwtCaller('c', 'https://a.example/|b'));
+
+    expect(one).toBe('jwt:https://a.example/|b|c');
+    expect(other).toBe('jwt:https://a.example/%7Cb|c');
+  });
+
+  it("is a Lambda authorizer's principal, as lambda:<principalId>", () => {
+    expect(callerOf(lambdaAuthorizerCaller('tenant-1/user-9'))).toBe('lambda:tenant-1/user-9');
+  });
+
+  it('never names a caller of one kind like a caller of another', () => {
+    const callers = [
+      callerOf(iamCaller(ALICE)),
+      callerOf(lambdaAuthorizerCaller(ALICE)),
+      callerOf(lambdaAuthorizerCaller(`iam:${ALICE}`)),
+      callerOf(jwtCaller(ALICE, 'iam')),
+    ];
+
+    expect(new Set(callers).size).toBe(callers.length);
+  });
+
+  it('hashes an identity too long to be part of a key', () => {
+    const long = 'x'.repeat(5_000);
+
+    const caller = callerOf(lambdaAuthorizerCaller(long)) ?? '';
+
+    expect(caller).toMatch(/^lambda#sha256:[0-9a-f]{64}$/);
+    expect(callerOf(lambdaAuthorizerCaller(`${long}y`))).not.toBe(caller);
+  });
+
+  it('is none without an authorizer', () => {
+    expect(callerOf()).toBeUndefined();
+  });
+
+  it('is none for JWT claims without an issuer', () => {
+    expect(callerOf({ kind: 'jwt', claims: { sub: 'user-1' } })).toBeUndefined();
+  });
+
+  it('is none for a Lambda authorizer principal that is not a string', () => {
+    const caller: TestCaller = { kind: 'lambda', context: { principalId: 42 } };
+
+    expect(callerOf(caller)).toBeUndefined();
+  });
+});
+
+describe('the caller, where the payload formats differ', () => {
+  it('is none for a 2.0 Lambda authorizer that returns its principal only as principalId (2.0 passes on only the context)', () => {
+    const event = httpApiEvent({
+      resource: '/orders',
+      caller: { kind: 'lambda', principalId: 'user-9', context: { tenant: 't-1' } },
+    });
+
+    expect(toHttpRequest(event, LAMBDA_REQUEST_ID).caller).toBeUndefined();
+  });
+
+  it("is a REST Lambda authorizer's principalId, with or without a context", () => {
+    const event = apiEvent({
+      resource: '/orders',
+      caller: { kind: 'lambda', principalId: 'user-9' },
+    });
+
+    expect(toHttpRequest(event, LAMBDA_REQUEST_ID).caller).toBe('lambda:user-9');
+  });
+
+  it('is the JWT claims of an HTTP API payload 1.0 event, flat in requestContext.authorizer', () => {
+    const event = {
+      ...apiEvent({ resource: '/orders', caller: jwtCaller('user-1') }),
+      version: '1.0',
+    };
+
+    expect(toHttpRequest(event, LAMBDA_REQUEST_ID).caller).toBe(`jwt:${USER_POOL_ISSUER}|user-1`);
+  });
+
+  it('is none for an HTTP API payload 1.0 event without authorizer (claims and scopes null)', () => {
+    const base = apiEvent({ resource: '/orders' });
+    const event = {
+      ...base,
+      version: '1.0',
+      requestContext: { ...base.requestContext, authorizer: { claims: null, scopes: null } },
+    };
+
+    expect(toHttpRequest(event, LAMBDA_REQUEST_ID).caller).toBeUndefined();
+  });
+
+  it('reads an identity of an unexpected shape as none, not as a bad event', () => {
+    const base = apiEvent({ resource: '/orders' });
+    const event = {
+      ...base,
+      requestContext: {
+        ...base.requestContext,
+        identity: { ...base.requestContext.identity, userArn: 42 },
+        authorizer: { claims: 'not an object' },
+      },
+    };
+
+    expect(toHttpRequest(event, LAMBDA_REQUEST_ID).caller).toBeUndefined();
   });
 });

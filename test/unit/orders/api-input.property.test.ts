@@ -8,13 +8,22 @@ import * as createOrder from '../../../lambdas/orders/handlers/create-order.js';
 import * as getOrder from '../../../lambdas/orders/handlers/get-order.js';
 import * as transitionOrder from '../../../lambdas/orders/handlers/transition-order.js';
 import { cancelOrderBodySchema, createOrderBodySchema } from '../../../lambdas/orders/index.js';
-import { bodyOf, headerOf, lambdaContext, PAYLOAD_FORMATS } from '../../helpers/api-events.js';
+import {
+  bodyOf,
+  headerOf,
+  iamCaller,
+  lambdaContext,
+  PAYLOAD_FORMATS,
+} from '../../helpers/api-events.js';
 import {
   aCreateBody,
   anOrderItem,
+  insertAt,
   ORDER_ID,
   ORDERS_TABLE,
   OUTBOX_TABLE,
+  OWNER_ARN,
+  unsafeCharacter,
 } from '../../helpers/orders-fixtures.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -216,6 +225,127 @@ describe('any invalid request to the Orders API', () => {
           expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
         },
       ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('control and bidirectional formatting characters', () => {
+  /** A request with one unsafe character in one id or free-text field, and that field's name. */
+  const unsafeRequest = fc
+    .record({
+      field: fc.constantFrom('customerId', 'sku', 'reason', 'id'),
+      character: unsafeCharacter,
+      at: fc.nat(),
+      action: fc.constantFrom('confirm', 'ship', 'cancel'),
+    })
+    .map(({ field, character, at, action }) => ({
+      character,
+      ...unsafeField(field, (text: string) => insertAt(text, character, at), action),
+    }));
+
+  /** The request that carries an unsafe value in `field`, and the JSON pointer that names it. */
+  function unsafeField(
+    field: 'customerId' | 'sku' | 'reason' | 'id',
+    unsafe: (text: string) => string,
+    action: 'confirm' | 'ship' | 'cancel',
+  ) {
+    switch (field) {
+      case 'customerId':
+        return {
+          field,
+          handler: createOrder.handler,
+          resource: '/orders',
+          pointer: '/customerId',
+          body: aCreateBody({ customerId: unsafe('customer-1') }),
+        };
+      case 'sku':
+        return {
+          field,
+          handler: createOrder.handler,
+          resource: '/orders',
+          pointer: '/items/0/sku',
+          body: aCreateBody({ items: [{ sku: unsafe('BOOK-1'), quantity: 1, unitPrice: 1 }] }),
+        };
+      case 'reason':
+        return {
+          field,
+          handler: cancelOrder.handler,
+          resource: '/orders/{id}/cancel',
+          pathParameters: { id: ORDER_ID },
+          pointer: '/reason',
+          body: { reason: unsafe('out of stock') },
+        };
+      default:
+        return {
+          field,
+          handler: action === 'cancel' ? cancelOrder.handler : transitionOrder.handler,
+          resource: `/orders/{id}/${action}`,
+          pathParameters: { id: unsafe(ORDER_ID) },
+          pointer: undefined,
+          body: undefined,
+        };
+    }
+  }
+
+  it('never get a 2xx in an id, customerId, sku or reason: a 400 problem naming the field, and nothing written', async () => {
+    await fc.assert(
+      fc.asyncProperty(payloadFormat, unsafeRequest, async (format, request) => {
+        ddb.resetHistory();
+        const event = format.event({
+          method: 'POST',
+          resource: request.resource,
+          ...(request.pathParameters === undefined
+            ? {}
+            : { pathParameters: request.pathParameters }),
+          ...(request.body === undefined ? {} : { body: request.body }),
+          caller: iamCaller(OWNER_ARN),
+        });
+
+        const response = await request.handler(event, lambdaContext());
+
+        expectRejected(response);
+        expect(response.statusCode).toBe(400);
+        expect(response.body).not.toContain(request.character);
+        const problem = bodyOf(response);
+        if (request.pointer === undefined) {
+          expect(problem.type).toBe('urn:dynamo-outbox:problem:invalid-id');
+          expect(problem.detail).toContain('path parameter id');
+          expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+        } else {
+          expect(problem.errors).toEqual([
+            { pointer: request.pointer, detail: expect.stringContaining('control characters') },
+          ]);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('are never echoed in a problem detail', async () => {
+    await fc.assert(
+      fc.asyncProperty(payloadFormat, unsafeCharacter, fc.nat(), async (format, character, at) => {
+        const event = format.event({
+          method: 'POST',
+          resource: '/orders',
+          body: insertAt('{"customerId": 1,', character, at),
+          headers: { 'Content-Type': insertAt('text/plain', character, at) },
+        });
+        const malformed = format.event({
+          method: 'POST',
+          resource: '/orders',
+          body: insertAt('{"customerId": ', character, at),
+          headers: { 'Content-Type': 'application/json' },
+        });
+
+        for (const response of [
+          await createOrder.handler(event, lambdaContext()),
+          await createOrder.handler(malformed, lambdaContext()),
+        ]) {
+          expect(response.statusCode).toBeGreaterThanOrEqual(400);
+          expect(String(bodyOf(response).detail)).not.toContain(character);
+        }
+      }),
       { numRuns: RUNS },
     );
   });

@@ -3,11 +3,40 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/orders/handlers/create-order.js';
+import { idempotencyPk } from '../../../lambdas/outbox/idempotency.js';
 import type { EventEnvelope, OutboxRecord } from '../../../lambdas/outbox/index.js';
-import { bodyOf, headerOf, lambdaContext, PAYLOAD_FORMAT_CASES } from '../../helpers/api-events.js';
+import {
+  bodyOf,
+  cognitoIdentityPoolCaller,
+  headerOf,
+  iamCaller,
+  jwtCaller,
+  lambdaAuthorizerCaller,
+  lambdaContext,
+  PAYLOAD_FORMAT_CASES,
+  type TestCaller,
+} from '../../helpers/api-events.js';
 import { aCreateBody, ORDERS_TABLE, OUTBOX_TABLE } from '../../helpers/orders-fixtures.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+const ALICE = iamCaller('arn:aws:iam::123456789012:user/alice');
+/** Two callers of each kind of identity, which must not share a key space. */
+const CALLER_PAIRS: readonly (readonly [string, TestCaller, TestCaller])[] = [
+  ['IAM users', ALICE, iamCaller('arn:aws:iam::123456789012:user/bob')],
+  [
+    'users of one Cognito identity pool (one IAM role session)',
+    cognitoIdentityPoolCaller('us-east-1:11111111-aaaa-4bbb-8ccc-000000000001'),
+    cognitoIdentityPoolCaller('us-east-1:11111111-aaaa-4bbb-8ccc-000000000002'),
+  ],
+  ['users of a JWT or Cognito user pool authorizer', jwtCaller('user-1'), jwtCaller('user-2')],
+  [
+    'principals of a Lambda authorizer',
+    lambdaAuthorizerCaller('principal-1'),
+    lambdaAuthorizerCaller('principal-2'),
+  ],
+];
+/** The idempotency record the n-th transaction wrote. */
+const storedIdempotency = (n = 0) => transactions()[n]?.TransactItems?.[2]?.Put?.Item;
 const transactions = () => ddb.commandCalls(TransactWriteCommand).map((call) => call.args[0].input);
 
 beforeEach(() => {
@@ -19,6 +48,11 @@ beforeEach(() => {
 describe.each(PAYLOAD_FORMAT_CASES)('POST /orders from a %s event', (_, format) => {
   const create = (body: unknown, headers: Record<string, string> = {}) =>
     handler(format.event({ method: 'POST', resource: '/orders', body, headers }), lambdaContext());
+  const createAs = (caller: TestCaller, body: unknown, headers: Record<string, string> = {}) =>
+    handler(
+      format.event({ method: 'POST', resource: '/orders', body, headers, caller }),
+      lambdaContext(),
+    );
 
   it('creates a PENDING order at version 1 and answers 201 with ETag and Location', async () => {
     const response = await create(aCreateBody());
@@ -74,6 +108,21 @@ describe.each(PAYLOAD_FORMAT_CASES)('POST /orders from a %s event', (_, format) 
     });
   });
 
+  it('records the caller as the owner of the order, and keeps it off the response and the event', async () => {
+    const response = await createAs(ALICE, aCreateBody());
+
+    const [entity, outbox] = transactions()[0]?.TransactItems ?? [];
+    expect(entity?.Put?.Item?.owner).toBe('iam:arn:aws:iam::123456789012:user/alice');
+    expect(bodyOf(response)).not.toHaveProperty('owner');
+    expect(JSON.stringify(outbox?.Put?.Item)).not.toContain('user/alice');
+  });
+
+  it('records no owner for an order created without identity', async () => {
+    await create(aCreateBody());
+
+    expect(transactions()[0]?.TransactItems?.[0]?.Put?.Item).not.toHaveProperty('owner');
+  });
+
   it('echoes the correlation id, or uses the API Gateway request id', async () => {
     const sent = await create(aCreateBody(), { 'x-correlation-id': 'corr-7' });
     const defaulted = await create(aCreateBody());
@@ -83,23 +132,26 @@ describe.each(PAYLOAD_FORMAT_CASES)('POST /orders from a %s event', (_, format) 
   });
 
   describe('with an Idempotency-Key', () => {
-    it('stores the response in the same transaction', async () => {
-      await create(aCreateBody(), { 'Idempotency-Key': 'key-1' });
+    it("stores the response in the same transaction, under the key in the caller's key space", async () => {
+      await createAs(ALICE, aCreateBody(), { 'Idempotency-Key': 'key-1' });
 
       const items = transactions()[0]?.TransactItems ?? [];
       expect(items).toHaveLength(3);
       expect(items[2]?.Put).toMatchObject({
         TableName: OUTBOX_TABLE,
-        Item: { pk: 'IDEMPOTENCY#key-1', sk: 'IDEMPOTENCY', recordType: 'IDEMPOTENCY' },
+        Item: {
+          pk: idempotencyPk('key-1', 'iam:arn:aws:iam::123456789012:user/alice'),
+          sk: 'IDEMPOTENCY',
+          recordType: 'IDEMPOTENCY',
+        },
       });
     });
 
     it('answers a retry of the same request with the same status and body, without a second write', async () => {
-      const first = await create(aCreateBody(), { 'Idempotency-Key': 'key-1' });
-      const stored = transactions()[0]?.TransactItems?.[2]?.Put?.Item;
-      ddb.on(GetCommand, { TableName: OUTBOX_TABLE }).resolves({ Item: stored });
+      const first = await createAs(ALICE, aCreateBody(), { 'Idempotency-Key': 'key-1' });
+      ddb.on(GetCommand, { TableName: OUTBOX_TABLE }).resolves({ Item: storedIdempotency() });
 
-      const retry = await create(aCreateBody(), { 'Idempotency-Key': 'key-1' });
+      const retry = await createAs(ALICE, aCreateBody(), { 'Idempotency-Key': 'key-1' });
 
       expect(retry.statusCode).toBe(first.statusCode);
       expect(retry.body).toBe(first.body);
@@ -110,24 +162,24 @@ describe.each(PAYLOAD_FORMAT_CASES)('POST /orders from a %s event', (_, format) 
     });
 
     it('treats a body with reordered properties as the same request', async () => {
-      await create(aCreateBody(), { 'Idempotency-Key': 'key-1' });
-      ddb
-        .on(GetCommand, { TableName: OUTBOX_TABLE })
-        .resolves({ Item: transactions()[0]?.TransactItems?.[2]?.Put?.Item });
+      await createAs(ALICE, aCreateBody(), { 'Idempotency-Key': 'key-1' });
+      ddb.on(GetCommand, { TableName: OUTBOX_TABLE }).resolves({ Item: storedIdempotency() });
       const { currency, items, customerId } = aCreateBody();
 
-      const retry = await create({ currency, items, customerId }, { 'Idempotency-Key': 'key-1' });
+      const retry = await createAs(
+        ALICE,
+        { currency, items, customerId },
+        { 'Idempotency-Key': 'key-1' },
+      );
 
       expect(retry.statusCode).toBe(201);
     });
 
     it('fails with 422 if the key is reused with a different body, and writes nothing', async () => {
-      await create(aCreateBody(), { 'Idempotency-Key': 'key-1' });
-      ddb
-        .on(GetCommand, { TableName: OUTBOX_TABLE })
-        .resolves({ Item: transactions()[0]?.TransactItems?.[2]?.Put?.Item });
+      await createAs(ALICE, aCreateBody(), { 'Idempotency-Key': 'key-1' });
+      ddb.on(GetCommand, { TableName: OUTBOX_TABLE }).resolves({ Item: storedIdempotency() });
 
-      const response = await create(aCreateBody({ customerId: 'someone-else' }), {
+      const response = await createAs(ALICE, aCreateBody({ customerId: 'someone-else' }), {
         'Idempotency-Key': 'key-1',
       });
 
@@ -139,21 +191,37 @@ describe.each(PAYLOAD_FORMAT_CASES)('POST /orders from a %s event', (_, format) 
       expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
     });
 
-    it('scopes the key to the IAM caller', async () => {
-      await handler(
-        format.event({
-          method: 'POST',
-          resource: '/orders',
-          body: aCreateBody(),
-          headers: { 'Idempotency-Key': 'key-1' },
-          userArn: 'arn:aws:iam::123456789012:user/alice',
-        }),
-        lambdaContext(),
-      );
+    it.each(CALLER_PAIRS)(
+      'keeps the key spaces of two %s apart: neither a replay nor a 422 for the other',
+      async (_kind, first, second) => {
+        await createAs(first, aCreateBody(), { 'Idempotency-Key': 'key-1' });
+        const stored = storedIdempotency();
+        ddb
+          .on(GetCommand, { TableName: OUTBOX_TABLE, Key: { pk: stored?.pk, sk: 'IDEMPOTENCY' } })
+          .resolves({ Item: stored });
 
-      const pk = transactions()[0]?.TransactItems?.[2]?.Put?.Item?.pk as string;
-      expect(pk).toContain('user/alice');
-      expect(pk.endsWith('#key-1')).toBe(true);
+        const response = await createAs(second, aCreateBody({ customerId: 'customer-2' }), {
+          'Idempotency-Key': 'key-1',
+        });
+
+        expect(response.statusCode).toBe(201);
+        expect(headerOf(response, 'Idempotent-Replayed')).toBeUndefined();
+        expect(bodyOf(response).customerId).toBe('customer-2');
+        expect(storedIdempotency(1)?.pk).not.toBe(stored?.pk);
+      },
+    );
+
+    it('fails with 400 if the request carries no identity to scope the key by, and reads and writes nothing', async () => {
+      const response = await create(aCreateBody(), { 'Idempotency-Key': 'key-1' });
+
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response)).toMatchObject({
+        type: 'urn:dynamo-outbox:problem:identity-required',
+        status: 400,
+      });
+      expect(bodyOf(response).detail).toContain('Idempotency-Key');
+      expect(ddb).toHaveReceivedCommandTimes(GetCommand, 0);
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
     });
   });
 

@@ -8,25 +8,39 @@ import {
   bodyOf,
   headerOf,
   httpApiEvent,
+  iamCaller,
+  jwtCaller,
+  lambdaAuthorizerCaller,
   lambdaContext,
   PAYLOAD_FORMAT_CASES,
   type PayloadFormat,
+  type TestCaller,
 } from '../../helpers/api-events.js';
 import {
   anOrderItem,
   ORDER_ID,
   ORDERS_TABLE,
+  OTHER_ARN,
   OUTBOX_TABLE,
+  OWNER_ARN,
 } from '../../helpers/orders-fixtures.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
+/** The owner of the stored order, who sends every request unless a test says otherwise. */
+const ALICE = iamCaller(OWNER_ARN);
 type Action = 'confirm' | 'ship' | 'cancel' | 'refund';
 /** Posts an action on the order, as an event of the given payload format. */
 const poster =
   (format: PayloadFormat) =>
   (
     action: Action,
-    options: { body?: unknown; headers?: Record<string, string>; id?: string } = {},
+    options: {
+      body?: unknown;
+      headers?: Record<string, string>;
+      id?: string;
+      /** Who sends it: the order's owner by default; `null` for a request without identity. */
+      caller?: TestCaller | null;
+    } = {},
   ) =>
     (action === 'cancel' ? cancel.handler : transition.handler)(
       format.event({
@@ -35,6 +49,7 @@ const poster =
         pathParameters: { id: options.id ?? ORDER_ID },
         body: options.body,
         headers: options.headers ?? {},
+        ...(options.caller === null ? {} : { caller: options.caller ?? ALICE }),
       }),
       lambdaContext(),
     );
@@ -70,6 +85,7 @@ describe('an HTTP API (payload 2.0) event', () => {
       method: 'POST',
       resource: '/orders/{id}/ship',
       pathParameters: { id: ORDER_ID },
+      caller: ALICE,
     });
 
     const response = await transition.handler(event, lambdaContext());
@@ -208,6 +224,59 @@ describe.each(PAYLOAD_FORMAT_CASES)('from a %s event', (_, format) => {
     });
   });
 
+  describe('ownership', () => {
+    const notFound = async (caller: TestCaller | null, action: Action = 'confirm') => {
+      const response = await post(action, { caller });
+      expect(response.statusCode).toBe(404);
+      expect(bodyOf(response)).toMatchObject({
+        type: 'urn:dynamo-outbox:problem:not-found',
+        detail: `order ${ORDER_ID} does not exist`,
+      });
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
+    };
+
+    it.each(['confirm', 'cancel'] as const)(
+      'fails with 404, as for an unknown id, and writes nothing if another caller tries to %s the order',
+      async (action) => {
+        await notFound(iamCaller(OTHER_ARN), action);
+      },
+    );
+
+    it('fails with 404 and writes nothing if another caller tries to ship the order', async () => {
+      ddb
+        .on(GetCommand, { TableName: ORDERS_TABLE })
+        .resolves({ Item: anOrderItem({ status: 'CONFIRMED', version: 2, lastEventSeq: 2 }) });
+
+      await notFound(iamCaller(OTHER_ARN), 'ship');
+    });
+
+    it.each([
+      ['a JWT user whose subject is the owner ARN', jwtCaller(OWNER_ARN)],
+      [
+        'a Lambda authorizer principal named like the owner',
+        lambdaAuthorizerCaller(`iam:${OWNER_ARN}`),
+      ],
+      ['a request without identity', null],
+    ] as const)('fails with 404 and writes nothing for %s', async (_, caller) => {
+      await notFound(caller);
+    });
+
+    it('lets a caller without identity change an order created without identity', async () => {
+      ddb.on(GetCommand, { TableName: ORDERS_TABLE }).resolves({
+        Item: anOrderItem({ owner: undefined }),
+      });
+
+      expect((await post('confirm', { caller: null })).statusCode).toBe(200);
+    });
+
+    it('keeps the owner off the response and off the event', async () => {
+      const response = await post('cancel', { body: { reason: 'r' } });
+
+      expect(bodyOf(response)).not.toHaveProperty('owner');
+      expect(outboxRecord().events[0]?.detail).not.toContain(OWNER_ARN);
+    });
+  });
+
   describe('If-Match', () => {
     it('proceeds when it names the current version', async () => {
       expect((await post('confirm', { headers: { 'If-Match': '"1"' } })).statusCode).toBe(200);
@@ -278,7 +347,11 @@ describe.each(PAYLOAD_FORMAT_CASES)('from a %s event', (_, format) => {
 
   describe('Idempotency-Key on a transition', () => {
     it('replays the stored answer without reading the order or writing', async () => {
-      await post('cancel', { body: { reason: 'r' }, headers: { 'Idempotency-Key': 'k-9' } });
+      await post('cancel', {
+        body: { reason: 'r' },
+        headers: { 'Idempotency-Key': 'k-9' },
+        caller: ALICE,
+      });
       const stored = transactions()[0]?.TransactItems?.[2]?.Put?.Item;
       ddb.on(GetCommand, { TableName: OUTBOX_TABLE }).resolves({ Item: stored });
       ddb
@@ -288,6 +361,7 @@ describe.each(PAYLOAD_FORMAT_CASES)('from a %s event', (_, format) => {
       const retry = await post('cancel', {
         body: { reason: 'r' },
         headers: { 'Idempotency-Key': 'k-9' },
+        caller: ALICE,
       });
 
       expect(retry.statusCode).toBe(200);
@@ -296,18 +370,30 @@ describe.each(PAYLOAD_FORMAT_CASES)('from a %s event', (_, format) => {
     });
 
     it('fails with 422 if the key was used for another action', async () => {
-      await post('cancel', { headers: { 'Idempotency-Key': 'k-9' } });
+      await post('cancel', { headers: { 'Idempotency-Key': 'k-9' }, caller: ALICE });
       ddb
         .on(GetCommand, { TableName: OUTBOX_TABLE })
         .resolves({ Item: transactions()[0]?.TransactItems?.[2]?.Put?.Item });
 
-      expect((await post('confirm', { headers: { 'Idempotency-Key': 'k-9' } })).statusCode).toBe(
-        422,
-      );
+      expect(
+        (await post('confirm', { headers: { 'Idempotency-Key': 'k-9' }, caller: ALICE }))
+          .statusCode,
+      ).toBe(422);
+    });
+
+    it('fails with 400 if the request carries no identity to scope the key by, and writes nothing', async () => {
+      const response = await post('cancel', {
+        headers: { 'Idempotency-Key': 'k-9' },
+        caller: null,
+      });
+
+      expect(response.statusCode).toBe(400);
+      expect(bodyOf(response).type).toBe('urn:dynamo-outbox:problem:identity-required');
+      expect(ddb).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
     });
 
     it('answers with the stored response when a concurrent duplicate commits first', async () => {
-      await post('confirm', { headers: { 'Idempotency-Key': 'k-1' } });
+      await post('confirm', { headers: { 'Idempotency-Key': 'k-1' }, caller: ALICE });
       const stored = transactions()[0]?.TransactItems?.[2]?.Put?.Item as Record<string, unknown>;
       ddb.on(TransactWriteCommand).rejects(
         Object.assign(new Error('cancelled'), {
@@ -320,7 +406,10 @@ describe.each(PAYLOAD_FORMAT_CASES)('from a %s event', (_, format) => {
         }),
       );
 
-      const response = await post('confirm', { headers: { 'Idempotency-Key': 'k-1' } });
+      const response = await post('confirm', {
+        headers: { 'Idempotency-Key': 'k-1' },
+        caller: ALICE,
+      });
 
       expect(response.statusCode).toBe(200);
       expect(bodyOf(response)).toMatchObject({ status: 'CONFIRMED', version: 2 });
