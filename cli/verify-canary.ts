@@ -2,18 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { v7 as uuidv7 } from 'uuid';
 import { type OutboxRecord, OutboxStatus, OutboxWriter, PK, SK } from '../lambdas/outbox/index.js';
+import { VERIFY_CANARY } from '../lambdas/outbox/verify-canary.js';
 import { CliError } from './errors.js';
 import { type CanaryOutcome, type CheckResult, result } from './verify-report.js';
 
-/**
- * The canary's own aggregate type, source and detail type: consumers' rules match their
- * sources, so they never see it; a rule that matches everything should exclude this source.
- */
-export const CANARY = {
-  aggregateType: 'OutboxVerifyCanary',
-  source: 'dynamo-outbox.verify',
-  detailType: 'OutboxVerifyCanary',
-} as const;
+/** The canary event's identity (one definition, shared with the construct's bus policy). */
+export const CANARY = VERIFY_CANARY;
 
 /** How long the canary's entity item lives (TTL): it is only the write's other half. */
 const ENTITY_TTL_SECONDS = 24 * 60 * 60;

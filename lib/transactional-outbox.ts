@@ -42,7 +42,6 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CANARY } from '../cli/verify-canary.js';
 import { DeliveryDefaults, DeliveryVariable } from '../lambdas/outbox/delivery-config.js';
 import {
   OUTBOX_METRICS_NAMESPACE,
@@ -61,6 +60,7 @@ import {
   outboxTableDefinition,
   PENDING_INDEX_NAME,
 } from '../lambdas/outbox/schema.js';
+import { VERIFY_CANARY } from '../lambdas/outbox/verify-canary.js';
 import { AGGREGATE_TYPE_PATTERN } from '../lambdas/outbox/write-input.js';
 import { ANY_EVENT_SOURCE, WriterVariable } from '../lambdas/outbox/writer-environment.js';
 import { RelayDefaults, RelayVariable } from '../lambdas/relay/config.js';
@@ -372,7 +372,7 @@ export class TransactionalOutbox extends Construct {
     this.busEventSources =
       props.eventSources === undefined
         ? undefined
-        : [...new Set([...props.eventSources, CANARY.source])];
+        : [...new Set([...props.eventSources, VERIFY_CANARY.source])];
     this.eventBus = props.eventBus ?? this.createBus();
     this.eventBusVerified = this.eventBusVerifiable();
     this.writerEnvironment = {
