@@ -31,12 +31,13 @@ export function printable(text: string, options: { readonly keepNewlines?: boole
 
 /**
  * JSON text safe to print on a terminal, and still the same JSON: `JSON.stringify` escapes
- * C0 controls but leaves DEL, C1 and the bidirectional characters raw; inside a JSON string
- * their `\uXXXX` escape is the same value, and outside strings JSON has none of them.
+ * C0 controls inside strings but leaves DEL, C1 and the bidirectional characters raw; inside
+ * a JSON string their `\uXXXX` escape is the same value. Outside strings there is only the
+ * indentation's whitespace, whose newlines stay.
  *
  * @example
  * printableJson(JSON.stringify({ id: 'a\u202Eb' })); // '{"id":"a\\u202eb"}'
  */
 export function printableJson(json: string): string {
-  return json.replace(UNSAFE, escaped);
+  return json.replace(UNSAFE_BUT_NEWLINE, escaped);
 }

@@ -32,13 +32,16 @@ describe('printable', () => {
     expect(printable('Commande n° 42 — déjà 📦')).toBe('Commande n° 42 — déjà 📦');
   });
 
-  it('keeps JSON the same JSON', () => {
-    const value = { id: HOSTILE, n: 1 };
+  it('keeps JSON the same JSON, compact or indented', () => {
+    const value = { id: HOSTILE, n: 1, nested: { list: [HOSTILE] } };
 
-    const json = printableJson(JSON.stringify(value));
+    const compact = printableJson(JSON.stringify(value));
+    const indented = printableJson(JSON.stringify(value, null, 2));
 
-    expect(json).not.toMatch(UNSAFE);
-    expect(JSON.parse(json)).toEqual(value);
+    expect(compact).not.toMatch(UNSAFE);
+    expect(indented.replaceAll('\n', '')).not.toMatch(UNSAFE);
+    expect(JSON.parse(compact)).toEqual(value);
+    expect(JSON.parse(indented)).toEqual(value);
   });
 });
 
@@ -50,6 +53,7 @@ describe('the renderers', () => {
       emitted(HOSTILE, false),
       emitted({ aggregate: HOSTILE }, true),
     ];
+    expect(JSON.parse(emitted({ aggregate: HOSTILE }, true))).toEqual({ aggregate: HOSTILE });
 
     for (const output of outputs) expect(output.replaceAll('\n', '')).not.toMatch(UNSAFE);
   });
