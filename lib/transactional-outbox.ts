@@ -1,6 +1,7 @@
 import {
   Annotations,
   Duration,
+  Lazy,
   RemovalPolicy,
   Stack,
   Token,
@@ -27,9 +28,9 @@ import {
   StreamViewType,
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { EventBus, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { type CfnEventBus, EventBus, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
 import {
   type Function as CdkFunction,
   FilterCriteria,
@@ -41,6 +42,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { CANARY } from '../cli/verify-canary.js';
 import { DeliveryDefaults, DeliveryVariable } from '../lambdas/outbox/delivery-config.js';
 import {
   OUTBOX_METRICS_NAMESPACE,
@@ -50,18 +52,22 @@ import {
   TelemetryVariable,
 } from '../lambdas/outbox/metrics.js';
 import {
+  aggregateKey,
   DEFAULT_PENDING_SHARDS,
+  IDEMPOTENCY_PK_PREFIX,
   type KeyAttributeDefinition,
   MAX_PENDING_SHARDS,
   OUTBOX_STREAM_FILTER_PATTERN,
   outboxTableDefinition,
   PENDING_INDEX_NAME,
 } from '../lambdas/outbox/schema.js';
-import { WriterVariable } from '../lambdas/outbox/writer-environment.js';
+import { AGGREGATE_TYPE_PATTERN } from '../lambdas/outbox/write-input.js';
+import { ANY_EVENT_SOURCE, WriterVariable } from '../lambdas/outbox/writer-environment.js';
 import { RelayDefaults, RelayVariable } from '../lambdas/relay/config.js';
 import { SweeperDefaults, SweeperVariable } from '../lambdas/sweeper/config.js';
 import { maxWriterEntryBytes } from './delivered-event-size.js';
 import { createOutboxFunction } from './node-function.js';
+import { type OutboxBusPolicyProps, outboxBusPolicyDocument } from './outbox-bus-policy.js';
 import { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
 import { ruleTargetDeadLetterQueue } from './rule-target-dead-letter-queue.js';
 
@@ -101,10 +107,21 @@ export interface TransactionalOutboxProps {
    */
   readonly table?: ITableV2;
   /**
-   * The bus events are published to.
-   * @default - a new event bus
+   * The bus events are published to. A bus the construct creates gets a resource policy
+   * that denies `events:PutEvents` to everyone but the relay, the sweeper and the roles
+   * given to `allowPublishing()`; for a bus you give, add that policy yourself
+   * (`busPolicyProps()`, docs/construct.md "Who may publish").
+   * @default - a new event bus, with that policy
    */
   readonly eventBus?: IEventBus;
+  /**
+   * The only sources the outbox's events may carry. The policy of a bus the construct
+   * creates denies any other source (the canary source of `dynamo-outbox verify` is
+   * always allowed), and writers added with `addWriter()` refuse another source at write
+   * time, before the relay would be refused by the bus.
+   * @default - any source
+   */
+  readonly eventSources?: readonly string[];
   /**
    * Removal policy of the table the construct creates.
    * @default - RemovalPolicy.RETAIN: pending events survive a stack deletion
@@ -246,6 +263,36 @@ export interface TransactionalOutboxProps {
 }
 
 /**
+ * What a writer of the outbox may write: `grantWriteEvents()` and `addWriter()` options.
+ *
+ * @example
+ * ```ts
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { Runtime } from 'aws-cdk-lib/aws-lambda';
+ * import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+ * import { type OutboxWriterGrantOptions, TransactionalOutbox } from 'dynamo-outbox';
+ *
+ * const stack = new Stack(new App(), 'Shop');
+ * const outbox = new TransactionalOutbox(stack, 'Outbox');
+ * const returns = new NodejsFunction(stack, 'Returns', {
+ *   entry: new URL('./returns.ts', import.meta.url).pathname,
+ *   runtime: Runtime.NODEJS_24_X,
+ * });
+ * // The returns service writes Return aggregates, and cannot write (or emit) Orders.
+ * const onlyReturns: OutboxWriterGrantOptions = { aggregateTypes: ['Return'] };
+ * outbox.addWriter(returns, onlyReturns);
+ * ```
+ */
+export interface OutboxWriterGrantOptions {
+  /**
+   * The aggregate types the writer may write records of (IAM `dynamodb:LeadingKeys` on
+   * `<type>#*`, plus the idempotency records it needs).
+   * @default - any aggregate type
+   */
+  readonly aggregateTypes?: readonly string[];
+}
+
+/**
  * The transactional outbox: the outbox table with its stream, the relay Lambda that
  * publishes committed events to EventBridge in order per aggregate, a dead-letter queue
  * for poison records (with their payload), and alarms.
@@ -300,6 +347,10 @@ export class TransactionalOutbox extends Construct {
   readonly writerEnvironment: Readonly<Record<string, string>>;
   /** Passed on to the consumers `addConsumer()` creates. */
   private readonly alarmTopic: ITopic | undefined;
+  /** The roles the bus policy lets put events: see {@link addBusPublisher}. */
+  private readonly busPublishers: IRole[] = [];
+  /** What the bus accepts (`eventSources` and the canary's), or undefined for any source. */
+  private readonly busEventSources: readonly string[] | undefined;
 
   /** Whether the relay and the sweeper describe the bus before publishing (own account). */
   private readonly eventBusVerified: boolean;
@@ -317,7 +368,11 @@ export class TransactionalOutbox extends Construct {
         `table ${props.table.node.path} has no stream: the outbox needs a stream with NEW_IMAGE`,
       );
     }
-    this.eventBus = props.eventBus ?? new EventBus(this, 'Bus');
+    this.busEventSources =
+      props.eventSources === undefined
+        ? undefined
+        : [...new Set([...props.eventSources, CANARY.source])];
+    this.eventBus = props.eventBus ?? this.createBus();
     this.eventBusVerified = this.eventBusVerifiable();
     this.writerEnvironment = {
       [WriterVariable.tableName]: this.table.tableName,
@@ -327,6 +382,9 @@ export class TransactionalOutbox extends Construct {
       [WriterVariable.maxEntryBytes]: String(
         maxWriterEntryBytes(props.maxRequestBytes ?? DeliveryDefaults.maxRequestBytes),
       ),
+      // The writers' own sources: the canary's is only the CLI's to write.
+      [WriterVariable.eventSources]:
+        props.eventSources === undefined ? ANY_EVENT_SOURCE : JSON.stringify(props.eventSources),
     };
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
@@ -362,6 +420,7 @@ export class TransactionalOutbox extends Construct {
     // Exactly what the relay does: read statuses, mark records, publish, quarantine.
     this.grantTableActions(this.relayFunction, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
     this.grantDelivery(this.relayFunction);
+    this.addBusPublisher(roleOf(this.relayFunction));
 
     this.relayFunction.addEventSource(
       new DynamoEventSource(this.table, {
@@ -395,9 +454,49 @@ export class TransactionalOutbox extends Construct {
    * Lets a command Lambda write through the `OutboxWriter`: `PutItem` (outbox and
    * idempotency records) and `GetItem` (idempotency look-up) on the outbox table, nothing
    * else. Grant the entity table's actions separately.
+   *
+   * By default the writer may write the records of any aggregate. With `aggregateTypes`
+   * it may put only keys `<type>#…` of those types and idempotency records, and read only
+   * idempotency records (IAM `dynamodb:LeadingKeys`); the relay and the sweeper refuse a
+   * record whose events name another aggregate than its key, so the writer cannot emit
+   * events of other aggregate types either (docs/construct.md "Who may write what").
+   *
+   * @example
+   * ```ts
+   * import { App, Stack } from 'aws-cdk-lib';
+   * import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+   * import { TransactionalOutbox } from 'dynamo-outbox';
+   *
+   * const stack = new Stack(new App(), 'Orders');
+   * const outbox = new TransactionalOutbox(stack, 'Outbox');
+   * // A container task that writes orders and nothing else.
+   * const orderTask = new Role(stack, 'OrderTask', {
+   *   assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+   * });
+   * outbox.grantWriteEvents(orderTask, { aggregateTypes: ['Order'] });
+   * ```
    */
-  grantWriteEvents(grantee: IGrantable): Grant {
-    return this.grantTableActions(grantee, 'dynamodb:PutItem', 'dynamodb:GetItem');
+  grantWriteEvents(grantee: IGrantable, options: OutboxWriterGrantOptions = {}): Grant {
+    if (options.aggregateTypes === undefined) {
+      return this.grantTableActions(grantee, 'dynamodb:PutItem', 'dynamodb:GetItem');
+    }
+    validateAggregateTypes(options.aggregateTypes);
+    const idempotencyKeys = `${IDEMPOTENCY_PK_PREFIX}*`;
+    // `Order#*`, built by the writer's own key function: the type ends at the first `#`.
+    const aggregateKeys = options.aggregateTypes.map((type) => `${aggregateKey(type, '')}*`);
+    const put = Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: leadingKeysCondition([...aggregateKeys, idempotencyKeys]),
+    });
+    const get = Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: leadingKeysCondition([idempotencyKeys]),
+    });
+    return put.combine(get);
   }
 
   /**
@@ -429,11 +528,99 @@ export class TransactionalOutbox extends Construct {
    * orders.grantReadWriteData(createOrder);
    * ```
    */
-  addWriter(writer: CdkFunction): Grant {
+  addWriter(writer: CdkFunction, options: OutboxWriterGrantOptions = {}): Grant {
     for (const [name, value] of Object.entries(this.writerEnvironment)) {
       writer.addEnvironment(name, value);
     }
-    return this.grantWriteEvents(writer);
+    return this.grantWriteEvents(writer, options);
+  }
+
+  /**
+   * Lets a role put events on the outbox's bus: grants `events:PutEvents` on it and adds
+   * the role to the principals the bus policy lets through. Meant for operators (the
+   * CLI's `replay` and `redrive` publish with their credentials); anyone else publishing
+   * to the bus bypasses the outbox's order and de-duplication.
+   *
+   * @example
+   * ```ts
+   * import { App, Stack } from 'aws-cdk-lib';
+   * import { Role } from 'aws-cdk-lib/aws-iam';
+   * import { TransactionalOutbox } from 'dynamo-outbox';
+   *
+   * const stack = new Stack(new App(), 'Orders');
+   * const outbox = new TransactionalOutbox(stack, 'Outbox');
+   * // The on-call engineers' SSO role, which runs `dynamo-outbox redrive`.
+   * const onCall = Role.fromRoleArn(
+   *   stack,
+   *   'OnCall',
+   *   'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_OrdersOnCall_0123456789abcdef',
+   * );
+   * outbox.allowPublishing(onCall);
+   * ```
+   */
+  allowPublishing(role: IRole): Grant {
+    this.addBusPublisher(role);
+    return this.eventBus.grantPutEventsTo(role);
+  }
+
+  /**
+   * What the bus policy of this outbox holds: the bus, the roles that may publish (the
+   * relay, the sweeper and those given to `allowPublishing()`, resolved at synthesis so
+   * later additions count) and the allowed sources. A bus the construct creates carries
+   * that policy; for a bus you passed in, give these props to `outboxBusPolicyDocument()`
+   * or `outboxBusPolicyResourceProps()` and attach the result where the bus is owned.
+   *
+   * @example
+   * ```ts
+   * import { App, CfnOutput, Stack } from 'aws-cdk-lib';
+   * import { EventBus } from 'aws-cdk-lib/aws-events';
+   * import { outboxBusPolicyDocument, TransactionalOutbox } from 'dynamo-outbox';
+   *
+   * const stack = new Stack(new App(), 'Orders');
+   * const outbox = new TransactionalOutbox(stack, 'Outbox', {
+   *   eventBus: EventBus.fromEventBusArn(stack, 'Bus', 'arn:aws:events:eu-west-1:444455556666:event-bus/commerce'),
+   *   eventSources: ['com.example.orders'],
+   * });
+   * // The bus belongs to the platform account: hand its owners the policy to attach.
+   * new CfnOutput(stack, 'BusPolicy', {
+   *   value: stack.toJsonString(outboxBusPolicyDocument(outbox.busPolicyProps()).toJSON()),
+   * });
+   * ```
+   */
+  busPolicyProps(): OutboxBusPolicyProps {
+    return {
+      eventBusArn: this.eventBus.eventBusArn,
+      publisherRoleArns: Lazy.list({ produce: () => this.busPublishers.map((r) => r.roleArn) }),
+      ...(this.busEventSources === undefined ? {} : { eventSources: this.busEventSources }),
+    };
+  }
+
+  /**
+   * Adds a role to the one list of principals the bus policy lets put events (the relay,
+   * the sweeper, `allowPublishing()`, `grantOperate()`); it grants nothing by itself.
+   */
+  private addBusPublisher(principal: IRole): void {
+    if (!this.busPublishers.includes(principal)) this.busPublishers.push(principal);
+  }
+
+  /**
+   * A bus whose policy lets only this outbox's publishers put events (and only its
+   * sources). Its own ARN is built from its name: `Fn::GetAtt` of itself inside its
+   * `Policy` would be a circular reference.
+   */
+  private createBus(): EventBus {
+    const bus = new EventBus(this, 'Bus');
+    const resource = bus.node.defaultChild as CfnEventBus;
+    const ownArn = Stack.of(this).formatArn({
+      service: 'events',
+      resource: 'event-bus',
+      resourceName: resource.name,
+    });
+    resource.policy = Lazy.any({
+      produce: () =>
+        outboxBusPolicyDocument({ ...this.busPolicyProps(), eventBusArn: ownArn }).toJSON(),
+    });
+    return bus;
   }
 
   /**
@@ -697,6 +884,7 @@ export class TransactionalOutbox extends Construct {
     });
     this.grantTableActions(sweeper, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
     this.grantDelivery(sweeper);
+    this.addBusPublisher(roleOf(sweeper));
     this.scheduleSweeps(sweeper, interval);
     return sweeper;
   }
@@ -802,6 +990,39 @@ export class TransactionalOutbox extends Construct {
   }
 }
 
+/** The execution role of a function the construct created (always one of its own). */
+function roleOf(fn: CdkFunction): IRole {
+  if (fn.role === undefined) throw new Error(`${fn.node.path} has no execution role`);
+  return fn.role;
+}
+
+/**
+ * Allows only items whose partition key matches one of `patterns`. `ForAllValues` is true
+ * for a request without the key at all, so the key is also required to be present.
+ */
+function leadingKeysCondition(
+  patterns: readonly string[],
+): Record<string, Record<string, unknown>> {
+  return {
+    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns] },
+    Null: { 'dynamodb:LeadingKeys': 'false' },
+  };
+}
+
+/** Aggregate types a writer is restricted to: the ones the writer itself accepts. */
+function validateAggregateTypes(types: readonly string[]): void {
+  if (types.length === 0) {
+    throw new Error('aggregateTypes must not be empty: leave it out to allow any aggregate');
+  }
+  for (const type of types) {
+    if (Token.isUnresolved(type) || !AGGREGATE_TYPE_PATTERN.test(type)) {
+      throw new Error(
+        `aggregate type '${type}' must be 1..64 letters, digits, _ . - starting with a letter (a literal, not a token)`,
+      );
+    }
+  }
+}
+
 /**
  * An on-failure destination that grants what Lambda uses it for, `sqs:SendMessage`
  * (services-dynamodb-errors), not the queue-attribute reads `SqsDlq` adds.
@@ -860,4 +1081,20 @@ function validateProps(props: TransactionalOutboxProps): void {
   range('pendingShards', props.pendingShards, 1, MAX_PENDING_SHARDS);
   range('deadLetterAlarmThreshold', props.deadLetterAlarmThreshold, 0, 1_000_000);
   range('relayErrorsAlarmThreshold', props.relayErrorsAlarmThreshold, 0, 1_000_000);
+  validateEventSources(props.eventSources);
+}
+
+/** Sources the writer would accept: non-empty, not AWS's reserved `aws.` prefix. */
+function validateEventSources(sources: readonly string[] | undefined): void {
+  if (sources === undefined) return;
+  if (sources.length === 0) {
+    throw new Error('eventSources must not be empty: leave it out to allow any source');
+  }
+  for (const source of sources) {
+    if (Token.isUnresolved(source) || source.length === 0 || source.startsWith('aws.')) {
+      throw new Error(
+        `event source '${source}' must be a non-empty literal that does not start with "aws."`,
+      );
+    }
+  }
 }

@@ -28,7 +28,15 @@
  */
 export { OutboxConsumer, type OutboxConsumerProps } from '../lib/outbox-consumer.js';
 export {
+  OutboxBusPolicySid,
+  type OutboxBusPolicyProps,
+  outboxBusPolicyDocument,
+  outboxBusPolicyResourceProps,
+  outboxBusPolicyStatements,
+} from '../lib/outbox-bus-policy.js';
+export {
   OUTBOX_METRICS_NAMESPACE,
+  type OutboxWriterGrantOptions,
   TransactionalOutbox,
   type TransactionalOutboxProps,
 } from '../lib/transactional-outbox.js';

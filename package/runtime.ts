@@ -26,6 +26,7 @@
 // Consumers: idempotent, ordered handling of the outbox's events.
 export {
   type ConsumeContext,
+  type ConsumeOptions,
   type ConsumeOutcome,
   consumeOutboxEvent,
   type OutboxEventHandler,
@@ -36,7 +37,9 @@ export {
   InboxContentionError,
   InvalidOutboxEventError,
   OutOfOrderEventError,
+  UnexpectedEventError,
 } from '../lambdas/consumer/errors.js';
+export type { ExpectedEvents } from '../lambdas/consumer/expected-events.js';
 export { eventBridgeOutboxConsumer, sqsOutboxConsumer } from '../lambdas/consumer/handlers.js';
 export {
   Inbox,

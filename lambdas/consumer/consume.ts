@@ -2,6 +2,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { TransactWriteItem } from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from '../outbox/envelope.js';
 import { ConsumerError, OutOfOrderEventError } from './errors.js';
+import {
+  assertExpectedEvent,
+  type ExpectedEvents,
+  validateExpectedEvents,
+} from './expected-events.js';
 import { cursorMoved, type Inbox, inboxConflict } from './inbox.js';
 import { type OutboxEvent, parseOutboxEvent } from './outbox-event.js';
 
@@ -113,6 +118,56 @@ export type OutboxEventHandler = (
 export type ConsumeOutcome = 'applied' | 'duplicate' | 'stale';
 
 /**
+ * Options of {@link consumeOutboxEvent}, {@link sqsOutboxConsumer} and
+ * {@link eventBridgeOutboxConsumer}. (A `Logger` alone is still accepted in their place.)
+ *
+ * @example
+ * ```ts
+ * import { Logger } from '@aws-lambda-powertools/logger';
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+ * import { type ConsumeOptions, eventBridgeOutboxConsumer, Inbox } from 'dynamo-outbox/runtime';
+ *
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ * const inbox = Inbox.fromEnvironment({ client });
+ * const options: ConsumeOptions = {
+ *   logger: new Logger({ serviceName: 'loyalty' }),
+ *   // Only confirmed orders of the orders service: anything else is refused, not applied.
+ *   expect: { sources: ['com.example.orders'], detailTypes: ['OrderConfirmed'] },
+ * };
+ *
+ * export const handler = eventBridgeOutboxConsumer(
+ *   inbox,
+ *   async (envelope) => options.logger?.info('points for order', { orderId: envelope.aggregateId }),
+ *   options,
+ * );
+ * ```
+ */
+export interface ConsumeOptions {
+  /**
+   * Where the kit logs skipped, refused and failed events.
+   * @default - no logging
+   */
+  readonly logger?: Logger;
+  /**
+   * What the consumer subscribed to: an event outside it fails with
+   * `UnexpectedEventError`, before the inbox or the handler sees it.
+   * @default - any event that carries an outbox envelope
+   */
+  readonly expect?: ExpectedEvents;
+}
+
+/** The options from what a caller passed: options, a bare Logger (the older form), or nothing. */
+export function consumeOptions(value: Logger | ConsumeOptions | undefined): ConsumeOptions {
+  if (value === undefined) return {};
+  // A Logger is a class instance with methods; options are a plain object of data.
+  const options =
+    typeof (value as Logger).info === 'function' ? { logger: value as Logger } : value;
+  validateExpectedEvents((options as ConsumeOptions).expect);
+  return options as ConsumeOptions;
+}
+
+/**
  * Processes one delivered outbox event exactly once in effect: asks the inbox whether it
  * is new and in order (by the inbox's policy), runs the handler, and records it — in the
  * handler's own transaction when it asked for the items, on its own otherwise.
@@ -126,6 +181,7 @@ export type ConsumeOutcome = 'applied' | 'duplicate' | 'stale';
  *
  * @throws OutOfOrderEventError (policy `fail`) and InboxContentionError: retry the delivery
  * @throws InvalidOutboxEventError when the message is not an outbox event
+ * @throws UnexpectedEventError when it is outside `options.expect`: never applied
  * @example
  * ```ts
  * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -160,9 +216,11 @@ export async function consumeOutboxEvent(
   inbox: Inbox,
   rawEvent: unknown,
   handler: OutboxEventHandler,
-  logger?: Logger,
+  options?: Logger | ConsumeOptions,
 ): Promise<ConsumeOutcome> {
+  const { logger, expect } = consumeOptions(options);
   const event = parseOutboxEvent(rawEvent);
+  assertExpectedEvent(event, expect);
   const { envelope } = event;
   const decision = await inbox.decide(envelope);
   if (decision.action === 'skip') {

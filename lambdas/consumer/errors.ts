@@ -105,6 +105,65 @@ export class InvalidOutboxEventError extends ConsumerError {
 }
 
 /**
+ * The event is not one this consumer subscribed to: its `source`, `detail-type` or
+ * envelope `aggregateType` is outside what the handler was told to `expect`. Anyone who
+ * can publish to the bus (or send to the consumer's queue) could have sent it, so it is
+ * refused — never applied, never recorded — and, retried in vain, ends in the dead-letter
+ * queue, where the alarm shows it.
+ *
+ * @example
+ * ```ts
+ * import { Logger } from '@aws-lambda-powertools/logger';
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+ * import type { EventBridgeEvent } from 'aws-lambda';
+ * import { eventBridgeOutboxConsumer, Inbox, UnexpectedEventError } from 'dynamo-outbox/runtime';
+ *
+ * const logger = new Logger({ serviceName: 'billing' });
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ * const inbox = Inbox.fromEnvironment({ client });
+ * const consume = eventBridgeOutboxConsumer(
+ *   inbox,
+ *   async (envelope) => logger.info('billing order', { orderId: envelope.aggregateId }),
+ *   { logger, expect: { sources: ['com.example.orders'], detailTypes: ['OrderConfirmed'] } },
+ * );
+ *
+ * export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
+ *   try {
+ *     await consume(event);
+ *   } catch (error) {
+ *     // Not what billing subscribed to: someone else published it. Page, do not apply.
+ *     if (error instanceof UnexpectedEventError) {
+ *       logger.error('unexpected event', { field: error.field, value: error.value });
+ *     }
+ *     throw error;
+ *   }
+ * };
+ * ```
+ */
+export class UnexpectedEventError extends ConsumerError {
+  /** What did not match: the event's `source`, its `detail-type`, or the envelope's `aggregateType`. */
+  readonly field: 'source' | 'detail-type' | 'aggregateType';
+  /** The value the event carried (the expected ones are in the message). */
+  readonly value: string;
+
+  constructor(
+    field: 'source' | 'detail-type' | 'aggregateType',
+    value: string,
+    expected: readonly string[],
+    options?: ErrorOptions,
+  ) {
+    super(
+      `unexpected ${field} ${JSON.stringify(value)}: this consumer expects ${expected.map((e) => JSON.stringify(e)).join(', ')}`,
+      options,
+    );
+    this.name = 'UnexpectedEventError';
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/**
  * The event arrived before an earlier one of its aggregate and the policy is `fail`:
  * the delivery should be retried later, once the gap is filled.
  *

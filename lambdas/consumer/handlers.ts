@@ -1,13 +1,22 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EventBridgeEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type ConsumeOutcome, consumeOutboxEvent, type OutboxEventHandler } from './consume.js';
+import {
+  type ConsumeOptions,
+  type ConsumeOutcome,
+  consumeOptions,
+  consumeOutboxEvent,
+  type OutboxEventHandler,
+} from './consume.js';
+import { UnexpectedEventError } from './errors.js';
 import type { Inbox } from './inbox.js';
 
 /**
  * A Lambda handler for an SQS queue that an EventBridge rule fills (the construct's
  * buffer): each message is one event, consumed once in effect; failures are reported per
  * message (`ReportBatchItemFailures`) so the others are not redelivered. Messages are
- * processed one after the other, in the order SQS handed them over.
+ * processed one after the other, in the order SQS handed them over. A message outside
+ * `options.expect` is refused like a failure: never applied, it reaches the buffer's
+ * dead-letter queue after `maxReceiveCount` deliveries.
  *
  * @example
  * ```ts
@@ -31,7 +40,11 @@ import type { Inbox } from './inbox.js';
  *   await client.send(new TransactWriteCommand({
  *     TransactItems: [{ Put: { TableName: 'shipments', Item } }, ...context.inTransaction()],
  *   }));
- * }, logger);
+ * }, {
+ *   logger,
+ *   // What the rule subscribes to, checked again: the rule is a filter, not an authentication.
+ *   expect: { sources: ['com.example.orders'], detailTypes: ['OrderCreated', 'OrderCancelled'] },
+ * });
  *
  * // Only the messages listed in its batchItemFailures are redelivered.
  * export const handler = middy<SQSEvent, SQSBatchResponse>()
@@ -39,18 +52,23 @@ import type { Inbox } from './inbox.js';
  *   .handler(consume);
  * ```
  */
-export function sqsOutboxConsumer(inbox: Inbox, handler: OutboxEventHandler, logger?: Logger) {
+export function sqsOutboxConsumer(
+  inbox: Inbox,
+  handler: OutboxEventHandler,
+  options?: Logger | ConsumeOptions,
+) {
+  // Built at cold start: a bad `expect` fails the function before it consumes anything.
+  const resolved = consumeOptions(options);
+  const { logger } = resolved;
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const batchItemFailures: { itemIdentifier: string }[] = [];
     for (const record of event.Records) {
       try {
-        const outcome = await consumeOutboxEvent(inbox, JSON.parse(record.body), handler, logger);
+        const body: unknown = JSON.parse(record.body);
+        const outcome = await consumeOutboxEvent(inbox, body, handler, resolved);
         logger?.debug('message consumed', { messageId: record.messageId, outcome });
       } catch (error) {
-        logger?.warn('message failed; it will be redelivered', {
-          messageId: record.messageId,
-          error: error as Error,
-        });
+        logFailure(logger, record.messageId, error);
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }
     }
@@ -58,10 +76,22 @@ export function sqsOutboxConsumer(inbox: Inbox, handler: OutboxEventHandler, log
   };
 }
 
+/** A refused event is an error (someone sent what this consumer never subscribed to); others retry. */
+function logFailure(logger: Logger | undefined, messageId: string, error: unknown): void {
+  if (error instanceof UnexpectedEventError) {
+    logger?.error('unexpected event refused; after its retries it goes to the dead-letter queue', {
+      messageId,
+      error,
+    });
+    return;
+  }
+  logger?.warn('message failed; it will be redelivered', { messageId, error: error as Error });
+}
+
 /**
  * A Lambda handler for an EventBridge rule target (asynchronous invocation): the event is
  * consumed once in effect; an error makes Lambda retry it (and send it to the function's
- * on-failure destination after its retries).
+ * on-failure destination after its retries) — an event outside `options.expect` too.
  *
  * @example
  * ```ts
@@ -88,8 +118,9 @@ export function sqsOutboxConsumer(inbox: Inbox, handler: OutboxEventHandler, log
 export function eventBridgeOutboxConsumer(
   inbox: Inbox,
   handler: OutboxEventHandler,
-  logger?: Logger,
+  options?: Logger | ConsumeOptions,
 ) {
+  const resolved = consumeOptions(options);
   return (event: EventBridgeEvent<string, unknown>): Promise<ConsumeOutcome> =>
-    consumeOutboxEvent(inbox, event, handler, logger);
+    consumeOutboxEvent(inbox, event, handler, resolved);
 }

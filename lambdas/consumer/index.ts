@@ -1,5 +1,6 @@
 export {
   type ConsumeContext,
+  type ConsumeOptions,
   type ConsumeOutcome,
   consumeOutboxEvent,
   type OutboxEventHandler,
@@ -10,7 +11,9 @@ export {
   InboxContentionError,
   InvalidOutboxEventError,
   OutOfOrderEventError,
+  UnexpectedEventError,
 } from './errors.js';
+export type { ExpectedEvents } from './expected-events.js';
 export { eventBridgeOutboxConsumer, sqsOutboxConsumer } from './handlers.js';
 export {
   Inbox,

@@ -99,6 +99,13 @@ export interface OutboxWriterOptions {
    */
   readonly pendingShards?: number;
   /**
+   * The only sources events may carry: those the outbox's bus accepts (the construct's
+   * `eventSources`). An event with another source is refused at write time, before it
+   * could reach the relay and be refused by the bus.
+   * @default - any source
+   */
+  readonly eventSources?: readonly string[];
+  /**
    * How long an idempotent response is replayed, in seconds.
    * @default - 86,400 (24 hours)
    */
@@ -249,6 +256,7 @@ export class OutboxWriter {
   private readonly tableName: string;
   private readonly maxEntryBytes: number;
   private readonly pendingShards: number;
+  private readonly eventSources: readonly string[] | undefined;
   private readonly idempotencyTtlSeconds: number;
   private readonly versionAttribute: string;
   private readonly lastEventSeqAttribute: string;
@@ -257,12 +265,12 @@ export class OutboxWriter {
 
   /**
    * Creates a writer for the outbox `TransactionalOutbox.addWriter()` configured this
-   * Lambda for: the table name, the pending-index shards the sweeper queries and the
-   * largest entry the relay can publish come from the environment, so they cannot drift
-   * from the deployment. Create it once, at module scope.
+   * Lambda for: the table name, the pending-index shards the sweeper queries, the
+   * largest entry the relay can publish and the sources the bus accepts come from the
+   * environment, so they cannot drift from the deployment. Create it once, at module scope.
    *
-   * @param env - where to read `OUTBOX_TABLE_NAME`, `OUTBOX_PENDING_SHARDS` and
-   *   `OUTBOX_MAX_ENTRY_BYTES`; `process.env` unless given
+   * @param env - where to read `OUTBOX_TABLE_NAME`, `OUTBOX_PENDING_SHARDS`,
+   *   `OUTBOX_MAX_ENTRY_BYTES` and `OUTBOX_EVENT_SOURCES`; `process.env` unless given
    * @throws OutboxConfigError naming each missing or bad variable
    *
    * @example
@@ -288,12 +296,16 @@ export class OutboxWriter {
     this.tableName = options.tableName;
     this.maxEntryBytes = options.maxEntryBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.pendingShards = options.pendingShards ?? DEFAULT_PENDING_SHARDS;
+    this.eventSources = options.eventSources;
     this.idempotencyTtlSeconds = options.idempotencyTtlSeconds ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS;
     this.versionAttribute = options.versionAttribute ?? 'version';
     this.lastEventSeqAttribute = options.lastEventSeqAttribute ?? 'lastEventSeq';
     this.clock = options.clock ?? (() => new Date());
     this.newEventId = options.newEventId ?? uuidv7;
     if (!this.tableName) throw new OutboxConfigError('tableName must not be empty');
+    if (this.eventSources?.length === 0) {
+      throw new OutboxConfigError('eventSources must not be empty: leave it out to allow any');
+    }
     positiveInteger('maxEntryBytes', this.maxEntryBytes);
     positiveInteger('pendingShards', this.pendingShards);
     if (this.pendingShards > MAX_PENDING_SHARDS) {
@@ -415,7 +427,7 @@ export class OutboxWriter {
         parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
       );
     }
-    const issues = this.entityIssues(input.entity);
+    const issues = [...this.entityIssues(input.entity), ...this.sourceIssues(input)];
     if (issues.length > 0) throw new OutboxValidationError(issues);
 
     const now = this.clock();
@@ -551,6 +563,22 @@ export class OutboxWriter {
       }
     }
     return issues;
+  }
+
+  /** Events whose source the outbox's bus would refuse (and the relay fail on, loudly). */
+  private sourceIssues(input: OutboxWriteInput): ValidationIssue[] {
+    const allowed = this.eventSources;
+    if (allowed === undefined) return [];
+    return input.events.flatMap((event, i) =>
+      allowed.includes(event.source)
+        ? []
+        : [
+            {
+              path: `events[${i}].source`,
+              message: `'${event.source}' is not a source of this outbox: ${allowed.map((s) => `'${s}'`).join(', ')}`,
+            },
+          ],
+    );
   }
 
   private checkSizes(record: OutboxRecord): void {

@@ -223,6 +223,12 @@ const entitySchema = z.discriminatedUnion('type', [
   }),
 ]);
 
+/**
+ * What an aggregate type may be: no `#`, so the type ends where an outbox key's first `#`
+ * is, and no IAM wildcard, so `<type>#*` in a policy names exactly that type's keys.
+ */
+export const AGGREGATE_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
 /** The rules of an idempotency key and its scope: for a write, and for a look-up. */
 export const idempotencyKeyShape = {
   key: z
@@ -242,7 +248,7 @@ export const outboxWriteInputSchema = z
         .string()
         .check(
           z.regex(
-            /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/,
+            AGGREGATE_TYPE_PATTERN,
             'must be 1..64 letters, digits, _ . - starting with a letter',
           ),
         ),

@@ -8,6 +8,7 @@ import { Inbox, sqsOutboxConsumer } from '../consumer/index.js';
 import { telemetryIdentity } from '../outbox/metrics.js';
 import { loadShippingConfig } from './config.js';
 import { shippingHandler } from './shipping.js';
+import { SHIPPING_SUBSCRIPTION } from './subscription.js';
 
 const config = loadShippingConfig(process.env);
 // The deployment's POWERTOOLS_SERVICE_NAME: a `serviceName` option would override it.
@@ -16,7 +17,15 @@ const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 // Table, order policy and TTL as the OutboxConsumer construct (or local mode) set them.
 const inbox = Inbox.fromEnvironment({ client });
 
-/** The shipping consumer Lambda, fed by its SQS buffer. */
+/**
+ * The shipping consumer Lambda, fed by its SQS buffer. It refuses what its rule does not
+ * subscribe to: the rule filters, it does not authenticate.
+ */
 export const handler = middy<SQSEvent, SQSBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(sqsOutboxConsumer(inbox, shippingHandler(config.shipmentsTableName), logger));
+  .handler(
+    sqsOutboxConsumer(inbox, shippingHandler(config.shipmentsTableName), {
+      logger,
+      expect: SHIPPING_SUBSCRIPTION,
+    }),
+  );

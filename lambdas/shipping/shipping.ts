@@ -11,12 +11,16 @@ import type { EventEnvelope } from '../outbox/envelope.js';
  * design: its inbox policy is `skip-stale` — a confirmation arriving after the
  * cancellation of the same order is stale and skipped, never shipped.
  *
+ * The order is the envelope's `aggregateId`, never a copy inside `data`: the relay
+ * publishes an event only under its record's key (`Order#<aggregateId>`), so the envelope
+ * names the order the writer was allowed to write; `data` is whatever the writer put there.
+ *
  * @example
  * export const handler = sqsOutboxConsumer(inbox, shippingHandler('shipments'));
  */
 export function shippingHandler(shipmentsTableName: string): OutboxEventHandler {
   return async (envelope: EventEnvelope, context: ConsumeContext) => {
-    const orderId = String(envelope.data.orderId ?? envelope.aggregateId);
+    const orderId = envelope.aggregateId;
     const now = new Date().toISOString();
     // The shipment as this event leaves it; other event types are not this consumer's
     // and are only recorded, so they are not retried.

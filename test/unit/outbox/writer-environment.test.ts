@@ -93,3 +93,52 @@ describe('OutboxWriter.fromEnvironment', () => {
     );
   });
 });
+
+describe("the outbox's event sources", () => {
+  const env = (sources: string) => ({ OUTBOX_TABLE_NAME: 'outbox', OUTBOX_EVENT_SOURCES: sources });
+
+  it('reads the sources the construct sets, and * as any source', () => {
+    expect(
+      writerOptionsFromEnvironment(env('["com.example.orders","com.example.returns"]')),
+    ).toMatchObject({
+      eventSources: ['com.example.orders', 'com.example.returns'],
+    });
+    expect(writerOptionsFromEnvironment(env('*'))).not.toHaveProperty('eventSources');
+  });
+
+  it.each(['com.example.orders', '[]', '[""]', '{"source":"x"}'])(
+    'fails if OUTBOX_EVENT_SOURCES is %s, naming the variable',
+    (value) => {
+      expect(() => writerOptionsFromEnvironment(env(value))).toThrow(
+        "OUTBOX_EVENT_SOURCES: must be '*' or a non-empty JSON array of sources",
+      );
+    },
+  );
+
+  it('fails if an event has a source the bus would refuse, naming it, before any call', () => {
+    const writer = OutboxWriter.fromEnvironment({ client }, env('["com.example.orders"]'));
+    const input = aCreateInput({
+      events: [anEvent(), anEvent({ source: 'com.example.order' })],
+    });
+
+    expect(() => writer.prepare(input)).toThrow(OutboxValidationError);
+    expect(() => writer.prepare(input)).toThrow(
+      "events[1].source: 'com.example.order' is not a source of this outbox: 'com.example.orders'",
+    );
+    expect(ddbMock.calls()).toHaveLength(0);
+  });
+
+  it('writes events of a listed source', async () => {
+    const writer = OutboxWriter.fromEnvironment({ client }, env('["com.example.orders"]'));
+
+    await writer.write(aCreateInput());
+
+    expect(ddbMock).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+  });
+
+  it('fails if it is given an empty list of sources', () => {
+    expect(() => new OutboxWriter({ client, tableName: 'outbox', eventSources: [] })).toThrow(
+      'eventSources must not be empty',
+    );
+  });
+});

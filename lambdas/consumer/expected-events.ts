@@ -1,0 +1,93 @@
+import { ConsumerConfigError, UnexpectedEventError } from './errors.js';
+import type { OutboxEvent } from './outbox-event.js';
+
+/**
+ * What a consumer subscribed to. An event outside it is refused with an
+ * {@link UnexpectedEventError} before the inbox or the handler sees it. The rule already
+ * filters by pattern, but the rule's pattern is no authentication: whoever may put events
+ * on the bus (or messages on the consumer's queue) can send a look-alike, so the handler
+ * checks again what it relies on. Each list left out accepts any value.
+ *
+ * @example
+ * ```ts
+ * import { Logger } from '@aws-lambda-powertools/logger';
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+ * import { type ExpectedEvents, Inbox, sqsOutboxConsumer } from 'dynamo-outbox/runtime';
+ *
+ * const logger = new Logger({ serviceName: 'shipping' });
+ * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+ * const inbox = Inbox.fromEnvironment({ client });
+ *
+ * // The same lists the consumer's rule subscribes with (OutboxConsumer `sources`, `detailTypes`).
+ * const expected: ExpectedEvents = {
+ *   sources: ['com.example.orders'],
+ *   detailTypes: ['OrderConfirmed', 'OrderCancelled'],
+ *   aggregateTypes: ['Order'],
+ * };
+ *
+ * export const handler = sqsOutboxConsumer(
+ *   inbox,
+ *   async (envelope) => logger.info('shipping order', { orderId: envelope.aggregateId }),
+ *   { logger, expect: expected },
+ * );
+ * ```
+ */
+export interface ExpectedEvents {
+  /**
+   * The EventBridge `source`s the consumer accepts.
+   * @default - any source
+   */
+  readonly sources?: readonly string[];
+  /**
+   * The EventBridge `detail-type`s the consumer accepts.
+   * @default - any detail type
+   */
+  readonly detailTypes?: readonly string[];
+  /**
+   * The envelope `aggregateType`s the consumer accepts.
+   * @default - any aggregate type
+   */
+  readonly aggregateTypes?: readonly string[];
+}
+
+/**
+ * Checks expectations once, when a handler is built: an empty list would refuse every
+ * event, which is a configuration mistake, not a policy.
+ *
+ * @throws ConsumerConfigError naming the empty list
+ */
+export function validateExpectedEvents(expected: ExpectedEvents | undefined): void {
+  for (const [name, list] of Object.entries(expected ?? {})) {
+    if (list !== undefined && (list as readonly string[]).length === 0) {
+      throw new ConsumerConfigError(
+        `expect.${name} must not be empty: leave it out to accept any value`,
+      );
+    }
+  }
+}
+
+/**
+ * Refuses an event outside what the consumer expects, naming the first field that does
+ * not match.
+ *
+ * @throws UnexpectedEventError
+ */
+export function assertExpectedEvent(
+  event: OutboxEvent,
+  expected: ExpectedEvents | undefined,
+): void {
+  if (expected === undefined) return;
+  const check = (
+    field: UnexpectedEventError['field'],
+    value: string,
+    allowed: readonly string[] | undefined,
+  ) => {
+    if (allowed !== undefined && !allowed.includes(value)) {
+      throw new UnexpectedEventError(field, value, allowed);
+    }
+  };
+  check('source', event.source, expected.sources);
+  check('detail-type', event.detailType, expected.detailTypes);
+  check('aggregateType', event.envelope.aggregateType, expected.aggregateTypes);
+}
