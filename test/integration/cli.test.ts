@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAggregate, readAggregateRecords } from '../../cli/aggregate-records.js';
 import { createClients, type OutboxClients } from '../../cli/clients.js';
@@ -17,6 +20,7 @@ import {
   resolveResources,
 } from '../../cli/resources.js';
 import { outboxStatus, renderStatus, type StatusReport } from '../../cli/status.js';
+import { verifyDeployment } from '../../cli/verify.js';
 import {
   type OutboxRecord,
   OutboxStatus,
@@ -26,9 +30,13 @@ import {
   Quarantine,
   type QuarantineMessage,
 } from '../../lambdas/outbox/index.js';
+import { TransactionalOutbox } from '../../lib/index.js';
 import { freePort } from '../../local/ports.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { createTable } from '../../local/tables.js';
+import { AwsCallRecorder, type RecordedAwsCall } from '../helpers/aws-call-recorder.js';
+import { testApp } from '../helpers/cdk.js';
+import { conditionsHold, type TemplateStatement } from '../helpers/iam-conditions.js';
 import {
   type BusEvent,
   busEvents,
@@ -953,4 +961,216 @@ describe('the dynamo-outbox command', () => {
     },
     SPAWN_TIMEOUT_MS,
   );
+});
+
+describe('the operator policy (grantOperate)', () => {
+  /** One IAM request a recorded call makes: action, resource (as the template names it), keys. */
+  interface IamRequest {
+    readonly action: string;
+    readonly resource: unknown;
+    readonly context: Readonly<Record<string, readonly unknown[] | undefined>>;
+    readonly call: string;
+  }
+
+  const SERVICE_PREFIX: Readonly<Record<string, string>> = {
+    DynamoDB: 'dynamodb',
+    SQS: 'sqs',
+    EventBridge: 'events',
+    Lambda: 'lambda',
+    CloudFormation: 'cloudformation',
+    CloudWatch: 'cloudwatch',
+  };
+  /** Transaction items and the item action each needs ("Using IAM with transactions"). */
+  const TRANSACT_ACTIONS: Readonly<Record<string, string>> = {
+    Put: 'PutItem',
+    Update: 'UpdateItem',
+    Delete: 'DeleteItem',
+    ConditionCheck: 'ConditionCheckItem',
+  };
+  /** Batch operations are authorized by the single-message action (SQS batch actions). */
+  const SQS_BATCH = /Batch$/;
+
+  let statements: readonly TemplateStatement[];
+  let resources: { table: unknown; index: unknown; dlq: unknown; bus: unknown };
+  let recorded: readonly RecordedAwsCall[];
+
+  /** The partition key of a transaction item, native or marshalled. */
+  const pkOf = (item: Record<string, unknown> | undefined): unknown => {
+    const pk = item?.pk as { S?: string } | string | undefined;
+    return typeof pk === 'object' ? pk?.S : pk;
+  };
+
+  /** The IAM requests of a call, on the template's resources of this outbox. */
+  function requestsOf(call: RecordedAwsCall): IamRequest[] {
+    const prefix = SERVICE_PREFIX[call.service];
+    if (prefix === undefined) throw new Error(`unmapped service ${call.service}`);
+    const name = `${call.service} ${call.operation}`;
+    const on = (operation: string, resource: unknown, context = {}): IamRequest => ({
+      action: `${prefix}:${operation}`,
+      resource,
+      context,
+      call: name,
+    });
+    if (call.service === 'DynamoDB' && call.operation === 'TransactWriteItems') {
+      const items = (call.input.TransactItems ?? []) as Record<string, Record<string, unknown>>[];
+      return items.flatMap((item) =>
+        Object.entries(TRANSACT_ACTIONS)
+          .filter(([kind]) => item[kind] !== undefined)
+          .map(([kind, action]) =>
+            on(action, resources.table, {
+              'dynamodb:LeadingKeys': [
+                pkOf((item[kind]?.Item ?? item[kind]?.Key) as Record<string, unknown>),
+              ],
+            }),
+          ),
+      );
+    }
+    if (call.service === 'DynamoDB')
+      return [
+        on(
+          call.operation,
+          call.input.IndexName === undefined ? resources.table : resources.index,
+          call.operation === 'PutItem'
+            ? { 'dynamodb:LeadingKeys': [pkOf(call.input.Item as Record<string, unknown>)] }
+            : {},
+        ),
+      ];
+    if (call.service === 'SQS') return [on(call.operation.replace(SQS_BATCH, ''), resources.dlq)];
+    if (call.service === 'EventBridge') return [on(call.operation, resources.bus)];
+    return [on(call.operation, '*')];
+  }
+
+  /** Whether an Allow statement of the operator's policies covers the request. */
+  const allowed = (request: IamRequest) =>
+    statements.some(
+      (s) =>
+        s.Effect === 'Allow' &&
+        [s.Action].flat().includes(request.action) &&
+        [(s as { Resource?: unknown }).Resource]
+          .flat()
+          .some((r) => r === '*' || JSON.stringify(r) === JSON.stringify(request.resource)) &&
+        conditionsHold(s, request.context),
+    );
+
+  beforeAll(async () => {
+    // The template: an outbox and an operator role given grantOperate().
+    const stack = new Stack(testApp(), 'Orders');
+    const outbox = new TransactionalOutbox(stack, 'Outbox');
+    const operator = new Role(stack, 'Operator', {
+      assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
+    });
+    outbox.grantOperate(operator);
+    const template = Template.fromStack(stack);
+    const id = (construct: { node: { defaultChild?: unknown } }) =>
+      stack.getLogicalId(construct.node.defaultChild as never);
+    const table = { 'Fn::GetAtt': [id(outbox.table as never), 'Arn'] };
+    resources = {
+      table,
+      index: { 'Fn::Join': ['', [table, '/index/pending-by-age']] },
+      dlq: { 'Fn::GetAtt': [id(outbox.deadLetterQueue), 'Arn'] },
+      bus: { 'Fn::GetAtt': [id(outbox.eventBus as never), 'Arn'] },
+    };
+    statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter(
+        (p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: id(operator) }]),
+      )
+      .flatMap(
+        (p) =>
+          (p.Properties?.PolicyDocument as { Statement?: TemplateStatement[] } | undefined)
+            ?.Statement ?? [],
+      );
+
+    // The commands, on local mode: every path that calls something (a pending record for
+    // status, a record to publish and one to keep for redrive, a delivered order to replay).
+    const tableName = await aTable([anOutboxRecord({ aggregate: 'Order#o-1', seq: 1 })]);
+    const queueUrl = aQueue();
+    await quarantined(tableName, queueUrl, record('Order#o-2'));
+    await new Quarantine({ sqs: clients.sqs, queueUrl }).send(record('Order#o-3'), FAILURE, []);
+    const order = await anOrderWithThreeEvents('cli-operator');
+    const recorder = AwsCallRecorder.install();
+    try {
+      await recorder.run('operator', async () => {
+        await outboxStatus(
+          { tableName, dlqUrl: queueUrl, relay: { kind: 'local', env: {} }, pendingShards: 16 },
+          clients,
+        );
+        await inspectAggregate({ tableName, aggregate: parseAggregate('Order#o-1') }, clients);
+        await replayAggregate(
+          { tableName: 'outbox', eventBusName: 'orders-bus', aggregate: parseAggregate(order.pk) },
+          { ...clients, confirm: async () => true },
+        );
+        await redriveDeadLetters(
+          { tableName, eventBusName: 'orders-bus', dlqUrl: queueUrl, waitTimeSeconds: 0 },
+          { ...clients, confirm: async () => true },
+        );
+        const verified = await verifyDeployment(
+          {
+            tableName: 'outbox',
+            eventBusName: 'orders-bus',
+            dlqUrl: queueUrl,
+            local: true,
+            target: 'local mode',
+            timeoutMs: 20_000,
+          },
+          clients,
+        );
+        expect(verified.canary?.status).toBe('DELIVERED');
+      });
+    } finally {
+      recorder.uninstall();
+    }
+    recorded = recorder.calls();
+  }, 120_000);
+
+  const record = (aggregate: string) => anOutboxRecord({ aggregate });
+
+  it('allows every call the commands make', () => {
+    const requests = recorded.flatMap(requestsOf);
+
+    expect(requests.filter((r) => !allowed(r)).map((r) => `${r.call} → ${r.action}`)).toEqual([]);
+    // The paths ran: reads, redrive's publish, mark, delete and release, the canary's write.
+    expect(new Set(requests.map((r) => r.action))).toEqual(
+      new Set([
+        'dynamodb:Query',
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:PutItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:DescribeTimeToLive',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'events:DescribeEventBus',
+        'events:PutEvents',
+      ]),
+    );
+  });
+
+  it('grants nothing but those calls and the few that only a deployed outbox answers', () => {
+    // Local mode has no stack, event source mapping, alarms, backups or stream-failure queue.
+    const awsOnly = [
+      'cloudformation:DescribeStacks',
+      'cloudformation:ListStackResources',
+      'lambda:ListEventSourceMappings',
+      'cloudwatch:DescribeAlarms',
+      'dynamodb:DescribeContinuousBackups',
+    ];
+    const used = new Set(recorded.flatMap(requestsOf).map((r) => r.action));
+
+    const granted = statements.flatMap((s) => [s.Action].flat());
+
+    expect(granted.filter((a) => !used.has(a) && !awsOnly.includes(a))).toEqual([]);
+  });
+
+  it('fails if the canary grant would let an operator write an outbox record', () => {
+    const forged: IamRequest = {
+      action: 'dynamodb:PutItem',
+      resource: resources.table,
+      context: { 'dynamodb:LeadingKeys': ['Order#0193'] },
+      call: 'DynamoDB PutItem',
+    };
+
+    expect(allowed(forged)).toBe(false);
+  });
 });
