@@ -350,8 +350,9 @@ export class TransactionalOutbox extends Construct {
   readonly sweeperServiceName: string;
   /**
    * The environment an `OutboxWriter.fromEnvironment()` reads: the table name, the
-   * pending-index shards and the largest publishable entry of this outbox. `addWriter()`
-   * sets it on a Lambda; give it to other compute (a container, a test) yourself.
+   * pending-index shards, the largest publishable entry and the sources (`*`: any) of
+   * this outbox. `addWriter()` sets it on a Lambda; give it to other compute (a container,
+   * a test) yourself.
    */
   readonly writerEnvironment: Readonly<Record<string, string>>;
   /** Passed on to the consumers `addConsumer()` creates. */
@@ -510,10 +511,11 @@ export class TransactionalOutbox extends Construct {
   }
 
   /**
-   * Makes a Lambda a writer of this outbox: grants what `grantWriteEvents()` grants and
-   * sets {@link writerEnvironment}, which `OutboxWriter.fromEnvironment()` reads — so the
-   * writer's table, pending shards and entry size limit always match this deployment.
-   * Grant the entity table's actions separately.
+   * Makes a Lambda a writer of this outbox: grants what `grantWriteEvents()` grants (only
+   * the keys of `options.aggregateTypes` when given) and sets {@link writerEnvironment},
+   * which `OutboxWriter.fromEnvironment()` reads — so the writer's table, pending shards,
+   * entry size limit and sources always match this deployment. Grant the entity table's
+   * actions separately.
    *
    * @example
    * ```ts
@@ -549,7 +551,8 @@ export class TransactionalOutbox extends Construct {
    * Lets a role put events on the outbox's bus: grants `events:PutEvents` on it and adds
    * the role to the principals the bus policy lets through. Meant for operators (the
    * CLI's `replay` and `redrive` publish with their credentials); anyone else publishing
-   * to the bus bypasses the outbox's order and de-duplication.
+   * to the bus bypasses the outbox's order and de-duplication. The role must be of the
+   * bus's account: the policy has no Allow for another account.
    *
    * @example
    * ```ts
@@ -570,7 +573,12 @@ export class TransactionalOutbox extends Construct {
    */
   allowPublishing(role: IRole): Grant {
     this.addBusPublisher(role);
-    return this.eventBus.grantPutEventsTo(role);
+    // On the role only: a statement added to the bus's policy would fight its `Policy`.
+    return Grant.addToPrincipal({
+      grantee: role,
+      actions: ['events:PutEvents'],
+      resourceArns: [this.eventBus.eventBusArn],
+    });
   }
 
   /**

@@ -26,14 +26,15 @@
  *
  * @module dynamo-outbox
  */
-export { OutboxConsumer, type OutboxConsumerProps } from '../lib/outbox-consumer.js';
+
 export {
-  OutboxBusPolicySid,
   type OutboxBusPolicyProps,
+  OutboxBusPolicySid,
   outboxBusPolicyDocument,
   outboxBusPolicyResourceProps,
   outboxBusPolicyStatements,
 } from '../lib/outbox-bus-policy.js';
+export { OutboxConsumer, type OutboxConsumerProps } from '../lib/outbox-consumer.js';
 export {
   OUTBOX_METRICS_NAMESPACE,
   type OutboxWriterGrantOptions,

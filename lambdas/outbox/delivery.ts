@@ -10,6 +10,7 @@ import {
 import type { OutboxRecord } from './outbox-record.js';
 import type { OutboxStore } from './outbox-store.js';
 import type { PublishFailure, Quarantine } from './quarantine.js';
+import { keyMismatch } from './record-integrity.js';
 
 /** Counters of a delivery run, for metrics and logs. */
 export interface DeliveryTally {
@@ -45,8 +46,9 @@ export interface DeliveryOutcome {
 /**
  * One delivery pass over outbox records, shared by the relay and the sweeper so that both
  * follow the same rule: read the states of the records and of their predecessors
- * (consistently), plan by the ordering rule, publish in order, mark each fully accepted
- * record DELIVERED at once, and quarantine poison with its payload.
+ * (consistently), quarantine records whose events are not their key's, plan by the
+ * ordering rule, publish in order, mark each fully accepted record DELIVERED at once, and
+ * quarantine poison with its payload.
  *
  * @example
  * const delivery = new OutboxDelivery({ store, publisher, quarantine, logger });
@@ -87,9 +89,13 @@ export class OutboxDelivery {
       .map(predecessorKey)
       .filter((k): k is RecordKey => k !== undefined && !inBatch.has(keyString(k)));
     const states = await this.store.readStates([...records, ...predecessors]);
+    const foreign = await this.refuseForeignEvents(records, states, done, tally);
     const stateOf = (key: RecordKey): RecordState =>
       done.has(keyString(key)) ? 'DELIVERED' : (states.get(keyString(key)) ?? 'ABSENT');
-    const plan = planDelivery(records, stateOf);
+    const plan = planDelivery(
+      records.filter((record) => !foreign.has(keyString(record))),
+      stateOf,
+    );
     for (const { record, state } of plan.alreadyDone) {
       done.add(keyString(record));
       if (state === 'DELIVERED') tally.duplicatesSkipped++;
@@ -123,6 +129,40 @@ export class OutboxDelivery {
       deferred: plan.deferred.map((d) => d.record),
       ...(report.configurationError ? { configurationError: report.configurationError } : {}),
     };
+  }
+
+  /**
+   * Quarantines the PENDING records whose events name another aggregate than their key
+   * (`KeyMismatch`), so that IAM's hold on a writer's keys holds on its events too; such
+   * records never reach the plan. Returns their keys.
+   */
+  private async refuseForeignEvents(
+    records: readonly OutboxRecord[],
+    states: ReadonlyMap<string, RecordState>,
+    done: Set<string>,
+    tally: DeliveryTally,
+  ): Promise<Set<string>> {
+    const foreign = new Set<string>();
+    for (const record of records) {
+      const problem = keyMismatch(record);
+      const key = keyString(record);
+      if (problem === undefined) continue;
+      foreign.add(key);
+      if (done.has(key)) continue;
+      // Already FAILED (a redelivered stream record) or gone: nothing left to do.
+      if (states.get(key) !== 'PENDING') {
+        done.add(key);
+        continue;
+      }
+      await this.quarantineRecord(
+        record,
+        { code: 'KeyMismatch', message: problem },
+        [],
+        done,
+        tally,
+      );
+    }
+    return foreign;
   }
 
   /**
