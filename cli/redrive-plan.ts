@@ -8,6 +8,7 @@ import {
   RecordType,
   type StoredEvent,
 } from '../lambdas/outbox/index.js';
+import { keyMismatch } from '../lambdas/outbox/record-integrity.js';
 
 /**
  * `publish`: publish the record's events now, then mark it DELIVERED. `pending`: put the
@@ -95,6 +96,8 @@ function planAbsent(message: QuarantineMessage, options: PlanOptions): RedrivePl
       'ABSENT',
       'refused: the record is not in the table, so nothing vouches for the events in the message (anyone who may send to the queue can write one); read the message, then publish it as it is with --allow-absent',
     );
+  const foreign = refusedForeignEvents(message.record, 'ABSENT');
+  if (foreign !== undefined) return foreign;
   const { events } = message.record;
   return {
     action: 'publish-unverified',
@@ -105,8 +108,29 @@ function planAbsent(message: QuarantineMessage, options: PlanOptions): RedrivePl
   };
 }
 
+/**
+ * A record whose events name another aggregate than its key (the relay quarantines it as
+ * `KeyMismatch`): publishing it would put events a writer may not emit on the bus with
+ * the operator's credentials. Judged from the record itself, never from the message's
+ * failure code.
+ */
+function refusedForeignEvents(
+  record: OutboxRecord,
+  tableStatus: TableStatus,
+): RedrivePlan | undefined {
+  const problem = keyMismatch(record);
+  return problem === undefined
+    ? undefined
+    : keep(
+        tableStatus,
+        `refused: ${problem}; its events do not belong to its key, so no redrive publishes them`,
+      );
+}
+
 /** A FAILED record: set it PENDING, or publish every one of its stored events. */
 function planFailed(record: OutboxRecord, accepted: number, options: PlanOptions): RedrivePlan {
+  const foreign = refusedForeignEvents(record, OutboxStatus.failed);
+  if (foreign !== undefined) return foreign;
   if (options.mode === 'pending') {
     // Never the message's shard: one above the sweeper's count would never be swept.
     const shard =
@@ -140,10 +164,10 @@ function planFailed(record: OutboxRecord, accepted: number, options: PlanOptions
 /**
  * Decides what to do with one quarantine message. The message only says where to look: the
  * record is reloaded from the table, and what gets published is the table's stored events,
- * only while the record is FAILED and the message carries exactly those events. A message
- * that differs from its record (forged, or from another table) is kept, as is one whose
- * record is absent, unless `allowAbsent` (then its own events are published, flagged
- * unverified).
+ * only while the record is FAILED, its events belong to its key, and the message carries
+ * exactly those events. A message that differs from its record (forged, or from another
+ * table) is kept, as is one whose record is absent, unless `allowAbsent` (then its own
+ * events are published, flagged unverified, if they belong to its key).
  *
  * @example
  * const plan = planRedrive(message, await readStoredItem(client, table, message.record), {

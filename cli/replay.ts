@@ -7,6 +7,7 @@ import {
   type PublishFailure,
   parseSeq,
 } from '../lambdas/outbox/index.js';
+import { keyMismatch } from '../lambdas/outbox/record-integrity.js';
 import { type AggregateRef, readAggregateRecords } from './aggregate-records.js';
 import { CliError } from './errors.js';
 import { fields } from './output.js';
@@ -46,10 +47,14 @@ export interface ReplayedEvent {
   readonly detailType: string;
 }
 
-/** A record `replay` left alone: not delivered, so not the replay's to publish. */
+/**
+ * A record `replay` left alone: not delivered (the relay's or the redrive's to publish), or
+ * delivered with events that do not belong to its key (`refused` says why).
+ */
 export interface SkippedRecord {
   readonly sequence: number;
   readonly status: OutboxStatus;
+  readonly refused?: string;
 }
 
 /** What `replay` reports. */
@@ -167,6 +172,12 @@ function replayChain(
       skipped.push({ sequence: parseSeq(record.sk), status: record.status });
       continue;
     }
+    // Delivered before the relay checked keys, or written past it: not ours to publish again.
+    const foreign = keyMismatch(record);
+    if (foreign !== undefined) {
+      skipped.push({ sequence: parseSeq(record.sk), status: record.status, refused: foreign });
+      continue;
+    }
     if (nextSeq !== undefined) continue;
     // A record holds events fromSeq-k … sk: only those from fromSeq on.
     const from = record.events.filter((e) => e.sequence >= fromSeq);
@@ -176,6 +187,12 @@ function replayChain(
     if (events.length > 0) chain.push({ ...record, events, eventCount: events.length });
   }
   return { chain, skipped, ...(nextSeq === undefined ? {} : { nextSeq }) };
+}
+
+/** Why replay left a record alone, for people. */
+function skipReason(skipped: SkippedRecord): string {
+  if (skipped.refused !== undefined) return `refused: ${printable(skipped.refused)}`;
+  return skipped.status === 'FAILED' ? 'quarantined: use redrive' : 'the relay delivers it';
 }
 
 /** The human-readable summary. */
@@ -195,9 +212,7 @@ export function renderReplay(report: ReplayReport): string {
   if (report.nextSeq !== undefined)
     lines.push(`stopped at --max: the rest goes out with --from-seq ${report.nextSeq}`);
   for (const s of report.skipped)
-    lines.push(
-      `skipped record ${s.sequence}: ${s.status}${s.status === 'FAILED' ? ' (quarantined: use redrive)' : ' (the relay delivers it)'}`,
-    );
+    lines.push(`skipped record ${s.sequence}: ${s.status} (${skipReason(s)})`);
   for (const f of report.failed)
     lines.push(
       `failed record ${f.sequence}: ${printable(`${f.failure.code}: ${f.failure.message}`)}`,

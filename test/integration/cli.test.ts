@@ -487,6 +487,36 @@ describe('replay', () => {
     expect(renderReplay(report)).toContain('would re-publish 3 event(s)');
   });
 
+  it('fails if it re-publishes a delivered record whose events name another aggregate', async () => {
+    const honest = anOutboxRecord({ aggregate: 'Order#r-2', seq: 1, status: 'DELIVERED' });
+    const foreign = anOutboxRecord({ aggregate: 'Order#r-2', seq: 2, status: 'DELIVERED' });
+    const [event] = foreign.events;
+    if (event === undefined) throw new Error('an event expected');
+    const envelope = { ...JSON.parse(event.detail), aggregateType: 'Payment', aggregateId: 'p-1' };
+    const tableName = await aTable([
+      honest,
+      { ...foreign, events: [{ ...event, detail: JSON.stringify(envelope) }] },
+    ]);
+    const before = (await busEvents(runtime)).length;
+
+    const report = await replayAggregate(
+      { tableName, eventBusName: 'orders-bus', aggregate: parseAggregate('Order#r-2') },
+      clients,
+    );
+
+    expect(report.events.map((e) => e.sequence)).toEqual([1]);
+    expect(report.skipped).toEqual([
+      {
+        sequence: 2,
+        status: 'DELIVERED',
+        refused: "events[0] names aggregate Payment#p-1, not the record's key Order#r-2",
+      },
+    ]);
+    const published = (await busEvents(runtime)).slice(before);
+    expect(published.map((e) => e.detail.eventId)).toEqual([honest.events[0]?.eventId]);
+    expect(renderReplay(report)).toContain('skipped record 2: DELIVERED (refused: events[0]');
+  });
+
   it('replays delivered events only, from inside a record, skipping pending and failed records', async () => {
     const tableName = await aTable([
       anOutboxRecord({ aggregate: 'Order#r-1', seq: 1, status: 'DELIVERED' }),

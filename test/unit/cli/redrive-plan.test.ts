@@ -32,6 +32,14 @@ function aMessage(
 
 const asItem = (record: OutboxRecord) => ({ ...record }) as Record<string, unknown>;
 
+/** A record under one key whose first event's envelope names another aggregate. */
+function withForeignEvent(record: OutboxRecord): OutboxRecord {
+  const [first, ...rest] = record.events;
+  if (first === undefined) throw new Error('an event expected');
+  const envelope = { ...JSON.parse(first.detail), aggregateType: 'Payment', aggregateId: 'p-1' };
+  return { ...record, events: [{ ...first, detail: JSON.stringify(envelope) }, ...rest] };
+}
+
 describe('planRedrive', () => {
   it("publishes the table's stored events of a FAILED record the message matches", () => {
     const stored = aFailedRecord();
@@ -72,6 +80,22 @@ describe('planRedrive', () => {
     for (const plan of plans) {
       expect(plan).toMatchObject({ action: 'keep', tableStatus: 'FAILED', events: [] });
       expect(plan.detail).toContain("the message's events differ from the table's record");
+    }
+  });
+
+  it('fails if a FAILED record whose events name another aggregate than its key is published', () => {
+    // A writer allowed Order#* keys wrote a Payment event: the relay quarantined it (KeyMismatch).
+    const stored = withForeignEvent(aFailedRecord('Order#k-1'));
+
+    const plans = [
+      planRedrive(aMessage(stored), asItem(stored), { mode: 'publish' }),
+      planRedrive(aMessage(stored), asItem(stored), { mode: 'pending' }),
+      planRedrive(aMessage(stored), undefined, { mode: 'publish', allowAbsent: true }),
+    ];
+
+    for (const plan of plans) {
+      expect(plan).toMatchObject({ action: 'keep', events: [] });
+      expect(plan.detail).toContain('events[0] names aggregate Payment#p-1');
     }
   });
 
