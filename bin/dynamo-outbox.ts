@@ -5,12 +5,20 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseAggregate } from '../cli/aggregate-records.js';
 import { createClients, type OutboxClients } from '../cli/clients.js';
+import { type Decision, decide, notActed, terminalConfirmOptions } from '../cli/confirm.js';
 import { CliError, explainError } from '../cli/errors.js';
 import { inspectAggregate, renderInspect } from '../cli/inspect.js';
+import { describeTarget, type OperatorTarget, renderTarget } from '../cli/operator-target.js';
 import { emit } from '../cli/output.js';
+import { printable } from '../cli/printable.js';
 import { type ProgressFactory, progressBars, progressEnabled } from '../cli/progress.js';
-import { redriveDeadLetters, renderRedrive } from '../cli/redrive.js';
-import { renderReplay, replayAggregate } from '../cli/replay.js';
+import {
+  actionCounts,
+  type RedriveReport,
+  redriveDeadLetters,
+  renderRedrive,
+} from '../cli/redrive.js';
+import { type ReplayReport, renderReplay, replayAggregate } from '../cli/replay.js';
 import {
   errorContext,
   type OutboxResources,
@@ -80,12 +88,50 @@ async function run<T>(
     const failed = failure?.(result);
     if (failed !== undefined) throw new CliError(failed);
   } catch (error) {
-    process.stderr.write(`dynamo-outbox: ${explainError(error, errorContext(resources))}\n`);
+    // An error can quote a queue message or a table item: printed like any of their values.
+    process.stderr.write(
+      `dynamo-outbox: ${printable(explainError(error, errorContext(resources)))}\n`,
+    );
     process.exitCode = error instanceof CliError ? error.exitCode : 1;
   } finally {
     clients?.destroy();
   }
 }
+
+/** A report of a command that acts, with where it acted. */
+type Targeted<T> = T & { readonly target: OperatorTarget };
+
+/**
+ * The confirmation of a command that publishes or changes something: shows the plan with
+ * the account, region and resources, then acts only on `--yes` or a yes on the terminal;
+ * without either it stays a dry run. `decision` says what happened, for the exit code.
+ */
+function confirmation<R>(
+  flags: { readonly yes?: boolean; readonly json: boolean },
+  target: OperatorTarget,
+  render: (preview: R) => string,
+  question: (preview: R) => string,
+): { confirm: (preview: R) => Promise<boolean>; decision: () => Decision | undefined } {
+  let decision: Decision | undefined;
+  const options = terminalConfirmOptions({ yes: flags.yes === true });
+  return {
+    confirm: async (preview) => {
+      decision = await decide(`${renderTarget(target)}\n\n${render(preview)}`, question(preview), {
+        ...options,
+        // With --yes and --json a script reads stdout: nothing to show on stderr.
+        show: flags.yes === true && flags.json ? () => undefined : options.show,
+      });
+      return decision === 'act';
+    },
+    decision: () => decision,
+  };
+}
+
+/** A report with its target in front: the same lines a confirmation shows. */
+const withTarget =
+  <T>(render: (report: T) => string) =>
+  (report: Targeted<T>): string =>
+    `${renderTarget(report.target)}\n\n${render(report)}`;
 
 const program = new Command()
   .name('dynamo-outbox')
@@ -153,53 +199,86 @@ program
 
 program
   .command('replay')
-  .description('re-publish an aggregate’s delivered events still retained (same eventIds)')
+  .description(
+    're-publish an aggregate’s delivered events still retained (same eventIds), after confirmation',
+  )
   .requiredOption('--aggregate <type#id>', 'the aggregate, e.g. Order#0193e5c2-…')
   .option('--from-seq <n>', 'from this event sequence on', integer(1), 1)
+  .option('--max <n>', 're-publish at most this many events (the first in order)', integer(1))
   .option('--dry-run', 'list what would be re-published; publish nothing')
+  .option('--yes', 'publish without asking (scripts); without it and without a terminal: a dry run')
   .option('--timeout <seconds>', 'give up after this long (throttling)', integer(1), 300)
   .action(
     (
-      options: { aggregate: string; fromSeq: number; dryRun?: boolean; timeout: number },
+      options: {
+        aggregate: string;
+        fromSeq: number;
+        max?: number;
+        dryRun?: boolean;
+        yes?: boolean;
+        timeout: number;
+      },
       command: Command,
-    ) =>
-      run(
+    ) => {
+      let decision: () => Decision | undefined = () => undefined;
+      return run(
         command,
-        ({ resources, clients, progress }) =>
-          replayAggregate(
+        async ({ resources, clients, progress }): Promise<Targeted<ReplayReport>> => {
+          const target = await describeTarget(resources, clients);
+          const gate = confirmation<ReplayReport>(
+            { yes: options.yes, json: command.optsWithGlobals<GlobalOptions>().json === true },
+            target,
+            renderReplay,
+            (plan) =>
+              `Re-publish ${plan.events.length} event(s) of ${plan.aggregate} to bus ${plan.eventBusName} in account ${target.account}, region ${target.region}?`,
+          );
+          decision = gate.decision;
+          const report = await replayAggregate(
             {
               tableName: requireResource(resources, 'tableName'),
               eventBusName: requireResource(resources, 'eventBusName'),
               aggregate: parseAggregate(options.aggregate),
               fromSeq: options.fromSeq,
+              ...(options.max === undefined ? {} : { max: options.max }),
               dryRun: options.dryRun === true,
               timeoutMs: options.timeout * 1000,
             },
-            { ...clients, progress },
-          ),
-        renderReplay,
+            { ...clients, progress, confirm: gate.confirm },
+          );
+          return { target, ...report };
+        },
+        withTarget(renderReplay),
         (report) =>
-          report.failed.length > 0
+          notActed(decision()) ??
+          (report.failed.length > 0
             ? `${report.failed.length} record(s) were refused by EventBridge and not re-published`
-            : undefined,
-      ),
+            : undefined),
+      );
+    },
   );
 
 program
   .command('redrive')
-  .description('take poison records out of the dead-letter queue and deliver them')
+  .description(
+    'take poison records out of the dead-letter queue and deliver the table’s events, after confirmation',
+  )
   .addOption(
     new Option('--mode <mode>', 'publish now and mark DELIVERED, or set PENDING for the sweeper')
       .choices(['publish', 'pending'])
       .default('publish'),
   )
   .option('--dry-run', 'list what would be done; change nothing')
+  .option('--yes', 'act without asking (scripts); without it and without a terminal: a dry run')
+  .option(
+    '--allow-absent',
+    'publish the events of a message whose record is not in the table, as the message has them (unverified)',
+  )
   .option('--max <n>', 'handle at most this many messages', integer(1))
   .option('--shards <n>', 'shards of the pending index', integer(1, 1000), DEFAULT_PENDING_SHARDS)
   .option('--retention-days <days>', 'TTL of a record marked DELIVERED', integer(1, 3650), 7)
   .option(
     '--visibility-timeout <seconds>',
-    'how long received messages stay hidden during the run',
+    'how long received messages stay hidden during the run (confirm within it)',
     integer(1, 43_200),
     300,
   )
@@ -208,17 +287,29 @@ program
       options: {
         mode: 'publish' | 'pending';
         dryRun?: boolean;
+        yes?: boolean;
+        allowAbsent?: boolean;
         max?: number;
         shards: number;
         retentionDays: number;
         visibilityTimeout: number;
       },
       command: Command,
-    ) =>
-      run(
+    ) => {
+      let decision: () => Decision | undefined = () => undefined;
+      return run(
         command,
-        ({ resources, clients, progress }) =>
-          redriveDeadLetters(
+        async ({ resources, clients, progress }): Promise<Targeted<RedriveReport>> => {
+          const target = await describeTarget(resources, clients);
+          const gate = confirmation<RedriveReport>(
+            { yes: options.yes, json: command.optsWithGlobals<GlobalOptions>().json === true },
+            target,
+            renderRedrive,
+            (plan) =>
+              `${options.mode === 'publish' ? `Redrive to bus ${resources.eventBusName ?? '?'}` : 'Set PENDING again'}: ${plan.received} message(s) (${actionCounts(plan)}), in account ${target.account}, region ${target.region}?`,
+          );
+          decision = gate.decision;
+          const report = await redriveDeadLetters(
             {
               tableName: requireResource(resources, 'tableName'),
               dlqUrl: requireResource(resources, 'dlqUrl'),
@@ -229,19 +320,24 @@ program
                   : { eventBusName: resources.eventBusName }),
               mode: options.mode,
               dryRun: options.dryRun === true,
+              allowAbsent: options.allowAbsent === true,
               ...(options.max === undefined ? {} : { max: options.max }),
               pendingShards: options.shards,
               retentionDays: options.retentionDays,
               visibilityTimeoutSeconds: options.visibilityTimeout,
             },
-            { ...clients, progress },
-          ),
-        renderRedrive,
+            { ...clients, progress, confirm: gate.confirm },
+          );
+          return { target, ...report };
+        },
+        withTarget(renderRedrive),
         (report) =>
-          report.failed > 0
+          notActed(decision()) ??
+          (report.failed > 0
             ? `${report.failed} message(s) could not be redriven and stay in the dead-letter queue`
-            : undefined,
-      ),
+            : undefined),
+      );
+    },
   );
 
 program

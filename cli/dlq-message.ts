@@ -1,8 +1,21 @@
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
-import type { OutboxRecord, QuarantineMessage } from '../lambdas/outbox/index.js';
+import {
+  MAX_ITEM_BYTES,
+  type OutboxRecord,
+  type QuarantineMessage,
+} from '../lambdas/outbox/index.js';
 
 const SEQ = /^\d{1,16}$/;
+
+/**
+ * The most a compressed DLQ message may inflate to. The relay compresses one outbox record,
+ * a DynamoDB item of at most 400 KB, as JSON: even with every character escaped (`\uXXXX`,
+ * six bytes) that stays under 2.4 MiB. A payload that inflates further was not written by
+ * the relay (a gzip bomb of a few KB inflates to gigabytes), and is refused before it can
+ * exhaust memory.
+ */
+export const MAX_INFLATED_BYTES = 6 * MAX_ITEM_BYTES + 64 * 1024;
 
 const storedEventSchema = z.looseObject({
   eventId: z.string().min(1),
@@ -35,6 +48,21 @@ const compressedSchema = z.looseObject({
   payload: z.string(),
 });
 
+/** The gzip payload, inflated to at most {@link MAX_INFLATED_BYTES}. */
+function inflate(payload: string): string {
+  try {
+    return gunzipSync(Buffer.from(payload, 'base64'), {
+      maxOutputLength: MAX_INFLATED_BYTES,
+    }).toString();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_BUFFER_TOO_LARGE') throw error;
+    throw new Error(
+      `its gzip payload inflates beyond ${MAX_INFLATED_BYTES} bytes, more than any outbox record (at most ${MAX_ITEM_BYTES} bytes as an item): not written by the relay`,
+      { cause: error },
+    );
+  }
+}
+
 /** A DLQ message body, read: the quarantined record, or why it cannot be redriven. */
 export type DecodedDlqMessage =
   | { readonly ok: true; readonly message: QuarantineMessage }
@@ -54,8 +82,7 @@ export function decodeQuarantineMessage(body: string | undefined): DecodedDlqMes
   try {
     value = JSON.parse(body);
     const compressed = compressedSchema.safeParse(value);
-    if (compressed.success)
-      value = JSON.parse(gunzipSync(Buffer.from(compressed.data.payload, 'base64')).toString());
+    if (compressed.success) value = JSON.parse(inflate(compressed.data.payload));
   } catch (error) {
     return {
       ok: false,

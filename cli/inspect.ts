@@ -3,6 +3,7 @@ import { type OutboxStatus, parseSeq } from '../lambdas/outbox/index.js';
 import { type AggregateRef, readAggregateRecords } from './aggregate-records.js';
 import { CliError } from './errors.js';
 import { table } from './output.js';
+import { printable } from './printable.js';
 
 /** One event of an inspected record. */
 export interface InspectedEvent {
@@ -130,7 +131,7 @@ export function renderInspect(report: InspectReport): string {
   });
   const { PENDING, DELIVERED, FAILED } = report.counts;
   return [
-    `${report.aggregate} in ${report.tableName}: ${report.records.length} record(s): ${DELIVERED} delivered, ${PENDING} pending, ${FAILED} failed`,
+    `${printable(report.aggregate)} in ${printable(report.tableName)}: ${report.records.length} record(s): ${DELIVERED} delivered, ${PENDING} pending, ${FAILED} failed`,
     '',
     table(['seq', 'prevSeq', 'status', 'events', 'detail'], rows),
   ].join('\n');

@@ -1,3 +1,5 @@
+import { printable, printableJson } from './printable.js';
+
 /** A table cell: undefined prints as `-`. */
 export type Cell = string | number | boolean | undefined;
 
@@ -13,18 +15,21 @@ export interface OutputOptions {
 
 /**
  * Prints a command's result: the JSON itself with `--json` (stable, for scripts), else
- * the rendering.
+ * the rendering. Either way no control or bidirectional-formatting character of the data
+ * reaches the terminal raw (see {@link printable}); the JSON stays the same JSON.
  *
  * @example
  * emit(report, { json }, renderStatus);
  */
 export function emit<T>(result: T, options: OutputOptions, render: (result: T) => string): void {
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
-  const text = options.json ? JSON.stringify(result, null, 2) : render(result);
+  const text = options.json
+    ? printableJson(JSON.stringify(result, null, 2))
+    : printable(render(result), { keepNewlines: true });
   write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-const cell = (value: Cell): string => (value === undefined ? '-' : String(value));
+const cell = (value: Cell): string => (value === undefined ? '-' : printable(String(value)));
 
 /**
  * Aligned columns with a header line; numbers right-aligned.
@@ -40,7 +45,7 @@ export function table(headers: readonly string[], rows: readonly (readonly Cell[
     widths
       .map((width, i) => {
         const value = values[i];
-        const text = header ? String(value) : cell(value);
+        const text = header ? printable(String(value)) : cell(value);
         return typeof value === 'number' && !header ? text.padStart(width) : text.padEnd(width);
       })
       .join('  ')

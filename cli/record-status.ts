@@ -5,7 +5,6 @@ import {
   OutboxStatus,
   PK,
   type RecordKey,
-  type RecordState,
   SK,
   transitionStatus,
 } from '../lambdas/outbox/index.js';
@@ -16,22 +15,23 @@ import {
  * record someone else redrove meanwhile is left alone (`already-done`).
  */
 
-/** The record's status, read consistently; ABSENT when there is no such item. */
-export async function readStatus(
+/**
+ * The item at a record's key, read consistently: the one source of truth about an outbox
+ * record (a DLQ message only says where to look); undefined when there is no such item.
+ */
+export async function readStoredItem(
   client: DynamoDBDocumentClient,
   tableName: string,
   key: RecordKey,
-): Promise<RecordState> {
+): Promise<Record<string, unknown> | undefined> {
   const { Item } = await client.send(
     new GetCommand({
       TableName: tableName,
       Key: { [PK]: key.pk, [SK]: key.sk },
       ConsistentRead: true,
-      ProjectionExpression: '#status',
-      ExpressionAttributeNames: { '#status': OutboxAttribute.status },
     }),
   );
-  return Item === undefined ? 'ABSENT' : (Item[OutboxAttribute.status] as RecordState);
+  return Item;
 }
 
 /** FAILED → something else, conditional on FAILED. */

@@ -7,9 +7,11 @@ import {
   type PublishFailure,
   parseSeq,
 } from '../lambdas/outbox/index.js';
+import { keyMismatch } from '../lambdas/outbox/record-integrity.js';
 import { type AggregateRef, readAggregateRecords } from './aggregate-records.js';
 import { CliError } from './errors.js';
 import { fields } from './output.js';
+import { printable } from './printable.js';
 import { noProgress, type ProgressFactory } from './progress.js';
 
 export interface ReplayOptions {
@@ -20,6 +22,8 @@ export interface ReplayOptions {
   readonly fromSeq?: number;
   /** List what would be re-published; publish nothing. */
   readonly dryRun?: boolean;
+  /** Re-publish at most this many events, the first in sequence order. @default - all */
+  readonly max?: number;
   /** How long publishing may take, retries included. @default - 300,000 ms */
   readonly timeoutMs?: number;
 }
@@ -29,6 +33,11 @@ export interface ReplayDependencies {
   readonly eventBridge: EventBridgeClient;
   /** @default - none */
   readonly progress?: ProgressFactory;
+  /**
+   * Asked with the plan (a dry run's report) before anything is published; false publishes
+   * nothing. @default - publish
+   */
+  readonly confirm?: (preview: ReplayReport) => Promise<boolean>;
 }
 
 /** An event re-published (or that would be). */
@@ -38,10 +47,14 @@ export interface ReplayedEvent {
   readonly detailType: string;
 }
 
-/** A record `replay` left alone: not delivered, so not the replay's to publish. */
+/**
+ * A record `replay` left alone: not delivered (the relay's or the redrive's to publish), or
+ * delivered with events that do not belong to its key (`refused` says why).
+ */
 export interface SkippedRecord {
   readonly sequence: number;
   readonly status: OutboxStatus;
+  readonly refused?: string;
 }
 
 /** What `replay` reports. */
@@ -49,7 +62,12 @@ export interface ReplayReport {
   readonly aggregate: string;
   readonly eventBusName: string;
   readonly fromSeq: number;
+  /** Nothing was published: a dry run, or the plan was not confirmed. */
   readonly dryRun: boolean;
+  /** The plan was shown and not confirmed (declined, or no terminal to ask on). */
+  readonly declined: boolean;
+  /** Set when `max` cut the replay short: the sequence to go on from (`--from-seq`). */
+  readonly nextSeq?: number;
   /** Delivered records whose events were re-published, in order. */
   readonly records: number;
   /** The events re-published (or that would be), in sequence order. */
@@ -81,17 +99,7 @@ export async function replayAggregate(
     options.aggregate.pk,
     fromSeq,
   );
-  const skipped: SkippedRecord[] = [];
-  const chain: OutboxRecord[] = [];
-  for (const record of records) {
-    if (record.status !== OutboxStatus.delivered) {
-      skipped.push({ sequence: parseSeq(record.sk), status: record.status });
-      continue;
-    }
-    // A record holds events fromSeq-k … sk: only those from fromSeq on.
-    const events = record.events.filter((e) => e.sequence >= fromSeq);
-    if (events.length > 0) chain.push({ ...record, events, eventCount: events.length });
-  }
+  const { chain, skipped, nextSeq } = replayChain(records, fromSeq, options.max);
   const planned = chain.flatMap((r) =>
     r.events.map((e) => ({ sequence: e.sequence, eventId: e.eventId, detailType: e.detailType })),
   );
@@ -99,11 +107,14 @@ export async function replayAggregate(
     aggregate: options.aggregate.pk,
     eventBusName: options.eventBusName,
     fromSeq,
-    dryRun: options.dryRun === true,
+    dryRun: true,
+    declined: false,
+    ...(nextSeq === undefined ? {} : { nextSeq }),
     skipped,
   };
-  if (options.dryRun || chain.length === 0)
-    return { ...report, records: chain.length, events: planned, failed: [] };
+  const preview: ReplayReport = { ...report, records: chain.length, events: planned, failed: [] };
+  if (options.dryRun || chain.length === 0) return preview;
+  if (!((await deps.confirm?.(preview)) ?? true)) return { ...preview, declined: true };
 
   const publisher = new OrderedPublisher({
     eventBridge: deps.eventBridge,
@@ -136,27 +147,75 @@ export async function replayAggregate(
   const accepted = new Set(result.accepted.flatMap((r) => r.events.map((e) => e.eventId)));
   return {
     ...report,
+    dryRun: false,
     records: result.accepted.length,
     events: planned.filter((e) => accepted.has(e.eventId)),
     failed,
   };
 }
 
+/**
+ * The delivered records to re-publish, each cut to its events from `fromSeq` on, and at
+ * most `max` events in all (the first in sequence order); the records left alone.
+ */
+function replayChain(
+  records: readonly OutboxRecord[],
+  fromSeq: number,
+  max = Number.POSITIVE_INFINITY,
+): { chain: OutboxRecord[]; skipped: SkippedRecord[]; nextSeq?: number } {
+  const skipped: SkippedRecord[] = [];
+  const chain: OutboxRecord[] = [];
+  let room = max;
+  let nextSeq: number | undefined;
+  for (const record of records) {
+    if (record.status !== OutboxStatus.delivered) {
+      skipped.push({ sequence: parseSeq(record.sk), status: record.status });
+      continue;
+    }
+    // Delivered before the relay checked keys, or written past it: not ours to publish again.
+    const foreign = keyMismatch(record);
+    if (foreign !== undefined) {
+      skipped.push({ sequence: parseSeq(record.sk), status: record.status, refused: foreign });
+      continue;
+    }
+    if (nextSeq !== undefined) continue;
+    // A record holds events fromSeq-k … sk: only those from fromSeq on.
+    const from = record.events.filter((e) => e.sequence >= fromSeq);
+    const events = from.slice(0, room);
+    if (events.length < from.length) nextSeq = from[events.length]?.sequence;
+    room -= events.length;
+    if (events.length > 0) chain.push({ ...record, events, eventCount: events.length });
+  }
+  return { chain, skipped, ...(nextSeq === undefined ? {} : { nextSeq }) };
+}
+
+/** Why replay left a record alone, for people. */
+function skipReason(skipped: SkippedRecord): string {
+  if (skipped.refused !== undefined) return `refused: ${printable(skipped.refused)}`;
+  return skipped.status === 'FAILED' ? 'quarantined: use redrive' : 'the relay delivers it';
+}
+
 /** The human-readable summary. */
 export function renderReplay(report: ReplayReport): string {
-  const verb = report.dryRun ? 'would re-publish' : 're-published';
+  const verb = report.declined
+    ? 'not confirmed, nothing published; would re-publish'
+    : report.dryRun
+      ? 'would re-publish'
+      : 're-published';
   const lines = [
-    `${report.aggregate}: ${verb} ${report.events.length} event(s) of ${report.records} delivered record(s) to ${report.eventBusName}, from sequence ${report.fromSeq}`,
+    `${printable(report.aggregate)}: ${verb} ${report.events.length} event(s) of ${report.records} delivered record(s) to ${printable(report.eventBusName)}, from sequence ${report.fromSeq}`,
   ];
   if (report.events.length > 0)
     lines.push(
       fields(report.events.map((e) => [`  ${e.sequence}`, `${e.detailType} ${e.eventId}`])),
     );
+  if (report.nextSeq !== undefined)
+    lines.push(`stopped at --max: the rest goes out with --from-seq ${report.nextSeq}`);
   for (const s of report.skipped)
-    lines.push(
-      `skipped record ${s.sequence}: ${s.status}${s.status === 'FAILED' ? ' (quarantined: use redrive)' : ' (the relay delivers it)'}`,
-    );
+    lines.push(`skipped record ${s.sequence}: ${s.status} (${skipReason(s)})`);
   for (const f of report.failed)
-    lines.push(`failed record ${f.sequence}: ${f.failure.code}: ${f.failure.message}`);
+    lines.push(
+      `failed record ${f.sequence}: ${printable(`${f.failure.code}: ${f.failure.message}`)}`,
+    );
   return lines.join('\n');
 }

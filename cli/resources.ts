@@ -61,6 +61,8 @@ export interface OutboxResources {
   readonly streamFailureQueueUrl?: string;
   /** Where the names came from: `local mode`, `stack Orders`, `flags`. */
   readonly origin: string;
+  /** The stack's ARN (`--stack`): it names the account the stack, and the caller, are in. */
+  readonly stackId?: string;
 }
 
 type ResourceName =
@@ -130,18 +132,13 @@ export function localTarget(env: NodeJS.ProcessEnv = process.env): Target & { ki
 }
 
 /**
- * The value of a stack output: the key itself, or the one key containing it (a construct
- * nested deeper gets a path prefix and a hash suffix).
+ * The value of the stack output named exactly `key`. Never a key that merely contains it: a
+ * stack may hold several outboxes, or an output that someone else named `…DeadLetterQueueUrl`,
+ * and a guess would point `redrive` or `replay` at the wrong queue or bus. An outbox nested
+ * in a construct gets a prefixed output key: pass its resources with their flags.
  */
-function outputValue(outputs: readonly Output[], key: string, stack: string): string | undefined {
-  const exact = outputs.find((o) => o.OutputKey === key);
-  if (exact !== undefined) return exact.OutputValue;
-  const similar = outputs.filter((o) => o.OutputKey?.includes(key));
-  if (similar.length > 1)
-    throw new CliError(
-      `stack ${stack} has several outputs like ${key} (${similar.map((o) => o.OutputKey).join(', ')}): pass the resource with its flag`,
-    );
-  return similar[0]?.OutputValue;
+function outputValue(outputs: readonly Output[], key: string): string | undefined {
+  return outputs.find((o) => o.OutputKey === key)?.OutputValue;
 }
 
 /**
@@ -189,11 +186,13 @@ export async function resolveResources(
     ((region) => new CloudFormationClient(region === undefined ? {} : { region }))
   )(options.region);
   let outputs: readonly Output[];
+  let stackId: string | undefined;
   try {
     const { Stacks } = await cloudFormation.send(
       new DescribeStacksCommand({ StackName: options.stack }),
     );
     outputs = Stacks?.[0]?.Outputs ?? [];
+    stackId = Stacks?.[0]?.StackId;
   } catch (error) {
     const e = error as { name?: string; message?: string };
     if (e.name === 'ValidationError' && /does not exist/.test(e.message ?? ''))
@@ -204,10 +203,16 @@ export async function resolveResources(
   }
   const fromStack: Partial<Record<ResourceName, string>> = {};
   for (const [name, key] of Object.entries(STACK_OUTPUT_KEYS) as [ResourceName, string][]) {
-    const value = outputValue(outputs, key, options.stack);
+    const value = outputValue(outputs, key);
     if (value !== undefined) fromStack[name] = value;
   }
-  return { target, origin: `stack ${options.stack}`, ...fromStack, ...flags };
+  return {
+    target,
+    origin: `stack ${options.stack}`,
+    ...(stackId === undefined ? {} : { stackId }),
+    ...fromStack,
+    ...flags,
+  };
 }
 
 /** What an error message needs to say what the CLI could not reach. */

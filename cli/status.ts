@@ -7,6 +7,7 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { OutboxAttribute, PENDING_INDEX_NAME } from '../lambdas/outbox/index.js';
 import { fields, formatAge, table } from './output.js';
+import { printable } from './printable.js';
 import { noProgress, type ProgressFactory } from './progress.js';
 
 /** Pending records of one shard of the pending index. */
@@ -271,10 +272,10 @@ export function renderStatus(report: StatusReport): string {
   } else if (relay.kind === 'unknown') {
     lines.push(`relay: unknown (${relay.reason})`);
   } else if (relay.mappings.length === 0) {
-    lines.push(`relay: ${relay.functionName} has no event source mapping`);
+    lines.push(`relay: ${printable(relay.functionName)} has no event source mapping`);
   } else {
     lines.push(
-      `relay: ${relay.functionName}`,
+      `relay: ${printable(relay.functionName)}`,
       table(
         [
           'state',

@@ -1,3 +1,5 @@
+import { printable } from './printable.js';
+
 /** Where the runbook explains each check: `docs/runbook.md#verify-<check>`. */
 export const RUNBOOK = 'docs/runbook.md';
 
@@ -78,19 +80,19 @@ const MARK: Record<CheckStatus, string> = { pass: 'ok', warn: 'WARN', skip: 'ski
 
 /** One line per result; a problem's line says what to do and links the runbook. */
 function line(r: CheckResult): string {
-  const what = r.subject === undefined ? r.check : `${r.check} ${r.subject}`;
+  const what = r.subject === undefined ? r.check : `${r.check} ${printable(r.subject)}`;
   const todo =
     r.status === 'fail' || r.status === 'warn'
-      ? ` -> ${r.action ?? 'see the runbook'} (${r.runbook})`
+      ? ` -> ${printable(r.action ?? 'see the runbook')} (${r.runbook})`
       : '';
-  return `${MARK[r.status].padEnd(4)}  ${what}: ${r.message}${todo}`;
+  return `${MARK[r.status].padEnd(4)}  ${what}: ${printable(r.message)}${todo}`;
 }
 
 /** The human-readable report. */
 export function renderVerify(report: VerifyReport): string {
   const failed = report.checks.filter((r) => r.status === 'fail').length;
   return [
-    `verify ${report.target} at ${report.checkedAt}`,
+    `verify ${printable(report.target)} at ${report.checkedAt}`,
     ...report.checks.map(line),
     failed === 0 ? 'all checks hold' : `${failed} problem(s): see the lines marked FAIL`,
   ].join('\n');

@@ -2,6 +2,7 @@ import {
   Annotations,
   Duration,
   Lazy,
+  Names,
   RemovalPolicy,
   Stack,
   Token,
@@ -30,7 +31,15 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { type CfnEventBus, EventBus, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Grant, type IGrantable, type IRole } from 'aws-cdk-lib/aws-iam';
+import {
+  AnyPrincipal,
+  Effect,
+  Grant,
+  type IGrantable,
+  type IRole,
+  Policy,
+  PolicyStatement,
+} from 'aws-cdk-lib/aws-iam';
 import {
   type Function as CdkFunction,
   FilterCriteria,
@@ -447,6 +456,7 @@ export class TransactionalOutbox extends Construct {
       'SweepScheduleDeadLetterQueue',
     );
     this.sweeperFunction = this.createSweeper(props, deliveryEnvironment);
+    this.onlyDeliveryMaySendToDeadLetterQueue();
     this.alarms = this.createAlarms(props);
     this.dashboard = props.dashboard === false ? undefined : this.createDashboard(props);
   }
@@ -569,6 +579,125 @@ export class TransactionalOutbox extends Construct {
       actions: ['events:PutEvents'],
       resourceArns: [this.eventBus.eventBusArn],
     });
+  }
+
+  /**
+   * Lets a role run the CLI on this outbox (`npx dynamo-outbox status | inspect | replay |
+   * redrive | verify --stack …`), and nothing more: exactly the calls those commands make
+   * (docs/runbook.md lists them, with the same policy as JSON for roles outside CDK). The
+   * role joins the bus policy's publishers, for `replay` and `redrive`. `verify`'s canary
+   * may put only its own items (`OutboxVerifyCanary…` keys). Two policies are attached to
+   * the role: one scoped to this outbox's resources, and one with the two reads IAM only
+   * grants on `*` (`lambda:ListEventSourceMappings`, `cloudwatch:DescribeAlarms`).
+   *
+   * @example
+   * ```ts
+   * import { App, Stack } from 'aws-cdk-lib';
+   * import { Role } from 'aws-cdk-lib/aws-iam';
+   * import { TransactionalOutbox } from 'dynamo-outbox';
+   *
+   * const stack = new Stack(new App(), 'Orders');
+   * const outbox = new TransactionalOutbox(stack, 'Outbox');
+   * // The on-call engineers' role: status, inspect, replay, redrive and verify, nothing else.
+   * const onCall = Role.fromRoleName(stack, 'OnCall', 'orders-on-call');
+   * outbox.grantOperate(onCall);
+   * ```
+   */
+  grantOperate(role: IRole): void {
+    this.addBusPublisher(role);
+    const id = Names.nodeUniqueId(role.node);
+    new Policy(this, `Operate${id}`, { roles: [role], statements: this.operatorStatements() });
+    const unscoped = new Policy(this, `OperateUnscoped${id}`, {
+      roles: [role],
+      statements: [
+        new PolicyStatement({
+          sid: 'ReadsWithoutResourceTypes',
+          actions: ['lambda:ListEventSourceMappings', 'cloudwatch:DescribeAlarms'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    Validations.of(unscoped).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'lambda:ListEventSourceMappings has no resource type, and cloudwatch:DescribeAlarms returns composite alarms only with "*": the two reads of `status` and `verify`, alone in this policy.',
+    });
+  }
+
+  /** What `grantOperate()` allows on this outbox's own resources, one statement per use. */
+  private operatorStatements(): PolicyStatement[] {
+    const table = this.table.tableArn;
+    const statement = (sid: string, actions: string[], resources: string[]) =>
+      new PolicyStatement({ sid, actions, resources });
+    return [
+      statement(
+        'FindTheStack',
+        ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources'],
+        [Stack.of(this).stackId],
+      ),
+      statement('ReadRecords', ['dynamodb:Query'], [table, `${table}/index/${PENDING_INDEX_NAME}`]),
+      statement('ReadAndRedriveRecords', ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]),
+      statement(
+        'CheckTheTable',
+        [
+          'dynamodb:DescribeTable',
+          'dynamodb:DescribeTimeToLive',
+          'dynamodb:DescribeContinuousBackups',
+        ],
+        [table],
+      ),
+      new PolicyStatement({
+        sid: 'WriteTheCanaryOnly',
+        actions: ['dynamodb:PutItem'],
+        resources: [table],
+        conditions: leadingKeysCondition([
+          `${CANARY.aggregateType}#*`,
+          `${CANARY.aggregateType}-entity#*`,
+        ]),
+      }),
+      statement(
+        'ReadQueueDepths',
+        ['sqs:GetQueueAttributes'],
+        [this.deadLetterQueue.queueArn, this.streamFailureQueue.queueArn],
+      ),
+      statement(
+        'RedriveTheDeadLetterQueue',
+        ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'],
+        [this.deadLetterQueue.queueArn],
+      ),
+      statement(
+        'PublishToTheBus',
+        ['events:DescribeEventBus', 'events:PutEvents'],
+        [this.eventBus.eventBusArn],
+      ),
+    ];
+  }
+
+  /**
+   * Denies `sqs:SendMessage` on the poison dead-letter queue to everyone but the relay and
+   * the sweeper: `redrive` publishes what a message points at, so only the two writers of
+   * quarantine messages may write one. An explicit Deny wins over any Allow, also over the
+   * identity policies of principals in this account; a request without `aws:PrincipalArn`
+   * (a service principal) makes `ArnNotEquals` true and is denied too.
+   */
+  private onlyDeliveryMaySendToDeadLetterQueue(): void {
+    this.deadLetterQueue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyTheRelayAndTheSweeperSend',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetterQueue.queueArn],
+        conditions: {
+          ArnNotEquals: {
+            'aws:PrincipalArn': [
+              roleOf(this.relayFunction).roleArn,
+              roleOf(this.sweeperFunction).roleArn,
+            ],
+          },
+        },
+      }),
+    );
   }
 
   /**

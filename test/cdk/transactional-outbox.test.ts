@@ -1,14 +1,17 @@
-import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { OUTBOX_STREAM_FILTER_PATTERN } from '../../lambdas/outbox/index.js';
 import { TransactionalOutbox, type TransactionalOutboxProps } from '../../lib/index.js';
-import { testStack } from '../helpers/cdk.js';
+import { testApp, testStack } from '../helpers/cdk.js';
+import { isDenied, type TemplateStatement } from '../helpers/iam-conditions.js';
 
 const synth = (props: TransactionalOutboxProps = {}) => {
   const stack = testStack();
@@ -728,5 +731,223 @@ describe('proving the bus exists', () => {
         (m) => m.type === 'aws:cdk:warning' && String(m.data).includes('222222222222'),
       ),
     ).toHaveLength(1);
+  });
+});
+
+describe('the poison dead-letter queue', () => {
+  /** The queue policy's statements of the queue the relay's DLQ_URL names. */
+  const dlqStatements = (template: Template, stack: Stack, outbox: TransactionalOutbox) => {
+    const dlqId = stack.getLogicalId(outbox.deadLetterQueue.node.defaultChild as never);
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).filter(
+      (p) => JSON.stringify(p.Properties?.Queues) === JSON.stringify([{ Ref: dlqId }]),
+    );
+    if (policies.length !== 1) throw new Error(`${policies.length} policies on the DLQ`);
+    const document = policies[0]?.Properties?.PolicyDocument as
+      | { Statement: TemplateStatement[] }
+      | undefined;
+    return document?.Statement ?? [];
+  };
+  const arnOf = (stack: Stack, role: unknown) => ({
+    'Fn::GetAtt': [stack.getLogicalId((role as Role).node.defaultChild as never), 'Arn'],
+  });
+
+  it('fails if anyone but the relay and the sweeper may send to it, admins of the account included', () => {
+    const { stack, outbox, template } = synth();
+    const admin = new Role(stack, 'Admin', {
+      assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
+    });
+    const statements = dlqStatements(template, stack, outbox);
+    const send = (principalArn?: unknown) => ({
+      'aws:PrincipalArn': principalArn === undefined ? undefined : [principalArn],
+    });
+
+    expect(
+      isDenied(statements, 'sqs:SendMessage', send(arnOf(stack, outbox.relayFunction.role))),
+    ).toBe(false);
+    expect(
+      isDenied(statements, 'sqs:SendMessage', send(arnOf(stack, outbox.sweeperFunction.role))),
+    ).toBe(false);
+    expect(isDenied(statements, 'sqs:SendMessage', send(arnOf(stack, admin)))).toBe(true);
+    expect(isDenied(statements, 'sqs:SendMessage', send('arn:aws:iam::123456789012:root'))).toBe(
+      true,
+    );
+    // A service principal carries no aws:PrincipalArn: denied too.
+    expect(isDenied(statements, 'sqs:SendMessage', send())).toBe(true);
+    // Reading and deleting stay with IAM: redrive and the alarm need them.
+    expect(isDenied(statements, 'sqs:ReceiveMessage', send(arnOf(stack, admin)))).toBe(false);
+  });
+
+  it('denies with an explicit Deny to every principal, so no identity policy can allow it', () => {
+    const { stack, outbox, template } = synth();
+
+    expect(dlqStatements(template, stack, outbox)).toContainEqual({
+      Sid: 'OnlyTheRelayAndTheSweeperSend',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 'sqs:SendMessage',
+      Resource: {
+        'Fn::GetAtt': [
+          stack.getLogicalId(outbox.deadLetterQueue.node.defaultChild as never),
+          'Arn',
+        ],
+      },
+      Condition: {
+        ArnNotEquals: {
+          'aws:PrincipalArn': [
+            arnOf(stack, outbox.relayFunction.role),
+            arnOf(stack, outbox.sweeperFunction.role),
+          ],
+        },
+      },
+    });
+  });
+});
+
+describe('grantOperate', () => {
+  /** The statements of the policies attached to `role`, by Sid. */
+  const statementsOf = (template: Template, stack: Stack, role: Role) => {
+    const roleId = stack.getLogicalId(role.node.defaultChild as never);
+    return Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
+      .flatMap(
+        (p) =>
+          (p.Properties?.PolicyDocument as { Statement?: Record<string, unknown>[] } | undefined)
+            ?.Statement ?? [],
+      );
+  };
+  const operated = () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Orders');
+    const outbox = new TransactionalOutbox(stack, 'Outbox');
+    const operator = new Role(stack, 'Operator', {
+      assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
+    });
+    outbox.grantOperate(operator);
+    return { app, stack, outbox, operator };
+  };
+  const ref = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(construct.node.defaultChild as never);
+
+  it('grants exactly what status, inspect, replay, redrive and verify call, on this outbox only', () => {
+    const { stack, outbox, operator } = operated();
+    const template = Template.fromStack(stack);
+    const table = { 'Fn::GetAtt': [ref(stack, outbox.table as TableV2), 'Arn'] };
+    const dlq = { 'Fn::GetAtt': [ref(stack, outbox.deadLetterQueue), 'Arn'] };
+    const streamFailures = { 'Fn::GetAtt': [ref(stack, outbox.streamFailureQueue), 'Arn'] };
+    const bus = { 'Fn::GetAtt': [ref(stack, outbox.eventBus as never), 'Arn'] };
+
+    expect(statementsOf(template, stack, operator)).toEqual([
+      {
+        Sid: 'FindTheStack',
+        Effect: 'Allow',
+        Action: ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources'],
+        Resource: { Ref: 'AWS::StackId' },
+      },
+      {
+        Sid: 'ReadRecords',
+        Effect: 'Allow',
+        Action: 'dynamodb:Query',
+        Resource: [table, { 'Fn::Join': ['', [table, '/index/pending-by-age']] }],
+      },
+      {
+        Sid: 'ReadAndRedriveRecords',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Resource: table,
+      },
+      {
+        Sid: 'CheckTheTable',
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:DescribeTable',
+          'dynamodb:DescribeTimeToLive',
+          'dynamodb:DescribeContinuousBackups',
+        ],
+        Resource: table,
+      },
+      {
+        Sid: 'WriteTheCanaryOnly',
+        Effect: 'Allow',
+        Action: 'dynamodb:PutItem',
+        Resource: table,
+        Condition: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': ['OutboxVerifyCanary#*', 'OutboxVerifyCanary-entity#*'],
+          },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
+      },
+      {
+        Sid: 'ReadQueueDepths',
+        Effect: 'Allow',
+        Action: 'sqs:GetQueueAttributes',
+        Resource: [dlq, streamFailures],
+      },
+      {
+        Sid: 'RedriveTheDeadLetterQueue',
+        Effect: 'Allow',
+        Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'],
+        Resource: dlq,
+      },
+      {
+        Sid: 'PublishToTheBus',
+        Effect: 'Allow',
+        Action: ['events:DescribeEventBus', 'events:PutEvents'],
+        Resource: bus,
+      },
+      {
+        Sid: 'ReadsWithoutResourceTypes',
+        Effect: 'Allow',
+        Action: ['lambda:ListEventSourceMappings', 'cloudwatch:DescribeAlarms'],
+        Resource: '*',
+      },
+    ]);
+  });
+
+  it("puts the operator among the bus policy's publishers, for replay and redrive", () => {
+    const { stack, operator } = operated();
+    const bus = Object.values(Template.fromStack(stack).findResources('AWS::Events::EventBus'))[0];
+    const statements =
+      (bus?.Properties?.Policy as { Statement?: TemplateStatement[] } | undefined)?.Statement ?? [];
+    const putEvents = (role: Role) => ({
+      'aws:PrincipalArn': [{ 'Fn::GetAtt': [ref(stack, role), 'Arn'] }],
+      'events:source': ['com.example.orders'],
+    });
+    const stranger = new Role(stack, 'Stranger', {
+      assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
+    });
+
+    expect(isDenied(statements, 'events:PutEvents', putEvents(operator))).toBe(false);
+    expect(isDenied(statements, 'events:PutEvents', putEvents(stranger))).toBe(true);
+  });
+
+  it('acknowledges cdk-nag IAM5 only on its two reads without a resource type', () => {
+    const { app } = operated();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails if that acknowledgement would also hide another wildcard grant of the role', () => {
+    const { app, operator } = operated();
+    operator.addToPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: ['*'] }),
+    );
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);
+  });
+
+  it('is the policy docs/runbook.md gives for roles outside CDK', () => {
+    const { stack, operator } = operated();
+    const runbook = readFileSync(new URL('../../docs/runbook.md', import.meta.url), 'utf8');
+    const section = runbook.slice(runbook.indexOf('### The operator policy'));
+    const json = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+    if (json === undefined) throw new Error('no operator policy in docs/runbook.md');
+    const documented = (JSON.parse(json) as { Statement: Record<string, unknown>[] }).Statement;
+    const granted = statementsOf(Template.fromStack(stack), stack, operator);
+    const shape = (s: Record<string, unknown>) => [s.Sid, s.Effect, [s.Action].flat(), s.Condition];
+
+    expect(documented.map(shape)).toEqual(granted.map(shape));
   });
 });

@@ -3,6 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAggregate, readAggregateRecords } from '../../cli/aggregate-records.js';
 import { createClients, type OutboxClients } from '../../cli/clients.js';
@@ -17,6 +20,7 @@ import {
   resolveResources,
 } from '../../cli/resources.js';
 import { outboxStatus, renderStatus, type StatusReport } from '../../cli/status.js';
+import { verifyDeployment } from '../../cli/verify.js';
 import {
   type OutboxRecord,
   OutboxStatus,
@@ -24,10 +28,15 @@ import {
   outboxTableDefinition,
   pendingShardOf,
   Quarantine,
+  type QuarantineMessage,
 } from '../../lambdas/outbox/index.js';
+import { TransactionalOutbox } from '../../lib/index.js';
 import { freePort } from '../../local/ports.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import { createTable } from '../../local/tables.js';
+import { AwsCallRecorder, type RecordedAwsCall } from '../helpers/aws-call-recorder.js';
+import { testApp } from '../helpers/cdk.js';
+import { conditionsHold, type TemplateStatement } from '../helpers/iam-conditions.js';
 import {
   type BusEvent,
   busEvents,
@@ -168,6 +177,47 @@ function cli(
   });
 }
 
+/** A shell word, single-quoted. */
+const quoted = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Runs the real CLI on a terminal: `script` gives it a pseudo-terminal (stdin and stderr
+ * are TTYs), and `typed` is what the operator types at its prompt. The terminal merges
+ * stdout and stderr into `output`.
+ */
+function cliOnTerminal(
+  args: readonly string[],
+  typed: string,
+): Promise<{ code: number; output: string }> {
+  const command = ['node_modules/.bin/tsx', 'bin/dynamo-outbox.ts', ...args].map(quoted).join(' ');
+  return new Promise((resolve) => {
+    const child = execFile(
+      'script',
+      ['-qec', command, '/dev/null'],
+      { cwd: REPO, env: { ...process.env, ...env }, timeout: 60_000 },
+      (error, stdout) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, output: stdout.replaceAll('\r', '') });
+      },
+    );
+    child.stdin?.end(typed);
+  });
+}
+
+/** A DLQ message that claims to be the relay's, about `record`. */
+async function sendForged(queueUrl: string, record: OutboxRecord): Promise<void> {
+  const message: QuarantineMessage = {
+    kind: 'dynamo-outbox.poison-record',
+    quarantinedAt: '2026-12-01T10:00:00.000Z',
+    failure: FAILURE,
+    acceptedEventIds: [],
+    record,
+  };
+  await clients.sqs.send(
+    new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }),
+  );
+}
+
 describe('resources', () => {
   it('finds local mode from DYNAMODB_PORT and BUS_PORT, with its table, bus and DLQ', () => {
     expect(resources).toEqual({
@@ -189,7 +239,7 @@ describe('resources', () => {
       { OutputKey: 'OutboxTableName', OutputValue: 'Orders-OutboxTable-1' },
       { OutputKey: 'EventBusName', OutputValue: 'orders' },
       { OutputKey: 'DeadLetterQueueUrl', OutputValue: 'https://sqs.example/1/dlq' },
-      { OutputKey: 'OutboxRelayFunctionNameA1B2C3', OutputValue: 'Orders-Relay-1' },
+      { OutputKey: 'RelayFunctionName', OutputValue: 'Orders-Relay-1' },
     ];
     const found = await resolveResources(
       { stack: 'Orders', region: 'eu-west-1', bus: 'other-bus' },
@@ -437,6 +487,36 @@ describe('replay', () => {
     expect(renderReplay(report)).toContain('would re-publish 3 event(s)');
   });
 
+  it('fails if it re-publishes a delivered record whose events name another aggregate', async () => {
+    const honest = anOutboxRecord({ aggregate: 'Order#r-2', seq: 1, status: 'DELIVERED' });
+    const foreign = anOutboxRecord({ aggregate: 'Order#r-2', seq: 2, status: 'DELIVERED' });
+    const [event] = foreign.events;
+    if (event === undefined) throw new Error('an event expected');
+    const envelope = { ...JSON.parse(event.detail), aggregateType: 'Payment', aggregateId: 'p-1' };
+    const tableName = await aTable([
+      honest,
+      { ...foreign, events: [{ ...event, detail: JSON.stringify(envelope) }] },
+    ]);
+    const before = (await busEvents(runtime)).length;
+
+    const report = await replayAggregate(
+      { tableName, eventBusName: 'orders-bus', aggregate: parseAggregate('Order#r-2') },
+      clients,
+    );
+
+    expect(report.events.map((e) => e.sequence)).toEqual([1]);
+    expect(report.skipped).toEqual([
+      {
+        sequence: 2,
+        status: 'DELIVERED',
+        refused: "events[0] names aggregate Payment#p-1, not the record's key Order#r-2",
+      },
+    ]);
+    const published = (await busEvents(runtime)).slice(before);
+    expect(published.map((e) => e.detail.eventId)).toEqual([honest.events[0]?.eventId]);
+    expect(renderReplay(report)).toContain('skipped record 2: DELIVERED (refused: events[0]');
+  });
+
   it('replays delivered events only, from inside a record, skipping pending and failed records', async () => {
     const tableName = await aTable([
       anOutboxRecord({ aggregate: 'Order#r-1', seq: 1, status: 'DELIVERED' }),
@@ -508,7 +588,7 @@ describe('redrive', () => {
     expect(renderRedrive(report)).toContain('nothing changed');
   });
 
-  it('publishes the events again, marks the records DELIVERED and deletes the messages (gzip form too)', async () => {
+  it("publishes the table's events again, marks the records DELIVERED and deletes the messages (gzip form too)", async () => {
     const tableName = await aTable();
     const queueUrl = aQueue();
     const plain = record('Order#p-1', 2);
@@ -526,11 +606,13 @@ describe('redrive', () => {
 
     expect(report).toMatchObject({ received: 2, redriven: 2, failed: 0 });
     expect(report.items.map((i) => [i.aggregate, i.action, i.events, i.outcome])).toEqual([
-      ['Order#p-1', 'publish', 1, 'done'],
+      ['Order#p-1', 'publish', 2, 'done'],
       ['Order#p-2', 'publish', 1, 'done'],
     ]);
-    // The event EventBridge accepted before the failure is not sent again.
-    expect(await published(before, 'Order#p-1')).toEqual([plain.events[1]?.eventId]);
+    // The table's events, all of them: the message's word that one was accepted before the
+    // failure is not trusted (a repeat keeps its eventId; a skip could lose the event).
+    expect(await published(before, 'Order#p-1')).toEqual(plain.events.map((e) => e.eventId));
+    expect(report.items[0]?.detail).toContain('1 were accepted before the failure');
     expect(await published(before, 'Order#p-2')).toEqual([large.events[0]?.eventId]);
     expect(await itemOf(tableName, plain)).toMatchObject({
       status: 'DELIVERED',
@@ -594,6 +676,121 @@ describe('redrive', () => {
     expect(await queueDepth(queueUrl)).toEqual({ visible: 1, hidden: 0 });
   });
 
+  it('fails if a forged DLQ message with altered events gets anything published', async () => {
+    const tableName = await aTable();
+    const queueUrl = aQueue();
+    const genuine = record('Order#x-1', 2);
+    await clients.documentClient.send(
+      new PutCommand({ TableName: tableName, Item: { ...genuine } }),
+    );
+    const store = new OutboxStore({ client: clients.documentClient, tableName });
+    expect(await store.markFailed(genuine, `${FAILURE.code}: ${FAILURE.message}`)).toBe('marked');
+    const [first, second] = genuine.events;
+    if (first === undefined || second === undefined) throw new Error('two events expected');
+    // The record's key and event ids, other data; and an extra event: both look like the relay's.
+    await sendForged(queueUrl, {
+      ...genuine,
+      events: [{ ...first, detail: JSON.stringify({ orderId: 'x-1', refund: 1_000_000 }) }, second],
+    });
+    await sendForged(queueUrl, {
+      ...genuine,
+      events: [first, second, { ...second, eventId: 'forged', sequence: 3 }],
+    });
+    const before = (await busEvents(runtime)).length;
+
+    const report = await redriveDeadLetters(
+      { tableName, eventBusName: 'orders-bus', dlqUrl: queueUrl, mode: 'publish' },
+      clients,
+    );
+
+    expect(report.items.map((i) => [i.tableStatus, i.action, i.outcome, i.events])).toEqual([
+      ['FAILED', 'keep', 'failed', 0],
+      ['FAILED', 'keep', 'failed', 0],
+    ]);
+    expect(report.items[0]?.detail).toContain(
+      "the message's events differ from the table's record",
+    );
+    expect(await busEvents(runtime)).toHaveLength(before);
+    expect((await itemOf(tableName, genuine)).status).toBe('FAILED');
+    // The forgeries stay in the queue, for someone to look at.
+    expect(await queueDepth(queueUrl)).toEqual({ visible: 2, hidden: 0 });
+  });
+
+  it('fails if the events of a record absent from the table are published without --allow-absent', async () => {
+    const tableName = await aTable();
+    const queueUrl = aQueue();
+    await new Quarantine({ sqs: clients.sqs, queueUrl }).send(record('Order#a-1'), FAILURE, []);
+    const before = (await busEvents(runtime)).length;
+
+    const report = await redriveDeadLetters(
+      { tableName, eventBusName: 'orders-bus', dlqUrl: queueUrl },
+      clients,
+    );
+
+    expect(report.items.map((i) => [i.tableStatus, i.action, i.outcome])).toEqual([
+      ['ABSENT', 'keep', 'failed'],
+    ]);
+    expect(report.items[0]?.detail).toContain('--allow-absent');
+    expect(await published(before, 'Order#a-1')).toEqual([]);
+    expect(await queueDepth(queueUrl)).toEqual({ visible: 1, hidden: 0 });
+  });
+
+  it("publishes an absent record's events from the message with --allow-absent, and lists them loudly", async () => {
+    const tableName = await aTable();
+    const queueUrl = aQueue();
+    const lost = record('Order#a-2');
+    await new Quarantine({ sqs: clients.sqs, queueUrl }).send(lost, FAILURE, []);
+    const before = (await busEvents(runtime)).length;
+
+    const report = await redriveDeadLetters(
+      { tableName, eventBusName: 'orders-bus', dlqUrl: queueUrl, allowAbsent: true },
+      clients,
+    );
+
+    expect(report.items.map((i) => [i.action, i.outcome])).toEqual([
+      ['publish-unverified', 'done'],
+    ]);
+    expect(report.items[0]?.unverifiedEvents).toEqual([
+      {
+        sequence: 1,
+        eventId: lost.events[0]?.eventId,
+        source: lost.events[0]?.source,
+        detailType: lost.events[0]?.detailType,
+      },
+    ]);
+    expect(await published(before, 'Order#a-2')).toEqual([lost.events[0]?.eventId]);
+    expect(renderRedrive(report)).toContain(
+      'WARNING: PUBLISHED 1 event(s) of Order#a-2 taken from the dead-letter message alone',
+    );
+  });
+
+  it('changes nothing when the plan is not confirmed, and releases the messages', async () => {
+    const tableName = await aTable();
+    const queueUrl = aQueue();
+    const poison = record('Order#c-1');
+    await quarantined(tableName, queueUrl, poison);
+    const before = (await busEvents(runtime)).length;
+    const previews: number[] = [];
+
+    const report = await redriveDeadLetters(
+      { tableName, eventBusName: 'orders-bus', dlqUrl: queueUrl },
+      {
+        ...clients,
+        confirm: async (preview) => {
+          previews.push(preview.received);
+          return false;
+        },
+      },
+    );
+
+    expect(previews).toEqual([1]);
+    expect(report).toMatchObject({ dryRun: true, declined: true, redriven: 0 });
+    expect(report.items.map((i) => [i.action, i.outcome])).toEqual([['publish', 'dry-run']]);
+    expect((await itemOf(tableName, poison)).status).toBe('FAILED');
+    expect(await busEvents(runtime)).toHaveLength(before);
+    expect(await queueDepth(queueUrl)).toEqual({ visible: 1, hidden: 0 });
+  });
+
   it('handles at most --max messages', async () => {
     const tableName = await aTable();
     const queueUrl = aQueue();
@@ -641,34 +838,138 @@ describe('the dynamo-outbox command', () => {
   );
 
   it(
-    'redrives the local DLQ in both modes, as text and JSON, with exit codes',
+    'redrives the local DLQ only when told to: a dry run without a terminal, then --yes, then --allow-absent',
     async () => {
-      const failed = await cli(['redrive', '--local', '--mode', 'pending']);
-      // The quarantined record is not in the local outbox table: pending mode cannot redrive it.
-      expect(failed.code).toBe(1);
-      expect(failed.stdout).toContain('pending redrive of');
-      expect(failed.stdout).toContain(
-        'the record is not in the table: redrive it with --mode publish',
-      );
-      expect(failed.stderr).toContain(
-        'dynamo-outbox: 1 message(s) could not be redriven and stay in the dead-letter queue',
+      const before = (await busEvents(runtime)).length;
+
+      const piped = await cli(['redrive', '--local']);
+      expect(piped.code).toBe(1);
+      expect(piped.stdout).toContain('account:           local mode (no AWS account)');
+      expect(piped.stdout).toContain('not confirmed (publish mode): 1 message(s)');
+      expect(piped.stderr).toContain(
+        'dynamo-outbox: dry run only: stdin is not a terminal to confirm on, so nothing was changed; run again with --yes',
       );
 
-      const before = (await busEvents(runtime)).length;
-      const redriven = await cli(['redrive', '--local', '--json']);
+      // The quarantined record is not in the local outbox table: nothing vouches for its events.
+      const refused = await cli(['redrive', '--local', '--yes']);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toContain('refused: the record is not in the table');
+      expect(refused.stderr).toContain(
+        'dynamo-outbox: 1 message(s) could not be redriven and stay in the dead-letter queue',
+      );
+      expect(await busEvents(runtime)).toHaveLength(before);
+
+      const redriven = await cli(['redrive', '--local', '--yes', '--allow-absent', '--json']);
       expect(redriven.code).toBe(0);
       expect(JSON.parse(redriven.stdout)).toMatchObject({
+        target: { account: 'local mode', region: 'us-east-1', eventBusName: 'orders-bus' },
         mode: 'publish',
         received: 1,
         redriven: 1,
-        items: [{ aggregate: 'Order#cli-1', tableStatus: 'ABSENT', action: 'publish' }],
+        items: [
+          {
+            aggregate: 'Order#cli-1',
+            tableStatus: 'ABSENT',
+            action: 'publish-unverified',
+            unverifiedEvents: [{ eventId: 'Order#cli-1/1/0', sequence: 1 }],
+          },
+        ],
       });
       expect((await busEvents(runtime)).slice(before).map((e) => e.detail.eventId)).toEqual([
         'Order#cli-1/1/0',
       ]);
     },
-    SPAWN_TIMEOUT_MS,
+    SPAWN_TIMEOUT_MS * 3,
   );
+
+  describe('replay', () => {
+    let order: { id: string; pk: string };
+    const republished = async (since: number): Promise<number[]> =>
+      eventsOf((await busEvents(runtime)).slice(since), order.id).map((e) => e.detail.sequence);
+
+    beforeAll(async () => {
+      order = await anOrderWithThreeEvents('cli-confirm');
+    }, 60_000);
+
+    it(
+      'fails if it publishes without a terminal and without --yes: a dry run that says how to act',
+      async () => {
+        const before = (await busEvents(runtime)).length;
+
+        const piped = await cli(['replay', '--local', '--aggregate', order.pk]);
+
+        expect(piped.code).toBe(1);
+        expect(piped.stdout).toContain('event bus:         orders-bus');
+        expect(piped.stdout).toContain(
+          `${order.pk}: not confirmed, nothing published; would re-publish 3 event(s)`,
+        );
+        expect(piped.stderr).toContain('dry run only');
+        expect(await republished(before)).toEqual([]);
+      },
+      SPAWN_TIMEOUT_MS,
+    );
+
+    it(
+      'asks on a terminal, showing account, region, bus and counts, and publishes nothing on a no',
+      async () => {
+        const before = (await busEvents(runtime)).length;
+
+        const { code, output } = await cliOnTerminal(
+          ['replay', '--local', '--aggregate', order.pk],
+          'n\n',
+        );
+
+        expect(code).toBe(1);
+        expect(output).toContain('account:           local mode (no AWS account)');
+        expect(output).toContain('region:            us-east-1');
+        expect(output).toContain(
+          `Re-publish 3 event(s) of ${order.pk} to bus orders-bus in account local mode, region us-east-1? [y/N]`,
+        );
+        expect(output).toContain('dynamo-outbox: not confirmed: nothing was changed');
+        expect(await republished(before)).toEqual([]);
+      },
+      SPAWN_TIMEOUT_MS,
+    );
+
+    it(
+      'publishes on a yes at the prompt',
+      async () => {
+        const before = (await busEvents(runtime)).length;
+
+        const { code, output } = await cliOnTerminal(
+          ['replay', '--local', '--aggregate', order.pk],
+          'y\n',
+        );
+
+        expect(code).toBe(0);
+        expect(output).toContain('re-published 3 event(s) of 3 delivered record(s)');
+        expect(await republished(before)).toEqual([1, 2, 3]);
+      },
+      SPAWN_TIMEOUT_MS,
+    );
+
+    it(
+      'publishes at most --max events with --yes, and says where to go on',
+      async () => {
+        const before = (await busEvents(runtime)).length;
+
+        const { code, stdout } = await cli([
+          'replay',
+          '--local',
+          '--aggregate',
+          order.pk,
+          '--yes',
+          '--max',
+          '2',
+        ]);
+
+        expect(code).toBe(0);
+        expect(stdout).toContain('stopped at --max: the rest goes out with --from-seq 3');
+        expect(await republished(before)).toEqual([1, 2]);
+      },
+      SPAWN_TIMEOUT_MS,
+    );
+  });
 
   it(
     'fails with a clear message and exit code 1 on a missing option or an unreachable endpoint',
@@ -690,4 +991,216 @@ describe('the dynamo-outbox command', () => {
     },
     SPAWN_TIMEOUT_MS,
   );
+});
+
+describe('the operator policy (grantOperate)', () => {
+  /** One IAM request a recorded call makes: action, resource (as the template names it), keys. */
+  interface IamRequest {
+    readonly action: string;
+    readonly resource: unknown;
+    readonly context: Readonly<Record<string, readonly unknown[] | undefined>>;
+    readonly call: string;
+  }
+
+  const SERVICE_PREFIX: Readonly<Record<string, string>> = {
+    DynamoDB: 'dynamodb',
+    SQS: 'sqs',
+    EventBridge: 'events',
+    Lambda: 'lambda',
+    CloudFormation: 'cloudformation',
+    CloudWatch: 'cloudwatch',
+  };
+  /** Transaction items and the item action each needs ("Using IAM with transactions"). */
+  const TRANSACT_ACTIONS: Readonly<Record<string, string>> = {
+    Put: 'PutItem',
+    Update: 'UpdateItem',
+    Delete: 'DeleteItem',
+    ConditionCheck: 'ConditionCheckItem',
+  };
+  /** Batch operations are authorized by the single-message action (SQS batch actions). */
+  const SQS_BATCH = /Batch$/;
+
+  let statements: readonly TemplateStatement[];
+  let resources: { table: unknown; index: unknown; dlq: unknown; bus: unknown };
+  let recorded: readonly RecordedAwsCall[];
+
+  /** The partition key of a transaction item, native or marshalled. */
+  const pkOf = (item: Record<string, unknown> | undefined): unknown => {
+    const pk = item?.pk as { S?: string } | string | undefined;
+    return typeof pk === 'object' ? pk?.S : pk;
+  };
+
+  /** The IAM requests of a call, on the template's resources of this outbox. */
+  function requestsOf(call: RecordedAwsCall): IamRequest[] {
+    const prefix = SERVICE_PREFIX[call.service];
+    if (prefix === undefined) throw new Error(`unmapped service ${call.service}`);
+    const name = `${call.service} ${call.operation}`;
+    const on = (operation: string, resource: unknown, context = {}): IamRequest => ({
+      action: `${prefix}:${operation}`,
+      resource,
+      context,
+      call: name,
+    });
+    if (call.service === 'DynamoDB' && call.operation === 'TransactWriteItems') {
+      const items = (call.input.TransactItems ?? []) as Record<string, Record<string, unknown>>[];
+      return items.flatMap((item) =>
+        Object.entries(TRANSACT_ACTIONS)
+          .filter(([kind]) => item[kind] !== undefined)
+          .map(([kind, action]) =>
+            on(action, resources.table, {
+              'dynamodb:LeadingKeys': [
+                pkOf((item[kind]?.Item ?? item[kind]?.Key) as Record<string, unknown>),
+              ],
+            }),
+          ),
+      );
+    }
+    if (call.service === 'DynamoDB')
+      return [
+        on(
+          call.operation,
+          call.input.IndexName === undefined ? resources.table : resources.index,
+          call.operation === 'PutItem'
+            ? { 'dynamodb:LeadingKeys': [pkOf(call.input.Item as Record<string, unknown>)] }
+            : {},
+        ),
+      ];
+    if (call.service === 'SQS') return [on(call.operation.replace(SQS_BATCH, ''), resources.dlq)];
+    if (call.service === 'EventBridge') return [on(call.operation, resources.bus)];
+    return [on(call.operation, '*')];
+  }
+
+  /** Whether an Allow statement of the operator's policies covers the request. */
+  const allowed = (request: IamRequest) =>
+    statements.some(
+      (s) =>
+        s.Effect === 'Allow' &&
+        [s.Action].flat().includes(request.action) &&
+        [(s as { Resource?: unknown }).Resource]
+          .flat()
+          .some((r) => r === '*' || JSON.stringify(r) === JSON.stringify(request.resource)) &&
+        conditionsHold(s, request.context),
+    );
+
+  beforeAll(async () => {
+    // The template: an outbox and an operator role given grantOperate().
+    const stack = new Stack(testApp(), 'Orders');
+    const outbox = new TransactionalOutbox(stack, 'Outbox');
+    const operator = new Role(stack, 'Operator', {
+      assumedBy: new ServicePrincipal('ec2.amazonaws.com'),
+    });
+    outbox.grantOperate(operator);
+    const template = Template.fromStack(stack);
+    const id = (construct: { node: { defaultChild?: unknown } }) =>
+      stack.getLogicalId(construct.node.defaultChild as never);
+    const table = { 'Fn::GetAtt': [id(outbox.table as never), 'Arn'] };
+    resources = {
+      table,
+      index: { 'Fn::Join': ['', [table, '/index/pending-by-age']] },
+      dlq: { 'Fn::GetAtt': [id(outbox.deadLetterQueue), 'Arn'] },
+      bus: { 'Fn::GetAtt': [id(outbox.eventBus as never), 'Arn'] },
+    };
+    statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter(
+        (p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: id(operator) }]),
+      )
+      .flatMap(
+        (p) =>
+          (p.Properties?.PolicyDocument as { Statement?: TemplateStatement[] } | undefined)
+            ?.Statement ?? [],
+      );
+
+    // The commands, on local mode: every path that calls something (a pending record for
+    // status, a record to publish and one to keep for redrive, a delivered order to replay).
+    const tableName = await aTable([anOutboxRecord({ aggregate: 'Order#o-1', seq: 1 })]);
+    const queueUrl = aQueue();
+    await quarantined(tableName, queueUrl, record('Order#o-2'));
+    await new Quarantine({ sqs: clients.sqs, queueUrl }).send(record('Order#o-3'), FAILURE, []);
+    const order = await anOrderWithThreeEvents('cli-operator');
+    const recorder = AwsCallRecorder.install();
+    try {
+      await recorder.run('operator', async () => {
+        await outboxStatus(
+          { tableName, dlqUrl: queueUrl, relay: { kind: 'local', env: {} }, pendingShards: 16 },
+          clients,
+        );
+        await inspectAggregate({ tableName, aggregate: parseAggregate('Order#o-1') }, clients);
+        await replayAggregate(
+          { tableName: 'outbox', eventBusName: 'orders-bus', aggregate: parseAggregate(order.pk) },
+          { ...clients, confirm: async () => true },
+        );
+        await redriveDeadLetters(
+          { tableName, eventBusName: 'orders-bus', dlqUrl: queueUrl, waitTimeSeconds: 0 },
+          { ...clients, confirm: async () => true },
+        );
+        const verified = await verifyDeployment(
+          {
+            tableName: 'outbox',
+            eventBusName: 'orders-bus',
+            dlqUrl: queueUrl,
+            local: true,
+            target: 'local mode',
+            timeoutMs: 20_000,
+          },
+          clients,
+        );
+        expect(verified.canary?.status).toBe('DELIVERED');
+      });
+    } finally {
+      recorder.uninstall();
+    }
+    recorded = recorder.calls();
+  }, 120_000);
+
+  const record = (aggregate: string) => anOutboxRecord({ aggregate });
+
+  it('allows every call the commands make', () => {
+    const requests = recorded.flatMap(requestsOf);
+
+    expect(requests.filter((r) => !allowed(r)).map((r) => `${r.call} → ${r.action}`)).toEqual([]);
+    // The paths ran: reads, redrive's publish, mark, delete and release, the canary's write.
+    expect(new Set(requests.map((r) => r.action))).toEqual(
+      new Set([
+        'dynamodb:Query',
+        'dynamodb:GetItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:PutItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:DescribeTimeToLive',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'events:DescribeEventBus',
+        'events:PutEvents',
+      ]),
+    );
+  });
+
+  it('grants nothing but those calls and the few that only a deployed outbox answers', () => {
+    // Local mode has no stack, event source mapping, alarms, backups or stream-failure queue.
+    const awsOnly = [
+      'cloudformation:DescribeStacks',
+      'cloudformation:ListStackResources',
+      'lambda:ListEventSourceMappings',
+      'cloudwatch:DescribeAlarms',
+      'dynamodb:DescribeContinuousBackups',
+    ];
+    const used = new Set(recorded.flatMap(requestsOf).map((r) => r.action));
+
+    const granted = statements.flatMap((s) => [s.Action].flat());
+
+    expect(granted.filter((a) => !used.has(a) && !awsOnly.includes(a))).toEqual([]);
+  });
+
+  it('fails if the canary grant would let an operator write an outbox record', () => {
+    const forged: IamRequest = {
+      action: 'dynamodb:PutItem',
+      resource: resources.table,
+      context: { 'dynamodb:LeadingKeys': ['Order#0193'] },
+      call: 'DynamoDB PutItem',
+    };
+
+    expect(allowed(forged)).toBe(false);
+  });
 });
