@@ -651,8 +651,8 @@ export class TransactionalOutbox extends Construct {
         actions: ['dynamodb:PutItem'],
         resources: [table],
         conditions: leadingKeysCondition([
-          `${CANARY.aggregateType}#*`,
-          `${CANARY.aggregateType}-entity#*`,
+          `${VERIFY_CANARY.aggregateType}#*`,
+          `${VERIFY_CANARY.aggregateType}-entity#*`,
         ]),
       }),
       statement(
