@@ -65,7 +65,7 @@ export const OutboxBusPolicySid = {
  * every principal but the listed roles (`aws:PrincipalArn`), and, when sources are given,
  * Deny any other `events:source`. Deny, not Allow: in one account a principal whose own
  * IAM policy allows PutEvents needs no Allow from the bus, so only an explicit Deny in the
- * bus policy stops it (docs/security-S1.md).
+ * bus policy stops it (docs/security.md).
  *
  * @throws Error if no publisher is listed (the relay itself would be locked out) or a list is empty
  * @example
