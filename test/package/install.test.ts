@@ -251,6 +251,7 @@ describe('the npm package', () => {
       .find((variables) => variables?.ORDERS_TABLE_NAME === 'orders');
     expect(Object.keys(writerVariables ?? {}).sort()).toEqual([
       'ORDERS_TABLE_NAME',
+      'OUTBOX_EVENT_SOURCES',
       'OUTBOX_MAX_ENTRY_BYTES',
       'OUTBOX_PENDING_SHARDS',
       'OUTBOX_TABLE_NAME',
