@@ -13,7 +13,7 @@ import { OUTBOX_STREAM_FILTER_PATTERN, outboxTableDefinition } from '../lambdas/
 import { shipmentsTableDefinition } from '../lambdas/shipping/shipments-table.js';
 import { SHIPPING_SUBSCRIPTION } from '../lambdas/shipping/subscription.js';
 import type { SweepReport } from '../lambdas/sweeper/index.js';
-import { loadApiHandlers, startApiServer } from './api-server.js';
+import { type ApiHandlers, loadApiHandlers, startApiServer } from './api-server.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { LocalRuntimeError } from './errors.js';
 import { type EventBusServer, startEventBusServer } from './event-bus-server.js';
@@ -113,156 +113,28 @@ let started = false;
  * await runtime.stop();
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  // The handler modules create their SDK clients at import, for the first runtime's
-  // endpoints: a second runtime in the same process would talk to the first one's ports.
-  if (started)
-    throw new LocalRuntimeError(
-      'one local runtime per process: start another process for another runtime',
-    );
-  started = true;
+  claimProcess();
   const log = options.log ?? (() => undefined);
   const port = options.port ?? 3000;
-  const busPort = options.busPort ?? 4010;
-  const dynamoDbPort = options.dynamoDbPort ?? 8000;
-  if (port !== 0) await assertPortFree(port, 'the API (PORT)');
-  if (busPort !== 0) await assertPortFree(busPort, 'the local bus (BUS_PORT)');
-
-  const cleanups: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) {
-      await cleanup().catch((error: unknown) => log(`stopping: ${(error as Error).message}`));
-    }
-  };
+  await assertPortsFree(port, options.busPort ?? 4010);
+  const cleanups = new Cleanups(log);
+  const context: StartContext = { options, log, cleanups };
+  // Each step registers what undoes it; stop() (or a failed start) undoes them in reverse.
   try {
-    const bus = await startEventBusServer({
-      port: busPort,
-      // The only bus DescribeEventBus knows besides `default`; PutEvents takes any name.
-      eventBuses: [EVENT_BUS_NAME],
-      ...(options.printEvents ? { log } : {}),
-    });
-    cleanups.push(() => bus.close());
-    const dbOptions = {
-      port: dynamoDbPort,
-      ...(options.persistDir ? { persistDir: options.persistDir } : {}),
-    };
-    let dynamoDb = await startDynamoDbLocal(dbOptions);
-    cleanups.push(() => dynamoDb.stop());
-    log(
-      `DynamoDB Local on ${dynamoDb.endpoint}${options.persistDir ? ` (data in ${options.persistDir})` : ' (in memory)'}`,
-    );
-
-    // What Lambda's environment would hold; the SDK reads the endpoints from it.
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamoDb.endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
-      AWS_ENDPOINT_URL_SQS: bus.url,
-      ORDERS_TABLE_NAME: TABLES.orders,
-      OUTBOX_TABLE_NAME: TABLES.outbox,
-      EVENT_BUS_NAME,
-      SHIPMENTS_TABLE_NAME: TABLES.shipments,
-      INBOX_TABLE_NAME: TABLES.shippingInbox,
-      ORDER_POLICY: SHIPPING_SUBSCRIPTION.orderPolicy,
-      DLQ_URL: `${bus.url}/queue/outbox-dlq`,
-      GRACE_SECONDS: String(options.sweeperGraceSeconds ?? 300),
-      POWERTOOLS_LOG_LEVEL: options.silent ? 'SILENT' : options.verbose ? 'INFO' : 'ERROR',
-      POWERTOOLS_METRICS_DISABLED: options.verbose ? 'false' : 'true',
-    });
-    const clientConfig = {
-      endpoint: dynamoDb.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    };
-    const dynamo = new DynamoDBClient(clientConfig);
-    cleanups.push(async () => dynamo.destroy());
-    await createTable(dynamo, TABLES.orders, ordersTableDefinition);
-    const streamArn = await createTable(dynamo, TABLES.outbox, outboxTableDefinition);
-    await createTable(dynamo, TABLES.shipments, shipmentsTableDefinition);
-    await createTable(dynamo, TABLES.shippingInbox, inboxTableDefinition);
-    if (streamArn === undefined) throw new LocalRuntimeError('the outbox table has no stream');
-
-    const handlers = await loadApiHandlers();
-    // The example consumer, behind its rule and SQS buffer, as the Orders stack deploys it.
-    const shippingHandler = (await import('../lambdas/shipping/handler.js'))
-      .handler as unknown as SqsHandler;
-    const shipping = new LocalConsumer({
-      name: 'shipping',
-      pattern: {
-        source: [...SHIPPING_SUBSCRIPTION.sources],
-        'detail-type': [...SHIPPING_SUBSCRIPTION.detailTypes],
-      },
-      handler: shippingHandler,
-      log,
-    });
-    const unsubscribe = bus.onEvent((event) => shipping.offer(event));
-    cleanups.push(async () => {
-      unsubscribe();
-      await shipping.stop();
-    });
-    const relay = (await import('../lambdas/relay/handler.js')).handler as (
-      event: DynamoDBStreamEvent,
-      context: Context,
-    ) => Promise<DynamoDBBatchResponse>;
-    const sweeper = (await import('../lambdas/sweeper/handler.js')).handler as (
-      event: ScheduledEvent,
-      context: Context,
-    ) => Promise<SweepReport>;
-
-    const api = await startApiServer({ port, handlers });
-    cleanups.push(() => api.close());
-    const streams = new DynamoDBStreamsClient(clientConfig);
-    cleanups.push(async () => streams.destroy());
-    const sqs = new SQSClient({ ...clientConfig, endpoint: bus.url });
-    cleanups.push(async () => sqs.destroy());
-    const poller = new StreamPoller({
-      streams,
-      streamArn,
-      handler: relay,
-      filter: OUTBOX_STREAM_FILTER_PATTERN,
-      parallelism: options.pollerParallelism ?? 1,
-      // As the construct's event source mapping: bisect on error, records kept for a day.
-      bisectBatchOnError: true,
-      maxRecordAgeMs: RELAY_MAX_RECORD_AGE_MS,
-      // Lambda sends the invocation record (metadata only) to the on-failure queue.
-      onFailure: (failure) => {
-        log(onFailureLine(failure));
-        sqs
-          .send(
-            new SendMessageCommand({
-              QueueUrl: `${bus.url}/queue/${STREAM_FAILURE_QUEUE}`,
-              MessageBody: JSON.stringify(failure),
-            }),
-          )
-          .catch((error: unknown) =>
-            log(`relay on-failure destination unreachable: ${(error as Error).message}`),
-          );
-      },
-      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
-      ...(options.batchingWindowMs === undefined
-        ? {}
-        : { batchingWindowMs: options.batchingWindowMs }),
-      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
-      ...(options.dropStreamRecordRate
-        ? { drop: () => (options.random ?? Math.random)() < (options.dropStreamRecordRate ?? 0) }
-        : {}),
-      log,
-    });
-    poller.start();
-    cleanups.push(() => poller.stop());
-
-    // The sweeper on a timer, like its schedule; one run at a time.
-    const sweepNow = () => sweeper(scheduledEvent(), lambdaContext('outbox-sweeper', 60_000));
-    const timer = new SweepTimer(sweepNow, options.sweepIntervalMs ?? 60_000, log);
-    timer.start();
-    cleanups.push(() => timer.stop());
-
+    const bus = await startBus(context);
+    const dynamoDb = await startDynamoDb(context);
+    setLambdaEnvironment(options, bus.url, dynamoDb.current.endpoint);
+    const clientConfig = localClientConfig(dynamoDb.current.endpoint);
+    const streamArn = await createTables(context, clientConfig);
+    const handlers = await loadHandlers();
+    const shipping = wireShippingConsumer(context, bus, handlers.shipping);
+    const api = await startApi(context, port, handlers.api);
+    const poller = startPoller(context, { clientConfig, streamArn, relay: handlers.relay, bus });
+    const sweepNow = startSweepTimer(context, handlers.sweeper);
     return {
       apiUrl: api.url,
       busUrl: bus.url,
-      dynamoDbEndpoint: dynamoDb.endpoint,
+      dynamoDbEndpoint: dynamoDb.current.endpoint,
       ordersTableName: TABLES.orders,
       outboxTableName: TABLES.outbox,
       bus,
@@ -270,24 +142,280 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       shipping,
       shipmentsTableName: TABLES.shipments,
       get dynamoDb() {
-        return dynamoDb;
+        return dynamoDb.current;
       },
       sweepNow,
-      restartDynamoDb: async () => {
-        if (options.persistDir === undefined)
-          throw new LocalRuntimeError(
-            'restartDynamoDb needs persistDir: in-memory data would be lost',
-          );
-        await dynamoDb.stop();
-        dynamoDb = await startDynamoDbLocal(dbOptions);
-        log(`DynamoDB Local restarted on ${dynamoDb.endpoint}`);
-      },
-      stop: () => stop(),
+      restartDynamoDb: () => dynamoDb.restart(),
+      stop: () => cleanups.run(),
     };
   } catch (error) {
-    await stop();
+    await cleanups.run();
     throw error;
   }
+}
+
+/**
+ * The handler modules create their SDK clients at import, for the first runtime's
+ * endpoints: a second runtime in the same process would talk to the first one's ports.
+ */
+function claimProcess(): void {
+  if (started)
+    throw new LocalRuntimeError(
+      'one local runtime per process: start another process for another runtime',
+    );
+  started = true;
+}
+
+/** Fails early, naming the setting, when the API's or the bus's port is taken (0: any free port). */
+async function assertPortsFree(port: number, busPort: number): Promise<void> {
+  if (port !== 0) await assertPortFree(port, 'the API (PORT)');
+  if (busPort !== 0) await assertPortFree(busPort, 'the local bus (BUS_PORT)');
+}
+
+/** What the runtime started, stopped in reverse order; a failing step is logged, the others still run. */
+class Cleanups {
+  private readonly steps: (() => Promise<void>)[] = [];
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  push(step: () => Promise<void>): void {
+    this.steps.push(step);
+  }
+
+  /** Runs every step once, last pushed first; safe to call twice. */
+  async run(): Promise<void> {
+    for (const step of this.steps.splice(0).reverse()) {
+      await step().catch((error: unknown) => this.log(`stopping: ${(error as Error).message}`));
+    }
+  }
+}
+
+/** What every start step gets: the options, where lines go, and what to stop at the end. */
+interface StartContext {
+  readonly options: LocalRuntimeOptions;
+  readonly log: (line: string) => void;
+  readonly cleanups: Cleanups;
+}
+
+async function startBus({ options, log, cleanups }: StartContext): Promise<EventBusServer> {
+  const bus = await startEventBusServer({
+    port: options.busPort ?? 4010,
+    // The only bus DescribeEventBus knows besides `default`; PutEvents takes any name.
+    eventBuses: [EVENT_BUS_NAME],
+    ...(options.printEvents ? { log } : {}),
+  });
+  cleanups.push(() => bus.close());
+  return bus;
+}
+
+/** DynamoDB Local's process, which a restart replaces (same port, same data). */
+interface DynamoDbProcess {
+  readonly current: DynamoDbLocal;
+  restart(): Promise<void>;
+}
+
+async function startDynamoDb({ options, log, cleanups }: StartContext): Promise<DynamoDbProcess> {
+  const { persistDir } = options;
+  const dbOptions = { port: options.dynamoDbPort ?? 8000, ...(persistDir ? { persistDir } : {}) };
+  let current = await startDynamoDbLocal(dbOptions);
+  // Stops whichever process runs at the end, the restarted one included.
+  cleanups.push(() => current.stop());
+  log(
+    `DynamoDB Local on ${current.endpoint}${persistDir ? ` (data in ${persistDir})` : ' (in memory)'}`,
+  );
+  return {
+    get current() {
+      return current;
+    },
+    restart: async () => {
+      if (persistDir === undefined)
+        throw new LocalRuntimeError(
+          'restartDynamoDb needs persistDir: in-memory data would be lost',
+        );
+      await current.stop();
+      current = await startDynamoDbLocal(dbOptions);
+      log(`DynamoDB Local restarted on ${current.endpoint}`);
+    },
+  };
+}
+
+/** What Lambda's environment would hold; the SDK reads the endpoints from it. */
+function setLambdaEnvironment(
+  options: LocalRuntimeOptions,
+  busUrl: string,
+  dynamoDbEndpoint: string,
+): void {
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamoDbEndpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: busUrl,
+    AWS_ENDPOINT_URL_SQS: busUrl,
+    ORDERS_TABLE_NAME: TABLES.orders,
+    OUTBOX_TABLE_NAME: TABLES.outbox,
+    EVENT_BUS_NAME,
+    SHIPMENTS_TABLE_NAME: TABLES.shipments,
+    INBOX_TABLE_NAME: TABLES.shippingInbox,
+    ORDER_POLICY: SHIPPING_SUBSCRIPTION.orderPolicy,
+    DLQ_URL: `${busUrl}/queue/outbox-dlq`,
+    GRACE_SECONDS: String(options.sweeperGraceSeconds ?? 300),
+    POWERTOOLS_LOG_LEVEL: options.silent ? 'SILENT' : options.verbose ? 'INFO' : 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: options.verbose ? 'false' : 'true',
+  });
+}
+
+/** SDK client settings of the runtime's own clients: DynamoDB Local, dummy credentials. */
+interface LocalClientConfig {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+function localClientConfig(dynamoDbEndpoint: string): LocalClientConfig {
+  return {
+    endpoint: dynamoDbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+}
+
+/** Creates the tables from the definitions the construct uses; the outbox stream's ARN. */
+async function createTables(
+  { cleanups }: StartContext,
+  clientConfig: LocalClientConfig,
+): Promise<string> {
+  const dynamo = new DynamoDBClient(clientConfig);
+  cleanups.push(async () => dynamo.destroy());
+  await createTable(dynamo, TABLES.orders, ordersTableDefinition);
+  const streamArn = await createTable(dynamo, TABLES.outbox, outboxTableDefinition);
+  await createTable(dynamo, TABLES.shipments, shipmentsTableDefinition);
+  await createTable(dynamo, TABLES.shippingInbox, inboxTableDefinition);
+  if (streamArn === undefined) throw new LocalRuntimeError('the outbox table has no stream');
+  return streamArn;
+}
+
+/** The handler modules, imported once the environment is set (they read it at import). */
+interface Handlers {
+  readonly api: ApiHandlers;
+  readonly shipping: SqsHandler;
+  readonly relay: (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
+  readonly sweeper: (event: ScheduledEvent, context: Context) => Promise<SweepReport>;
+}
+
+async function loadHandlers(): Promise<Handlers> {
+  return {
+    api: await loadApiHandlers(),
+    shipping: (await import('../lambdas/shipping/handler.js')).handler as unknown as SqsHandler,
+    relay: (await import('../lambdas/relay/handler.js')).handler as Handlers['relay'],
+    sweeper: (await import('../lambdas/sweeper/handler.js')).handler as Handlers['sweeper'],
+  };
+}
+
+/** The Orders API handlers behind a local API Gateway. */
+async function startApi(
+  { cleanups }: StartContext,
+  port: number,
+  handlers: ApiHandlers,
+): Promise<{ readonly url: string }> {
+  const api = await startApiServer({ port, handlers });
+  cleanups.push(() => api.close());
+  return api;
+}
+
+/** The example consumer, behind its rule and SQS buffer, as the Orders stack deploys it. */
+function wireShippingConsumer(
+  { log, cleanups }: StartContext,
+  bus: EventBusServer,
+  handler: SqsHandler,
+): LocalConsumer {
+  const shipping = new LocalConsumer({
+    name: 'shipping',
+    pattern: {
+      source: [...SHIPPING_SUBSCRIPTION.sources],
+      'detail-type': [...SHIPPING_SUBSCRIPTION.detailTypes],
+    },
+    handler,
+    log,
+  });
+  const unsubscribe = bus.onEvent((event) => shipping.offer(event));
+  cleanups.push(async () => {
+    unsubscribe();
+    await shipping.stop();
+  });
+  return shipping;
+}
+
+/** The relay behind a stream poller configured as the construct's event source mapping. */
+function startPoller(
+  { options, log, cleanups }: StartContext,
+  wiring: {
+    readonly clientConfig: LocalClientConfig;
+    readonly streamArn: string;
+    readonly relay: Handlers['relay'];
+    readonly bus: EventBusServer;
+  },
+): StreamPoller {
+  const streams = new DynamoDBStreamsClient(wiring.clientConfig);
+  cleanups.push(async () => streams.destroy());
+  const sqs = new SQSClient({ ...wiring.clientConfig, endpoint: wiring.bus.url });
+  cleanups.push(async () => sqs.destroy());
+  const poller = new StreamPoller({
+    streams,
+    streamArn: wiring.streamArn,
+    handler: wiring.relay,
+    filter: OUTBOX_STREAM_FILTER_PATTERN,
+    parallelism: options.pollerParallelism ?? 1,
+    // As the construct's event source mapping: bisect on error, records kept for a day.
+    bisectBatchOnError: true,
+    maxRecordAgeMs: RELAY_MAX_RECORD_AGE_MS,
+    onFailure: (failure) => sendToFailureQueue(failure, sqs, wiring.bus.url, log),
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.batchingWindowMs === undefined
+      ? {}
+      : { batchingWindowMs: options.batchingWindowMs }),
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+    ...(options.dropStreamRecordRate
+      ? { drop: () => (options.random ?? Math.random)() < (options.dropStreamRecordRate ?? 0) }
+      : {}),
+    log,
+  });
+  poller.start();
+  cleanups.push(() => poller.stop());
+  return poller;
+}
+
+/** Lambda sends the invocation record (metadata only) to the on-failure queue. */
+function sendToFailureQueue(
+  failure: StreamFailureRecord,
+  sqs: SQSClient,
+  busUrl: string,
+  log: (line: string) => void,
+): void {
+  log(onFailureLine(failure));
+  sqs
+    .send(
+      new SendMessageCommand({
+        QueueUrl: `${busUrl}/queue/${STREAM_FAILURE_QUEUE}`,
+        MessageBody: JSON.stringify(failure),
+      }),
+    )
+    .catch((error: unknown) =>
+      log(`relay on-failure destination unreachable: ${(error as Error).message}`),
+    );
+}
+
+/** The sweeper on a timer, like its schedule, one run at a time; the function that runs it now. */
+function startSweepTimer(
+  { options, log, cleanups }: StartContext,
+  sweeper: Handlers['sweeper'],
+): () => Promise<SweepReport> {
+  const sweepNow = () => sweeper(scheduledEvent(), lambdaContext('outbox-sweeper', 60_000));
+  const timer = new SweepTimer(sweepNow, options.sweepIntervalMs ?? 60_000, log);
+  timer.start();
+  cleanups.push(() => timer.stop());
+  return sweepNow;
 }
 
 /** One readable line for what the poller sent to its on-failure destination. */
