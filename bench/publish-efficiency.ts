@@ -2,8 +2,8 @@ import {
   MAX_PUT_EVENTS_ENTRIES,
   OrderedPublisher,
   type OutboxRecord,
-  storedEventSize,
 } from '../lambdas/outbox/index.js';
+import { storedEventSize } from '../lambdas/outbox/put-events-entry.js';
 import { naiveRelay, ourRelay, type Relay, type RelaySetup } from './relays.js';
 import { pairedRatio, type Repeated, repeated } from './stats.js';
 import { lambdaBatches, type StreamBatch } from './stream-batches.js';

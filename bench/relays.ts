@@ -9,10 +9,10 @@ import {
   OrderedPublisher,
   OutboxDelivery,
   type OutboxRecord,
-  OutboxStore,
-  Quarantine,
-  toPutEventsEntry,
 } from '../lambdas/outbox/index.js';
+import { OutboxStore } from '../lambdas/outbox/outbox-store.js';
+import { toPutEventsEntry } from '../lambdas/outbox/put-events-entry.js';
+import { Quarantine } from '../lambdas/outbox/quarantine.js';
 import { relayStreamBatch } from '../lambdas/relay/index.js';
 import { type StubEventBus, type StubOutboxTable, unusedQueue } from './stubs.js';
 

@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { EventEnvelope } from '../lambdas/outbox/envelope.js';
 import {
-  type EventEnvelope,
   keyString,
   MAX_PUT_EVENTS_ENTRIES,
   type OutboxRecord,

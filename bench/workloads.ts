@@ -1,13 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { OutboxEventInput } from '../lambdas/outbox/event-input.js';
 import {
   DEFAULT_MAX_REQUEST_BYTES,
-  LEGACY_MAX_REQUEST_BYTES,
-  type OutboxEventInput,
   type OutboxRecord,
   OutboxWriter,
-  storedEventSize,
 } from '../lambdas/outbox/index.js';
+import { LEGACY_MAX_REQUEST_BYTES, storedEventSize } from '../lambdas/outbox/put-events-entry.js';
 import { seededRandom } from '../local/seeded-random.js';
 
 /**

@@ -7,14 +7,10 @@ import {
   ordersTableDefinition,
   transitionOrder,
 } from '../lambdas/orders/index.js';
-import {
-  dynamoItemSize,
-  type OutboxRecord,
-  OutboxStore,
-  OutboxWriter,
-  outboxTableDefinition,
-  storedEventSize,
-} from '../lambdas/outbox/index.js';
+import { type OutboxRecord, OutboxWriter, outboxTableDefinition } from '../lambdas/outbox/index.js';
+import { dynamoItemSize } from '../lambdas/outbox/item-size.js';
+import { OutboxStore } from '../lambdas/outbox/outbox-store.js';
+import { storedEventSize } from '../lambdas/outbox/put-events-entry.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { freePort } from '../local/ports.js';
 import { createTable } from '../local/tables.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { isPlainObject } from '../../lambdas/outbox/event-input.js';
 import {
-  isPlainObject,
   MAX_DETAIL_TYPE_LENGTH,
   MAX_PUT_EVENTS_ENTRIES,
   putEventsEntrySize,

@@ -13,8 +13,8 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { EventEnvelope } from '../../lambdas/outbox/envelope.js';
 import {
-  type EventEnvelope,
   keyString,
   MAX_PUT_EVENTS_ENTRIES,
   type OutboxRecord,

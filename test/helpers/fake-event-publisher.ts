@@ -1,12 +1,12 @@
-import type { CallAnswer } from '../../lambdas/outbox/event-publisher.js';
+import type { EventBusVerdict } from '../../lambdas/outbox/event-bus-check.js';
 import type {
+  CallAnswer,
   EntryResult,
-  EventBusVerdict,
   EventPublisher,
   PublishEntry,
   PublishLimits,
   PutOutcome,
-} from '../../lambdas/outbox/index.js';
+} from '../../lambdas/outbox/event-publisher.js';
 
 /** How a {@link FakeEventPublisher} behaves; every field has a kind default. */
 export interface FakeEventPublisherSpec {

@@ -10,15 +10,15 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import {
-  type EntityCreate,
-  type EntityUpdate,
-  type EventEnvelope,
-  type OutboxEventInput,
-  type OutboxWriteInput,
-  OutboxWriter,
-  type OutboxWriterOptions,
-} from '../../lambdas/outbox/index.js';
+import type { EventEnvelope } from '../../lambdas/outbox/envelope.js';
+import type { OutboxEventInput } from '../../lambdas/outbox/event-input.js';
+import { OutboxWriter } from '../../lambdas/outbox/index.js';
+import type { OutboxWriterOptions } from '../../lambdas/outbox/outbox-writer.js';
+import type {
+  EntityCreate,
+  EntityUpdate,
+  OutboxWriteInput,
+} from '../../lambdas/outbox/write-input.js';
 
 // ---------------------------------------------------------------------------------------
 // Time and ids

@@ -7,9 +7,9 @@
  * record.events[0]?.eventId; // 'Order#1/3/0'
  * const chain = aChain({ aggregate: 'Order#1', records: 3, eventsPerRecord: 4 });
  */
+
+import { buildEnvelope, type EventEnvelope } from '../../lambdas/outbox/envelope.js';
 import {
-  buildEnvelope,
-  type EventEnvelope,
   formatSeq,
   type OutboxRecord,
   OutboxStatus,
@@ -18,8 +18,8 @@ import {
   type RecordKey,
   RecordType,
   type StoredEvent,
-  storedEventSize,
 } from '../../lambdas/outbox/index.js';
+import { storedEventSize } from '../../lambdas/outbox/put-events-entry.js';
 import { FIXED_NOW_ISO } from './outbox-fixtures.js';
 
 /** The Source of every event the factory builds, unless overridden. */

@@ -7,10 +7,10 @@ import {
   OrderedPublisher,
   OutboxDelivery,
   type OutboxRecord,
-  OutboxStore,
   OutboxWriter,
-  Quarantine,
 } from '../../lambdas/outbox/index.js';
+import { OutboxStore } from '../../lambdas/outbox/outbox-store.js';
+import { Quarantine } from '../../lambdas/outbox/quarantine.js';
 import type { RelayDependencies } from '../../lambdas/relay/index.js';
 import { FakeDeadLetterQueue, FakeEventBus, FakeOutboxTable } from './fake-aws.js';
 

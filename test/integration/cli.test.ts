@@ -24,12 +24,12 @@ import { verifyDeployment } from '../../cli/verify.js';
 import {
   type OutboxRecord,
   OutboxStatus,
-  OutboxStore,
   outboxTableDefinition,
   pendingShardOf,
-  Quarantine,
   type QuarantineMessage,
 } from '../../lambdas/outbox/index.js';
+import { OutboxStore } from '../../lambdas/outbox/outbox-store.js';
+import { Quarantine } from '../../lambdas/outbox/quarantine.js';
 import { TransactionalOutbox } from '../../lib/index.js';
 import { freePort } from '../../local/ports.js';
 import type { LocalRuntime } from '../../local/runtime.js';

@@ -21,9 +21,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   MAX_DETAIL_TYPE_LENGTH,
   putEventsEntrySize,
-  Quarantine,
   type QuarantineMessage,
 } from '../../lambdas/outbox/index.js';
+import { Quarantine } from '../../lambdas/outbox/quarantine.js';
 import { LocalRuntimeError } from '../../local/errors.js';
 import {
   type DlqMessage,

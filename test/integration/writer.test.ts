@@ -1,13 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ordersTableDefinition } from '../../lambdas/orders/orders-table.js';
-import {
-  AggregateNotFoundError,
-  type OutboxWriteInput,
-  OutboxWriter,
-  outboxTableDefinition,
-  VersionConflictError,
-} from '../../lambdas/outbox/index.js';
+import { AggregateNotFoundError, VersionConflictError } from '../../lambdas/outbox/errors.js';
+import { OutboxWriter, outboxTableDefinition } from '../../lambdas/outbox/index.js';
+import type { OutboxWriteInput } from '../../lambdas/outbox/write-input.js';
 import { type LocalDynamo, startLocalDynamo } from '../helpers/local-dynamo.js';
 
 // The writer's conditions against a real DynamoDB (Local): an expression DynamoDB rejects

@@ -6,7 +6,7 @@ import {
   Inbox,
   inboxOptionsFromEnvironment,
 } from '../../../lambdas/consumer/index.js';
-import type { EventEnvelope } from '../../../lambdas/outbox/index.js';
+import type { EventEnvelope } from '../../../lambdas/outbox/envelope.js';
 import { FIXED_NOW_EPOCH_SECONDS, fixedClock } from '../../helpers/outbox-fixtures.js';
 
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));

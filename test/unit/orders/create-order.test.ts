@@ -3,8 +3,9 @@ import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../../lambdas/orders/handlers/create-order.js';
+import type { EventEnvelope } from '../../../lambdas/outbox/envelope.js';
 import { idempotencyPk } from '../../../lambdas/outbox/idempotency.js';
-import type { EventEnvelope, OutboxRecord } from '../../../lambdas/outbox/index.js';
+import type { OutboxRecord } from '../../../lambdas/outbox/index.js';
 import {
   bodyOf,
   cognitoIdentityPoolCaller,

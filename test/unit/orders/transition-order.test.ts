@@ -3,7 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as cancel from '../../../lambdas/orders/handlers/cancel-order.js';
 import * as transition from '../../../lambdas/orders/handlers/transition-order.js';
-import type { EventEnvelope, OutboxRecord } from '../../../lambdas/outbox/index.js';
+import type { EventEnvelope } from '../../../lambdas/outbox/envelope.js';
+import type { OutboxRecord } from '../../../lambdas/outbox/index.js';
 import {
   bodyOf,
   headerOf,

@@ -6,20 +6,20 @@ import {
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { TransactionItemRole } from '../../../lambdas/outbox/cancellation.js';
 import { replayOrThrow } from '../../../lambdas/outbox/cancellation.js';
 import {
   AdditionalItemConditionError,
   AggregateAlreadyExistsError,
   AggregateNotFoundError,
-  buildIdempotencyRecord,
   IdempotencyKeyReusedError,
   OutboxError,
-  type OutboxWriteInput,
   SequenceConflictError,
-  type TransactionItemRole,
   VersionConflictError,
   WriteContentionError,
-} from '../../../lambdas/outbox/index.js';
+} from '../../../lambdas/outbox/errors.js';
+import { buildIdempotencyRecord } from '../../../lambdas/outbox/idempotency.js';
+import type { OutboxWriteInput } from '../../../lambdas/outbox/write-input.js';
 import {
   aCreateInput,
   anUpdateInput,

@@ -2,7 +2,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { dynamoValueProblem } from '../../../lambdas/outbox/dynamo-value.js';
-import { OutboxValidationError } from '../../../lambdas/outbox/index.js';
+import { OutboxValidationError } from '../../../lambdas/outbox/errors.js';
 import { aCreateInput, anUpdateInput, aWriter } from '../../helpers/outbox-fixtures.js';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);

@@ -5,14 +5,14 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { OutboxError } from '../../../lambdas/outbox/errors.js';
 import {
   EventBridgePublisher,
   type EventBridgePublisherOptions,
-  OutboxError,
-  type PublishEntry,
-  putEventsEntrySize,
-  toPutEventsEntry,
-} from '../../../lambdas/outbox/index.js';
+} from '../../../lambdas/outbox/event-bridge-publisher.js';
+import type { PublishEntry } from '../../../lambdas/outbox/event-publisher.js';
+import { putEventsEntrySize } from '../../../lambdas/outbox/index.js';
+import { toPutEventsEntry } from '../../../lambdas/outbox/put-events-entry.js';
 import { awsJsonErrorFor, putEventsErrorFor } from '../../helpers/event-bridge-errors.js';
 import { aChain } from '../../helpers/outbox-records.js';
 

@@ -3,14 +3,16 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  IdempotencyKeyReusedError,
+  OutboxValidationError,
+} from '../../../lambdas/outbox/errors.js';
+import {
   buildIdempotencyRecord,
   DEFAULT_IDEMPOTENCY_TTL_SECONDS,
-  IdempotencyKeyReusedError,
   idempotencyPk,
   isLive,
-  OutboxValidationError,
   requestHash,
-} from '../../../lambdas/outbox/index.js';
+} from '../../../lambdas/outbox/idempotency.js';
 import {
   aWriter,
   FIXED_NOW,

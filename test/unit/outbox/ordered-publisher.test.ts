@@ -9,20 +9,24 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { EventEnvelope } from '../../../lambdas/outbox/envelope.js';
+import { OutboxError } from '../../../lambdas/outbox/errors.js';
 import {
-  classifyEntryError,
-  type EventEnvelope,
   MAX_PUT_EVENTS_ENTRIES,
   OrderedPublisher,
-  type OrderedPublisherOptions,
-  OutboxError,
   type OutboxRecord,
   type PublishFailure,
-  type PublishHooks,
-  type PublishReport,
-  toPutEventsEntry,
 } from '../../../lambdas/outbox/index.js';
-import { UNKNOWN_CODE_ATTEMPTS } from '../../../lambdas/outbox/publish-errors.js';
+import type {
+  OrderedPublisherOptions,
+  PublishHooks,
+  PublishReport,
+} from '../../../lambdas/outbox/ordered-publisher.js';
+import {
+  classifyEntryError,
+  UNKNOWN_CODE_ATTEMPTS,
+} from '../../../lambdas/outbox/publish-errors.js';
+import { toPutEventsEntry } from '../../../lambdas/outbox/put-events-entry.js';
 import { awsJsonErrorFor, putEventsErrorFor } from '../../helpers/event-bridge-errors.js';
 import { acceptAll, FakeEventPublisher } from '../../helpers/fake-event-publisher.js';
 import { aChain, anOutboxRecord, eventIdsOf } from '../../helpers/outbox-records.js';

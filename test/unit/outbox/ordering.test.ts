@@ -4,11 +4,13 @@ import {
   formatSeq,
   keyString,
   type OutboxRecord,
+  type RecordKey,
+} from '../../../lambdas/outbox/index.js';
+import {
   planDelivery,
   predecessorKey,
-  type RecordKey,
   type RecordState,
-} from '../../../lambdas/outbox/index.js';
+} from '../../../lambdas/outbox/ordering.js';
 import { aChain, anOutboxRecord, keyOf, recordKey } from '../../helpers/outbox-records.js';
 
 /** A table view: the listed states, PENDING for the given records, ABSENT for the rest. */

@@ -8,14 +8,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  formatSeq,
-  keyString,
-  OutboxError,
-  OutboxStore,
-  type OutboxStoreOptions,
-  type RecordKey,
-} from '../../../lambdas/outbox/index.js';
+import { OutboxError } from '../../../lambdas/outbox/errors.js';
+import { formatSeq, keyString, type RecordKey } from '../../../lambdas/outbox/index.js';
+import { OutboxStore, type OutboxStoreOptions } from '../../../lambdas/outbox/outbox-store.js';
 import {
   aDocumentClient,
   FIXED_NOW_EPOCH_SECONDS,

@@ -2,13 +2,10 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  formatSeq,
-  isPlainObject,
-  type OutboxEventInput,
-  OutboxValidationError,
-  type OutboxWriteInput,
-} from '../../../lambdas/outbox/index.js';
+import { OutboxValidationError } from '../../../lambdas/outbox/errors.js';
+import { isPlainObject, type OutboxEventInput } from '../../../lambdas/outbox/event-input.js';
+import { formatSeq } from '../../../lambdas/outbox/index.js';
+import type { OutboxWriteInput } from '../../../lambdas/outbox/write-input.js';
 import {
   aCreateInput,
   anEvent,

@@ -1,15 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  classifyEntryError,
-  classifyRequestError,
   fullJitterDelay,
-  type PublishFailureKind,
   putEventsEntrySize,
   type StoredEvent,
-  storedEventSize,
-  toPutEventsEntry,
 } from '../../../lambdas/outbox/index.js';
+import {
+  classifyEntryError,
+  classifyRequestError,
+  type PublishFailureKind,
+} from '../../../lambdas/outbox/publish-errors.js';
+import { storedEventSize, toPutEventsEntry } from '../../../lambdas/outbox/put-events-entry.js';
 import { type PutEventsHttpAnswer, putEventsErrorFor } from '../../helpers/event-bridge-errors.js';
 import { FIXED_NOW_ISO } from '../../helpers/outbox-fixtures.js';
 import { anOutboxRecord } from '../../helpers/outbox-records.js';

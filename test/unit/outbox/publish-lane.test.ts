@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutboxError } from '../../../lambdas/outbox/index.js';
+import { OutboxError } from '../../../lambdas/outbox/errors.js';
 import { PublishLane } from '../../../lambdas/outbox/publish-lane.js';
 import { aChain, eventIdsOf } from '../../helpers/outbox-records.js';
 

@@ -2,15 +2,17 @@ import { gunzipSync } from 'node:zlib';
 import { SendMessageCommand, type SendMessageCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { OutboxError } from '../../../lambdas/outbox/errors.js';
+import type {
+  OutboxRecord,
+  PublishFailure,
+  QuarantineMessage,
+} from '../../../lambdas/outbox/index.js';
 import {
   type CompressedQuarantineMessage,
   DEFAULT_MAX_DLQ_MESSAGE_BYTES,
-  OutboxError,
-  type OutboxRecord,
-  type PublishFailure,
   Quarantine,
-  type QuarantineMessage,
-} from '../../../lambdas/outbox/index.js';
+} from '../../../lambdas/outbox/quarantine.js';
 import { FIXED_NOW_ISO, fixedClock } from '../../helpers/outbox-fixtures.js';
 import { anOutboxRecord } from '../../helpers/outbox-records.js';
 

@@ -25,12 +25,14 @@ import type {
 import { describe, expect, it } from 'vitest';
 import {
   AggregateAlreadyExistsError,
+  WriteContentionError,
+} from '../../../lambdas/outbox/errors.js';
+import { OutboxWriter } from '../../../lambdas/outbox/index.js';
+import {
   isTransientCancellation,
-  OutboxWriter,
   retryableCancellationMiddleware,
   retryTransientCancellations,
-  WriteContentionError,
-} from '../../../lambdas/outbox/index.js';
+} from '../../../lambdas/outbox/retryable-cancellation.js';
 import {
   aCreateInput,
   aDocumentClient,

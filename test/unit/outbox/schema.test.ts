@@ -9,9 +9,8 @@ import {
   PENDING_INDEX_NAME,
   parseSeq,
   pendingShardOf,
-  SEQ_WIDTH,
-  TTL_ATTRIBUTE,
 } from '../../../lambdas/outbox/index.js';
+import { SEQ_WIDTH, TTL_ATTRIBUTE } from '../../../lambdas/outbox/schema.js';
 
 describe('formatSeq', () => {
   it.each<[number, string]>([

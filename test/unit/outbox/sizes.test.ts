@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  dynamoItemSize,
-  putEventsEntrySize,
-  type SizedEntry,
-} from '../../../lambdas/outbox/index.js';
+import { putEventsEntrySize } from '../../../lambdas/outbox/index.js';
+import { dynamoItemSize } from '../../../lambdas/outbox/item-size.js';
+import type { SizedEntry } from '../../../lambdas/outbox/put-events-entry.js';
 
 describe('putEventsEntrySize', () => {
   const time = new Date('2026-11-25T10:00:00.000Z');

@@ -6,22 +6,26 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  DEFAULT_MAX_REQUEST_BYTES,
-  dynamoItemSize,
-  LEGACY_MAX_REQUEST_BYTES,
-  MAX_DETAIL_DEPTH,
-  MAX_ITEM_BYTES,
-  MAX_TRANSACTION_BYTES,
   OutboxConfigError,
   OutboxError,
-  type OutboxEventInput,
   OutboxValidationError,
-  type OutboxWriteInput,
+} from '../../../lambdas/outbox/errors.js';
+import type { OutboxEventInput } from '../../../lambdas/outbox/event-input.js';
+import {
+  DEFAULT_MAX_REQUEST_BYTES,
+  MAX_ITEM_BYTES,
   type OutboxWriter,
-  type OutboxWriterOptions,
   putEventsEntrySize,
   type StoredEvent,
 } from '../../../lambdas/outbox/index.js';
+import { dynamoItemSize } from '../../../lambdas/outbox/item-size.js';
+import { MAX_TRANSACTION_BYTES } from '../../../lambdas/outbox/limits.js';
+import type { OutboxWriterOptions } from '../../../lambdas/outbox/outbox-writer.js';
+import {
+  LEGACY_MAX_REQUEST_BYTES,
+  MAX_DETAIL_DEPTH,
+} from '../../../lambdas/outbox/put-events-entry.js';
+import type { OutboxWriteInput } from '../../../lambdas/outbox/write-input.js';
 import {
   aCreateInput,
   aDocumentClient,

@@ -2,13 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  OutboxConfigError,
-  OutboxValidationError,
-  OutboxWriter,
-  pendingShardOf,
-  writerOptionsFromEnvironment,
-} from '../../../lambdas/outbox/index.js';
+import { OutboxConfigError, OutboxValidationError } from '../../../lambdas/outbox/errors.js';
+import { OutboxWriter, pendingShardOf } from '../../../lambdas/outbox/index.js';
+import { writerOptionsFromEnvironment } from '../../../lambdas/outbox/writer-environment.js';
 import { aCreateInput, anEvent, ORDER_ID } from '../../helpers/outbox-fixtures.js';
 
 const ddbMock = mockClient(DynamoDBDocumentClient);
