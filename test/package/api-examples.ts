@@ -1,11 +1,13 @@
 /**
  * `npm run docs:check`: every symbol the package exports (from `dynamo-outbox` and
- * `dynamo-outbox/runtime`) must carry an `@example` in its TSDoc, on the declaration or on
- * one of its signatures, and every example must compile. An example is a whole program an
- * adopter can paste: it imports what it uses from `dynamo-outbox` or
- * `dynamo-outbox/runtime` (mapped to this repository's entry points) and is type-checked
- * with the project's strict options. Reads typedoc.json like `npm run docs`, prints what
- * is missing or broken, grouped by source file, and exits 1 if anything is.
+ * `dynamo-outbox/runtime`) must carry a doc (a summary in its TSDoc, on the declaration or
+ * on one of its signatures), the entry points an adopter starts from keep an `@example`,
+ * and every example must compile. Errors and constants need one line saying when they
+ * happen or what they mean, not an example. An example is a whole program an adopter can
+ * paste: it imports what it uses from `dynamo-outbox` or `dynamo-outbox/runtime` (mapped to
+ * this repository's entry points) and is type-checked with the project's strict options.
+ * Reads typedoc.json like `npm run docs`, prints what is missing or broken, grouped by
+ * source file, and exits 1 if anything is.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,11 +24,27 @@ import ts from 'typescript';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
-export interface MissingExample {
+/** A public symbol (or entry point member) the check found wanting. */
+export interface MissingDoc {
   readonly entryPoint: string;
   readonly name: string;
   readonly file: string;
 }
+
+/**
+ * Where adopters start, so where a compiled example earns its lines: the constructs, the
+ * writer, the consumer kit. `Class.member` names a member's own example.
+ */
+export const ENTRY_POINT_SYMBOLS: readonly string[] = [
+  'TransactionalOutbox',
+  'OutboxConsumer',
+  'OutboxWriter',
+  'OutboxWriter.fromEnvironment',
+  'sqsOutboxConsumer',
+  'eventBridgeOutboxConsumer',
+  'Inbox',
+  'consumeOutboxEvent',
+];
 
 /** One fenced TypeScript block of an `@example`, and whose example it is. */
 export interface ApiExample {
@@ -55,21 +73,51 @@ export async function loadApiProject(): Promise<ProjectReflection> {
   return project;
 }
 
-/** The exported symbols of each entry point that have no `@example`. */
-export function missingExamples(project: ProjectReflection): {
+/** The exported symbols of each entry point whose TSDoc has no summary. */
+export function undocumentedSymbols(project: ProjectReflection): {
   total: number;
-  missing: MissingExample[];
+  missing: MissingDoc[];
 } {
-  const missing: MissingExample[] = [];
+  const missing: MissingDoc[] = [];
   let total = 0;
   for (const entryPoint of project.children ?? []) {
     for (const symbol of entryPoint.children ?? []) {
       total++;
-      if (commentsOf(symbol).some((comment) => comment.getTag('@example'))) continue;
+      if (commentsOf(symbol).some(hasSummary)) continue;
       missing.push({ entryPoint: entryPoint.name, name: symbol.name, file: fileOf(symbol) });
     }
   }
   return { total, missing };
+}
+
+/** The {@link ENTRY_POINT_SYMBOLS} that are not exported or carry no `@example`. */
+export function entryPointsWithoutExample(
+  project: ProjectReflection,
+  names: readonly string[] = ENTRY_POINT_SYMBOLS,
+): MissingDoc[] {
+  const found = new Map<string, { entryPoint: string; reflection: DeclarationReflection }>();
+  for (const entryPoint of project.children ?? []) {
+    for (const symbol of entryPoint.children ?? []) {
+      found.set(symbol.name, { entryPoint: entryPoint.name, reflection: symbol });
+      for (const member of symbol.children ?? []) {
+        found.set(`${symbol.name}.${member.name}`, {
+          entryPoint: entryPoint.name,
+          reflection: member,
+        });
+      }
+    }
+  }
+  return names.flatMap((name) => {
+    const hit = found.get(name);
+    if (hit && commentsOf(hit.reflection).some((comment) => comment.getTag('@example'))) return [];
+    return [
+      {
+        entryPoint: hit?.entryPoint ?? '(not exported)',
+        name,
+        file: hit ? fileOf(hit.reflection) : '?',
+      },
+    ];
+  });
 }
 
 /**
@@ -196,20 +244,33 @@ function commentsOf(reflection: DeclarationReflection): Comment[] {
   ].filter((comment): comment is Comment => comment !== undefined);
 }
 
+/** A summary with words in it: a bare tag (`@example` alone) is not a doc. */
+function hasSummary(comment: Comment): boolean {
+  return comment.summary.some((part) => part.text.trim() !== '');
+}
+
 function fileOf(symbol: DeclarationReflection): string {
   return symbol.sources?.[0]?.fileName ?? '?';
 }
 
-async function main(): Promise<void> {
-  const project = await loadApiProject();
-  const { total, missing } = missingExamples(project);
+function printByFile(heading: string, symbols: readonly MissingDoc[]): void {
+  if (symbols.length === 0) return;
+  console.log(heading);
   const byFile = new Map<string, string[]>();
-  for (const symbol of missing) {
+  for (const symbol of symbols) {
     byFile.set(symbol.file, [...(byFile.get(symbol.file) ?? []), symbol.name]);
   }
   for (const [file, names] of [...byFile].sort(([a], [b]) => a.localeCompare(b))) {
-    console.log(`${file}: ${names.join(', ')}`);
+    console.log(`  ${file}: ${names.join(', ')}`);
   }
+}
+
+async function main(): Promise<void> {
+  const project = await loadApiProject();
+  const { total, missing } = undocumentedSymbols(project);
+  printByFile('exported without a doc:', missing);
+  const withoutExample = entryPointsWithoutExample(project);
+  printByFile('entry points without an @example:', withoutExample);
   const examples = [...apiExamples(project), ...pageExamples()];
   const problems = compileExamples(examples);
   for (const problem of problems) {
@@ -217,11 +278,16 @@ async function main(): Promise<void> {
       `${problem.file}: example of ${problem.owner}, line ${problem.line}: ${problem.message}`,
     );
   }
-  console.log(`${total - missing.length} of ${total} exported symbols have an @example.`);
+  console.log(`${total - missing.length} of ${total} exported symbols have a doc.`);
+  console.log(
+    `${ENTRY_POINT_SYMBOLS.length - withoutExample.length} of ${ENTRY_POINT_SYMBOLS.length} entry points have an @example.`,
+  );
   console.log(
     `${examples.length} examples, ${problems.length === 0 ? 'all compile' : `${problems.length} compile errors`}.`,
   );
-  if (missing.length > 0 || problems.length > 0) process.exitCode = 1;
+  if (missing.length > 0 || withoutExample.length > 0 || problems.length > 0) {
+    process.exitCode = 1;
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
