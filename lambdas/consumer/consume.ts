@@ -13,30 +13,6 @@ import { type OutboxEvent, parseOutboxEvent } from './outbox-event.js';
 /**
  * What a consumer's handler gets for one event: the EventBridge event it came in, whether
  * it is out of order, and the inbox items for transactional mode.
- *
- * @example
- * ```ts
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
- * import type { ConsumeContext, EventEnvelope } from 'dynamo-outbox/runtime';
- *
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- *
- * export async function openShipment(envelope: EventEnvelope, context: ConsumeContext) {
- *   // Under policy 'apply' an OrderCreated may arrive after its OrderCancelled: no shipment then.
- *   const opens = context.event.detailType === 'OrderCreated' && !context.outOfOrder;
- *   const shipment = { orderId: envelope.aggregateId, status: 'READY' };
- *   await client.send(
- *     new TransactWriteCommand({
- *       TransactItems: [
- *         ...(opens ? [{ Put: { TableName: 'shipments', Item: shipment } }] : []),
- *         // The inbox record commits with the shipment, so a redelivery finds it and skips.
- *         ...context.inTransaction(),
- *       ],
- *     }),
- *   );
- * }
- * ```
  */
 export interface ConsumeContext {
   readonly event: OutboxEvent;
@@ -58,26 +34,6 @@ export interface ConsumeContext {
  * - return nothing (plain mode): the inbox records the event after it returns, so the
  *   handler must be idempotent itself.
  * Throwing leaves the event unrecorded, to be redelivered.
- *
- * @example
- * ```ts
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
- * import type { OutboxEventHandler } from 'dynamo-outbox/runtime';
- *
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- *
- * // Plain mode: setting the same status twice is harmless, so a re-application is too.
- * export const cancelShipment: OutboxEventHandler = async (envelope) => {
- *   await client.send(new UpdateCommand({
- *     TableName: 'shipments',
- *     Key: { orderId: envelope.aggregateId },
- *     UpdateExpression: 'SET #status = :cancelled, reason = :reason',
- *     ExpressionAttributeNames: { '#status': 'status' },
- *     ExpressionAttributeValues: { ':cancelled': 'CANCELLED', ':reason': envelope.data.reason ?? null },
- *   }));
- * };
- * ```
  */
 export type OutboxEventHandler = (
   envelope: EventEnvelope,
@@ -92,56 +48,12 @@ export type OutboxEventHandler = (
  * run for `stale` nor, usually, for `duplicate`: a concurrent delivery may find out only
  * after the handler ran — its transaction then was cancelled (transactional mode), or its
  * change was made a second time (plain mode).
- *
- * @example
- * ```ts
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
- * import { Logger } from '@aws-lambda-powertools/logger';
- * import type { EventBridgeEvent } from 'aws-lambda';
- * import { type ConsumeOutcome, eventBridgeOutboxConsumer, Inbox } from 'dynamo-outbox/runtime';
- *
- * const logger = new Logger({ serviceName: 'shipping' });
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const inbox = new Inbox({ client, tableName: process.env.INBOX_TABLE_NAME ?? '', policy: 'skip-stale' });
- * const consume = eventBridgeOutboxConsumer(inbox, async (envelope) => {
- *   logger.info('shipping order', { orderId: envelope.aggregateId });
- * });
- *
- * export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<void> => {
- *   const outcome: ConsumeOutcome = await consume(event);
- *   // Duplicates and stale events are normal under at-least-once delivery: not warnings.
- *   if (outcome !== 'applied') logger.info('event not applied', { id: event.id, outcome });
- * };
- * ```
  */
 export type ConsumeOutcome = 'applied' | 'duplicate' | 'stale';
 
 /**
  * Options of {@link consumeOutboxEvent}, {@link sqsOutboxConsumer} and
  * {@link eventBridgeOutboxConsumer}. (A `Logger` alone is still accepted in their place.)
- *
- * @example
- * ```ts
- * import { Logger } from '@aws-lambda-powertools/logger';
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
- * import { type ConsumeOptions, eventBridgeOutboxConsumer, Inbox } from 'dynamo-outbox/runtime';
- *
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const inbox = Inbox.fromEnvironment({ client });
- * const options: ConsumeOptions = {
- *   logger: new Logger({ serviceName: 'loyalty' }),
- *   // Only confirmed orders of the orders service: anything else is refused, not applied.
- *   expect: { sources: ['com.example.orders'], detailTypes: ['OrderConfirmed'] },
- * };
- *
- * export const handler = eventBridgeOutboxConsumer(
- *   inbox,
- *   async (envelope) => options.logger?.info('points for order', { orderId: envelope.aggregateId }),
- *   options,
- * );
- * ```
  */
 export interface ConsumeOptions {
   /**

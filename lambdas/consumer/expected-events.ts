@@ -7,31 +7,6 @@ import type { OutboxEvent } from './outbox-event.js';
  * filters by pattern, but the rule's pattern is no authentication: whoever may put events
  * on the bus (or messages on the consumer's queue) can send a look-alike, so the handler
  * checks again what it relies on. Each list left out accepts any value.
- *
- * @example
- * ```ts
- * import { Logger } from '@aws-lambda-powertools/logger';
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
- * import { type ExpectedEvents, Inbox, sqsOutboxConsumer } from 'dynamo-outbox/runtime';
- *
- * const logger = new Logger({ serviceName: 'shipping' });
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const inbox = Inbox.fromEnvironment({ client });
- *
- * // The same lists the consumer's rule subscribes with (OutboxConsumer `sources`, `detailTypes`).
- * const expected: ExpectedEvents = {
- *   sources: ['com.example.orders'],
- *   detailTypes: ['OrderConfirmed', 'OrderCancelled'],
- *   aggregateTypes: ['Order'],
- * };
- *
- * export const handler = sqsOutboxConsumer(
- *   inbox,
- *   async (envelope) => logger.info('shipping order', { orderId: envelope.aggregateId }),
- *   { logger, expect: expected },
- * );
- * ```
  */
 export interface ExpectedEvents {
   /**

@@ -18,37 +18,6 @@ export const cursorKey = (aggregateType: string, aggregateId: string): string =>
 /**
  * A consumer's inbox table: one item per applied event (with a TTL, default 7 days) and
  * one cursor per aggregate. The construct and the local runtime create it from here.
- *
- * @example
- * ```ts
- * import {
- *   CreateTableCommand,
- *   DynamoDBClient,
- *   UpdateTimeToLiveCommand,
- * } from '@aws-sdk/client-dynamodb';
- * import { inboxTableDefinition } from 'dynamo-outbox/runtime';
- *
- * // An integration test's inbox on DynamoDB Local, laid out as OutboxConsumer deploys it.
- * const dynamo = new DynamoDBClient({ endpoint: 'http://localhost:8000' });
- * const TableName = 'shipping-inbox-test';
- * const { partitionKey, timeToLiveAttribute } = inboxTableDefinition;
- * await dynamo.send(
- *   new CreateTableCommand({
- *     TableName,
- *     BillingMode: 'PAY_PER_REQUEST',
- *     AttributeDefinitions: [{ AttributeName: partitionKey.name, AttributeType: partitionKey.type }],
- *     KeySchema: [{ AttributeName: partitionKey.name, KeyType: 'HASH' }],
- *   }),
- * );
- * if (timeToLiveAttribute !== undefined) {
- *   await dynamo.send(
- *     new UpdateTimeToLiveCommand({
- *       TableName,
- *       TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true },
- *     }),
- *   );
- * }
- * ```
  */
 export const inboxTableDefinition: TableDefinition = {
   partitionKey: { name: INBOX_PK, type: 'S' },

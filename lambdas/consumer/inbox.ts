@@ -25,27 +25,6 @@ import {
  *   ones (late arrivals, duplicates) are skipped. For "latest state wins" consumers.
  * - `fail`: apply only the next sequence; a later one fails so that the delivery is
  *   retried once the gap is filled; an older one is skipped as a duplicate.
- *
- * @example
- * ```ts
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
- * import { Inbox, type OrderPolicy } from 'dynamo-outbox/runtime';
- *
- * // OutboxConsumer passes its orderPolicy as ORDER_POLICY; refuse a typo at cold start
- * // rather than consume under the wrong policy.
- * function orderPolicy(value = process.env.ORDER_POLICY ?? 'fail'): OrderPolicy {
- *   if (value === 'apply' || value === 'skip-stale' || value === 'fail') return value;
- *   throw new Error(`ORDER_POLICY must be apply, skip-stale or fail, got ${value}`);
- * }
- *
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * export const inbox = new Inbox({
- *   client,
- *   tableName: process.env.INBOX_TABLE_NAME ?? '',
- *   policy: orderPolicy(),
- * });
- * ```
  */
 export type OrderPolicy = 'apply' | 'skip-stale' | 'fail';
 
@@ -53,35 +32,6 @@ export type OrderPolicy = 'apply' | 'skip-stale' | 'fail';
  * The inbox's verdict on an event, from {@link Inbox.decide}: `apply` it (`gap` when it
  * is not the next one of its aggregate), `skip` it, or `retry` it later (policy `fail`,
  * an earlier event is missing). `lastSequence` is the aggregate's cursor as read.
- *
- * @example
- * ```ts
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
- * import type { SQSEvent } from 'aws-lambda';
- * import { Inbox, type InboxDecision, parseOutboxEvent } from 'dynamo-outbox/runtime';
- *
- * function explain(decision: InboxDecision): string {
- *   switch (decision.action) {
- *     case 'apply':
- *       return decision.gap ? `apply, out of order (at ${decision.lastSequence})` : 'apply';
- *     case 'skip':
- *       return `skip: ${decision.reason}`;
- *     case 'retry':
- *       return `retry: waiting for event ${decision.lastSequence + 1}`;
- *   }
- * }
- *
- * // Before redriving the dead-letter queue: what would the consumer do with each message?
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const inbox = new Inbox({ client, tableName: 'shipping-inbox', policy: 'skip-stale' });
- * export async function review(messages: SQSEvent): Promise<void> {
- *   for (const record of messages.Records) {
- *     const { envelope } = parseOutboxEvent(JSON.parse(record.body));
- *     console.log(record.messageId, explain(await inbox.decide(envelope)));
- *   }
- * }
- * ```
  */
 export type InboxDecision =
   | { readonly action: 'apply'; readonly lastSequence: number; readonly gap: boolean }
@@ -94,23 +44,6 @@ export type InboxDecision =
 
 /**
  * Configuration of an {@link Inbox}.
- *
- * @example
- * ```ts
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
- * import { Inbox, type InboxOptions } from 'dynamo-outbox/runtime';
- *
- * const options: InboxOptions = {
- *   client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
- *   tableName: process.env.INBOX_TABLE_NAME ?? '',
- *   policy: 'skip-stale',
- *   // OutboxConsumer passes its inboxTtl as INBOX_TTL_DAYS; the inbox does not read it
- *   // itself, and would otherwise forget applied events after 7 days.
- *   ttlDays: Number(process.env.INBOX_TTL_DAYS ?? 7),
- * };
- * export const inbox = new Inbox(options);
- * ```
  */
 export interface InboxOptions {
   readonly client: DynamoDBDocumentClient;

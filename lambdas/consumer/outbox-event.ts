@@ -18,26 +18,6 @@ const envelopeSchema = z.object({
 /**
  * An EventBridge event whose detail is an outbox envelope, as {@link parseOutboxEvent}
  * reads it and a handler's `context.event` holds it.
- *
- * @example
- * ```ts
- * import { Logger } from '@aws-lambda-powertools/logger';
- * import type { OutboxEvent } from 'dynamo-outbox/runtime';
- *
- * const logger = new Logger({ serviceName: 'shipping' });
- *
- * // `id` names this delivery (it changes if the relay publishes again); `eventId` names
- * // the event itself: log both to follow one event across its deliveries.
- * export function logReceived(event: OutboxEvent): void {
- *   logger.info('received', {
- *     deliveryId: event.id,
- *     eventId: event.envelope.eventId,
- *     type: `${event.source}/${event.detailType}`,
- *     orderId: event.envelope.aggregateId,
- *     sequence: event.envelope.sequence,
- *   });
- * }
- * ```
  */
 export interface OutboxEvent {
   /** EventBridge's id of this delivery. */
@@ -59,28 +39,6 @@ const eventSchema = z.object({
  * message the rule sent) as an outbox event.
  *
  * @throws InvalidOutboxEventError when it does not carry an outbox envelope
- * @example
- * ```ts
- * import { Logger } from '@aws-lambda-powertools/logger';
- * import type { SQSEvent } from 'aws-lambda';
- * import { InvalidOutboxEventError, parseOutboxEvent } from 'dynamo-outbox/runtime';
- *
- * const logger = new Logger({ serviceName: 'order-audit' });
- *
- * // An audit trail only logs, and logging twice is harmless: no inbox needed.
- * export const handler = async (event: SQSEvent): Promise<void> => {
- *   for (const record of event.Records) {
- *     try {
- *       const { detailType, envelope } = parseOutboxEvent(JSON.parse(record.body));
- *       logger.info(detailType, { orderId: envelope.aggregateId, data: envelope.data });
- *     } catch (error) {
- *       // Retrying cannot make it an outbox event: note it and go on with the batch.
- *       if (!(error instanceof InvalidOutboxEventError)) throw error;
- *       logger.warn('not an outbox event', { messageId: record.messageId, error });
- *     }
- *   }
- * };
- * ```
  */
 export function parseOutboxEvent(event: unknown): OutboxEvent {
   const parsed = eventSchema.safeParse(event);

@@ -53,9 +53,6 @@ const MAX_ATTEMPTS = 3;
 
 /**
  * Creates an order and emits `OrderCreated`, atomically.
- *
- * @example
- * const { order } = await createOrder(deps, { body, caller: 'iam:arn:aws:iam::123456789012:user/alice', correlationId: 'req-1' });
  */
 export async function createOrder(
   deps: OrdersDependencies,

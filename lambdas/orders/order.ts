@@ -129,9 +129,6 @@ export function isOwnedBy(order: Pick<OrderItem, 'owner'>, caller: string | unde
 
 /**
  * A new order, PENDING, version 1, owned by its creator (none: an order of no one).
- *
- * @example
- * newOrder('0193…', { customerId: 'c-1', items: [{ sku: 'A', quantity: 2, unitPrice: 500 }], currency: 'EUR' }, new Date(), 'iam:arn:aws:iam::123456789012:user/alice');
  */
 export function newOrder(
   id: string,

@@ -33,10 +33,6 @@ export type RouteMatch =
 /**
  * Matches a method and path the way API Gateway does: literal segments exactly, `{name}`
  * one non-empty segment (URL-decoded).
- *
- * @example
- * matchRoute(ORDER_ROUTES, 'POST', '/orders/42/confirm');
- * // { kind: 'matched', route: { …, handler: 'transition-order' }, pathParameters: { id: '42' } }
  */
 export function matchRoute(routes: readonly ApiRoute[], method: string, path: string): RouteMatch {
   const segments = path.split('/').filter((s) => s !== '');

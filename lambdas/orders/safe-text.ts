@@ -18,9 +18,6 @@ export function hasUnsafeCharacter(text: string): boolean {
 /**
  * The text with each unsafe character replaced by U+FFFD, for echoing a client's input in
  * a problem's `detail` or a log line.
- *
- * @example
- * printable('abc\u202Edef'); // 'abc\uFFFDdef'
  */
 export function printable(text: string): string {
   return text.replace(UNSAFE_CHARACTERS, '\uFFFD');

@@ -12,9 +12,6 @@ export interface BackoffOptions {
  * The delay before retry `attempt` (1-based): uniformly random in
  * [0, min(max, base × 2^(attempt−1))], the "full jitter" of the AWS Architecture Blog's
  * backoff study, which spreads competing retries best.
- *
- * @example
- * fullJitterDelay(3, { baseDelayMs: 50 }); // somewhere in 0..200 ms
  */
 export function fullJitterDelay(attempt: number, options: BackoffOptions = {}): number {
   const base = options.baseDelayMs ?? 50;

@@ -19,49 +19,6 @@ import { isTransientCancellation } from './retryable-cancellation.js';
 
 /**
  * What each item of the transaction is, in `TransactItems` order: `PreparedWrite.roles`.
- *
- * @example
- * ```ts
- * import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
- * import { type OutboxWriteInput, OutboxWriter, type TransactionItemRole } from 'dynamo-outbox/runtime';
- *
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = OutboxWriter.fromEnvironment({ client });
- *
- * function describe(role: TransactionItemRole): string {
- *   switch (role.role) {
- *     case 'entity':
- *       return role.change === 'create' ? 'order create' : `order update of v${role.expectedVersion}`;
- *     case 'outbox':
- *       return `outbox record at sequence ${role.sequence}`;
- *     case 'idempotency':
- *       return `idempotency key ${role.key}`;
- *     case 'additional':
- *       return `additionalItems[${role.index}]`;
- *   }
- * }
- *
- * // Sent by hand to read the consumed capacity (write() would map the failure for you).
- * export async function commit(input: OutboxWriteInput): Promise<void> {
- *   const prepared = writer.prepare(input);
- *   try {
- *     const command = { ...prepared.command, ReturnConsumedCapacity: 'TOTAL' as const };
- *     const { ConsumedCapacity } = await client.send(new TransactWriteCommand(command));
- *     console.info('order written', { capacity: ConsumedCapacity });
- *   } catch (error) {
- *     if (error instanceof TransactionCanceledException) {
- *       // CancellationReasons come in TransactItems order, like the roles.
- *       const reasons = error.CancellationReasons ?? [];
- *       const failed = prepared.roles.filter(
- *         (_, i) => reasons[i]?.Code === 'ConditionalCheckFailed',
- *       );
- *       console.warn('order write cancelled', { failed: failed.map(describe) });
- *     }
- *     throw error;
- *   }
- * }
- * ```
  */
 export type TransactionItemRole =
   | {

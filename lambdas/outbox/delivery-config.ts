@@ -92,9 +92,6 @@ export function toDeliveryConfig(e: z.output<typeof deliveryEnvSchema>): Deliver
 /**
  * Creates the SDK clients and the delivery pass of a relay or sweeper Lambda, once per
  * container. The SDK finds its endpoints the standard way (e.g. `AWS_ENDPOINT_URL_*`).
- *
- * @example
- * const { delivery, documentClient } = createOutboxDelivery(config, logger);
  */
 export function createOutboxDelivery(
   config: DeliveryConfig,

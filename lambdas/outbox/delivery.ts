@@ -49,11 +49,6 @@ export interface DeliveryOutcome {
  * (consistently), quarantine records whose events are not their key's, plan by the
  * ordering rule, publish in order, mark each fully accepted record DELIVERED at once, and
  * quarantine poison with its payload.
- *
- * @example
- * const delivery = new OutboxDelivery({ store, publisher, quarantine, logger });
- * const done = new Set<string>();
- * const outcome = await delivery.deliver(records, done, emptyTally(), () => ctx.getRemainingTimeInMillis() - 2000);
  */
 export class OutboxDelivery {
   private readonly store: OutboxStore;

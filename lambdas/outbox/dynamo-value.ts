@@ -8,9 +8,6 @@ export const MAX_DYNAMO_DEPTH = 32;
  * finds what the SDK would reject at send time (undefined, class instances such as Date,
  * functions, NaN, empty sets, lone surrogates, nesting deeper than 32 levels), so the
  * writer can reject it with a path before any call.
- *
- * @example
- * dynamoValueProblem({ at: new Date() }); // { path: ['at'], message: 'is an instance of Date, …' }
  */
 export function dynamoValueProblem(
   value: unknown,

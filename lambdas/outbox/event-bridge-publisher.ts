@@ -44,9 +44,6 @@ const EXISTS: EventBusVerdict = { kind: 'exists' };
  * The classic EventBridge bus behind the publishing port: `PutEvents` with at most 10
  * entries, sized by the documented entry-size formula, each answer classified by
  * `publish-errors.ts` (the table in docs/relay.md, "Failure classes").
- *
- * @example
- * const publisher = new EventBridgePublisher({ eventBridge: new EventBridgeClient({}), eventBusName: 'orders-bus' });
  */
 export class EventBridgePublisher implements EventPublisher {
   readonly limits: PublishLimits;

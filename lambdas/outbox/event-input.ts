@@ -3,28 +3,6 @@ import * as z from './zod.js';
 
 /**
  * An event a command emits, as the caller describes it.
- *
- * @example
- * ```ts
- * import type { OutboxEventInput } from 'dynamo-outbox/runtime';
- *
- * export function orderCancelled(
- *   orderId: string,
- *   reason: string,
- *   cancelledAt: Date,
- *   correlationId: string,
- * ): OutboxEventInput {
- *   return {
- *     source: 'com.example.orders',
- *     detailType: 'OrderCancelled',
- *     // Becomes the envelope's `data`: enough for the shipping consumer to act without calling back.
- *     detail: { orderId, reason, cancelledAt: cancelledAt.toISOString() },
- *     // When it happened, not when the relay publishes it.
- *     time: cancelledAt,
- *     correlationId,
- *   };
- * }
- * ```
  */
 export interface OutboxEventInput {
   /** EventBridge `Source`, e.g. `com.example.orders`. Must not start with `aws.`. */
@@ -63,10 +41,6 @@ export interface JsonProblem {
  * Why a value would not survive a JSON round trip unchanged, or undefined if it would.
  * Rejects what `JSON.stringify` silently mangles (NaN, Infinity, functions, class
  * instances) or chokes on (bigint, cycles), and nesting deeper than EventBridge reads.
- *
- * @example
- * jsonProblem({ a: [1, Number.NaN] });
- * // { path: ['a', 1], message: 'is NaN, which is not valid JSON' }
  */
 export function jsonProblem(
   value: unknown,

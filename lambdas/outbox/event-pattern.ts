@@ -13,9 +13,6 @@ type Operator = Readonly<Record<string, unknown>>;
 
 /**
  * True when `event` matches `pattern`.
- *
- * @example
- * matchesPattern({ detail: { status: ['PAID'] } }, { detail: { status: 'PAID' } }); // true
  */
 export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) return false;

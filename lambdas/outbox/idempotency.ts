@@ -12,34 +12,6 @@ import {
 /**
  * Makes a command idempotent: the response is stored in the same transaction as the
  * change, so a retried request can be answered without a second write or event.
- *
- * @example
- * ```ts
- * import type { APIGatewayProxyEvent } from 'aws-lambda';
- * import type { IdempotencyInput } from 'dynamo-outbox/runtime';
- *
- * // The idempotency of `POST /orders`, when the client sent an `Idempotency-Key`.
- * export function idempotencyOf(
- *   event: APIGatewayProxyEvent,
- *   body: unknown,
- *   response: unknown,
- * ): IdempotencyInput | undefined {
- *   const key = event.headers['Idempotency-Key'] ?? event.headers['idempotency-key'];
- *   if (key === undefined) return undefined;
- *   // Keys are per caller, so two clients cannot collide: with a JWT, Cognito or Lambda
- *   // authorizer `userArn` is null, so read their identity too, and refuse a key without one.
- *   const caller = event.requestContext.identity.userArn;
- *   if (!caller) throw new Error('Idempotency-Key needs an authenticated caller');
- *   return {
- *     key,
- *     // A retry must repeat this request: the same key with another body is rejected.
- *     request: { method: event.httpMethod, path: event.path, body },
- *     // What a retry gets back instead of a second order: must be JSON.
- *     response,
- *     scope: `iam:${caller}`,
- *   };
- * }
- * ```
  */
 export interface IdempotencyInput {
   /** The client's key, e.g. the `Idempotency-Key` header: 1..255 visible ASCII characters. */
@@ -66,9 +38,6 @@ export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 /**
  * The canonical hash of a request: SHA-256 of its JSON with sorted keys, so that the
  * order of properties does not make two equal requests differ.
- *
- * @example
- * requestHash({ b: 1, a: 2 }) === requestHash({ a: 2, b: 1 }); // true
  */
 export function requestHash(request: unknown): string {
   const canonical = stringify(request) ?? 'undefined';

@@ -8,9 +8,6 @@
  *
  * Used to reject an outbox record above the 400 KB item limit before the call, and by the
  * benchmarks to compute write units.
- *
- * @example
- * dynamoItemSize({ pk: 'Order#1', n: 12345 }); // 2 + 7 + 1 + 4 = 14
  */
 export function dynamoItemSize(item: Readonly<Record<string, unknown>>): number {
   let size = 0;

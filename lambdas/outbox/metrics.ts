@@ -2,32 +2,6 @@
  * CloudWatch namespace of the relay's and the sweeper's EMF metrics; the construct's
  * metric methods (`metricEventsPublished()`, `metricOldestPendingAge()`, …) use it. Use it for
  * alarms or widgets of your own.
- *
- * @example
- * ```ts
- * import { App, Duration, Stack } from 'aws-cdk-lib';
- * import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
- * import { OUTBOX_METRICS_NAMESPACE, TransactionalOutbox } from 'dynamo-outbox';
- *
- * const stack = new Stack(new App(), 'Orders');
- * new TransactionalOutbox(stack, 'Outbox', { serviceName: 'orders-relay' });
- * // The sweeper (service `orders-sweeper`) publishes only what the stream path missed:
- * // a sustained rate means the relay is skipping records.
- * const sweptEvents = new Metric({
- *   namespace: OUTBOX_METRICS_NAMESPACE,
- *   metricName: 'EventsPublished',
- *   dimensionsMap: { service: 'orders-sweeper' },
- *   statistic: 'Sum',
- *   period: Duration.minutes(15),
- * });
- * new Alarm(stack, 'SweeperDelivering', {
- *   metric: sweptEvents,
- *   threshold: 100,
- *   evaluationPeriods: 2,
- *   comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
- *   treatMissingData: TreatMissingData.NOT_BREACHING,
- * });
- * ```
  */
 export const OUTBOX_METRICS_NAMESPACE = 'DynamoOutbox';
 
@@ -81,9 +55,6 @@ export interface TelemetryIdentity {
  * The service and namespace a delivering Lambda logs and emits under: what the deployment
  * set in its environment (so the construct's alarms watch exactly what is emitted), else
  * `fallbackService` and {@link OUTBOX_METRICS_NAMESPACE} (local mode, tests).
- *
- * @example
- * const { serviceName, namespace } = telemetryIdentity(process.env, 'outbox-relay');
  */
 export function telemetryIdentity(
   env: NodeJS.ProcessEnv,

@@ -57,9 +57,6 @@ export type OrderedPublisherOptions = PublishPacing &
  * The ordering logic lives in `PublishRun` (the loop), `PublishLane` (one chain's state)
  * and `planCall` (the choice of a call); the bus sits behind the {@link EventPublisher}
  * port (docs/relay.md, "How the publisher is built").
- *
- * @example
- * const report = await publisher.publish(plan.chains, { remainingMs, onAccepted, onPoison });
  */
 export class OrderedPublisher {
   private readonly settings: RunSettings;

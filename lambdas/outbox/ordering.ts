@@ -41,9 +41,6 @@ export interface DeliveryPlan {
  *
  * @param records outbox records of any aggregates, in any order, without duplicates
  * @param stateOf the table's view of any record or predecessor (read consistently)
- *
- * @example
- * const plan = planDelivery(records, (key) => states.get(keyString(key)) ?? 'ABSENT');
  */
 export function planDelivery(
   records: readonly OutboxRecord[],

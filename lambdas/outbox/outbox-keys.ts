@@ -10,9 +10,6 @@ export const SK = 'sk';
 
 /**
  * The outbox partition key of an aggregate.
- *
- * @example
- * aggregateKey('Order', '0193...'); // 'Order#0193...'
  */
 export function aggregateKey(aggregateType: string, aggregateId: string): string {
   return `${aggregateType}#${aggregateId}`;

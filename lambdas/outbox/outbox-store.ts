@@ -27,10 +27,6 @@ export interface OutboxStoreOptions {
 /**
  * Reads and updates outbox record statuses: the relay's and the sweeper's view of the
  * table.
- *
- * @example
- * const store = new OutboxStore({ client, tableName });
- * const states = await store.readStates([{ pk: 'Order#1', sk: formatSeq(3) }]);
  */
 export class OutboxStore {
   private readonly client: DynamoDBDocumentClient;

@@ -59,26 +59,6 @@ const idempotencyLookupSchema = z.strictObject(idempotencyKeyShape);
 /**
  * Configuration of an {@link OutboxWriter}. A bad value throws `OutboxConfigError` in the
  * constructor.
- *
- * @example
- * ```ts
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
- * import { OutboxWriter, type OutboxWriterOptions } from 'dynamo-outbox/runtime';
- *
- * const options: OutboxWriterOptions = {
- *   // One client per container, reused by every invocation.
- *   client: DynamoDBDocumentClient.from(new DynamoDBClient({})),
- *   tableName: process.env.OUTBOX_TABLE_NAME ?? '',
- *   // The account is still on 256 KB PutEvents (the construct's `maxRequestBytes: 262_144`):
- *   // reject an event too large at write time, not when the relay publishes it.
- *   maxEntryBytes: 262_144,
- *   // Mobile clients retry from an offline queue for up to a week.
- *   idempotencyTtlSeconds: 7 * 24 * 60 * 60,
- * };
- *
- * export const writer = new OutboxWriter(options);
- * ```
  */
 export interface OutboxWriterOptions {
   /**
@@ -138,42 +118,6 @@ export interface OutboxWriterOptions {
 
 /**
  * The result of a write.
- *
- * @example
- * ```ts
- * import { randomUUID } from 'node:crypto';
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
- * import type { APIGatewayProxyResult } from 'aws-lambda';
- * import { OutboxWriter, type OutboxWriteResult } from 'dynamo-outbox/runtime';
- *
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = OutboxWriter.fromEnvironment({ client });
- *
- * export async function createOrder(
- *   body: { customerId: string; total: number },
- *   idempotencyKey: string,
- * ): Promise<APIGatewayProxyResult> {
- *   const id = randomUUID();
- *   const order = { id, ...body, status: 'PENDING' };
- *   const tableName = process.env.ORDERS_TABLE_NAME ?? '';
- *   const result: OutboxWriteResult = await writer.write({
- *     aggregate: { type: 'Order', id },
- *     entity: { type: 'create', tableName, key: { id }, item: order },
- *     events: [{ source: 'com.example.orders', detailType: 'OrderCreated', detail: order }],
- *     idempotency: { key: idempotencyKey, request: body, response: { ...order, version: 1 } },
- *   });
- *   if (result.outcome === 'replayed') {
- *     // A retry of this request committed first: answer what it answered (its order, not `id`).
- *     return { statusCode: 201, body: JSON.stringify(result.response) };
- *   }
- *   return {
- *     statusCode: 201,
- *     headers: { ETag: `"${result.version}"` },
- *     body: JSON.stringify({ ...order, version: result.version }),
- *   };
- * }
- * ```
  */
 export type OutboxWriteResult =
   | {
@@ -194,34 +138,6 @@ export type OutboxWriteResult =
 /**
  * A transaction ready to send, and what each of its items is: what
  * {@link OutboxWriter.prepare} returns.
- *
- * @example
- * ```ts
- * import assert from 'node:assert/strict';
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
- * import { OutboxWriter, type PreparedWrite } from 'dynamo-outbox/runtime';
- *
- * // A unit test of a command: prepare() builds the transaction without calling DynamoDB.
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' }));
- * const writer = new OutboxWriter({ client, tableName: 'outbox' });
- *
- * const prepared: PreparedWrite = writer.prepare({
- *   aggregate: { type: 'Order', id: 'o-1' },
- *   entity: {
- *     type: 'update',
- *     tableName: 'orders',
- *     key: { id: 'o-1' },
- *     expectedVersion: 3,
- *     lastEventSeq: 2,
- *     set: { status: 'CANCELLED' },
- *   },
- *   events: [{ source: 'com.example.orders', detailType: 'OrderCancelled', detail: { orderId: 'o-1' } }],
- * });
- * assert.equal(prepared.version, 4);
- * assert.equal(prepared.record.events[0]?.sequence, 3);
- * assert.deepEqual(prepared.roles.map((r) => r.role), ['entity', 'outbox']);
- * ```
  */
 export interface PreparedWrite {
   readonly command: TransactWriteCommandInput;
@@ -346,32 +262,6 @@ export class OutboxWriter {
    * @throws OutboxValidationError before any call, when the key or the scope breaks the
    *   rules of a write's `idempotency`
    * @throws IdempotencyKeyReusedError when the key was used for a different request
-   *
-   * @example
-   * ```ts
-   * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-   * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-   * import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-   * import { OutboxWriter } from 'dynamo-outbox/runtime';
-   *
-   * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-   * const writer = OutboxWriter.fromEnvironment({ client });
-   *
-   * // Before doing any work: a retry of a committed POST /orders gets its answer again.
-   * export async function replay(
-   *   event: APIGatewayProxyEvent,
-   * ): Promise<APIGatewayProxyResult | undefined> {
-   *   const key = event.headers['Idempotency-Key'] ?? event.headers['idempotency-key'];
-   *   if (key === undefined) return undefined;
-   *   const body: unknown = JSON.parse(event.body ?? 'null');
-   *   const previous = await writer.findIdempotentResponse({
-   *     key,
-   *     request: { method: event.httpMethod, path: event.path, body },
-   *   });
-   *   if (previous) return { statusCode: 201, body: JSON.stringify(previous.response) };
-   *   return undefined; // first time: create the order, passing the same key and request
-   * }
-   * ```
    */
   async findIdempotentResponse(
     input: Pick<IdempotencyInput, 'key' | 'request' | 'scope'>,

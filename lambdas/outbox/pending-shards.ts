@@ -12,9 +12,6 @@ export const MAX_PENDING_SHARDS = 1_000;
 /**
  * The pending-index shard of an aggregate: FNV-1a of its key, so that all records of
  * one aggregate share a shard and the sweeper finds them together.
- *
- * @example
- * pendingShardOf('Order#42', 16); // a stable integer in 0..15
  */
 export function pendingShardOf(key: string, shards: number = DEFAULT_PENDING_SHARDS): number {
   let hash = 0x811c9dc5;

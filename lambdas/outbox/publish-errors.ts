@@ -67,11 +67,6 @@ const REQUEST_TOO_LARGE_MESSAGE = /total size of the entries in the request is o
  * non-retryable codes are poison (the event) or configuration (the relay). A code AWS
  * does not document is `unknown`: retried {@link UNKNOWN_CODE_ATTEMPTS} times at most.
  * No result at all for an entry is a lost answer, retried like a lost response.
- *
- * @example
- * classifyEntryError('ThrottlingException'); // 'retryable'
- * classifyEntryError('RedactionFailure'); // 'poison'
- * classifyEntryError('InvalidAccountIdException'); // 'configuration'
  */
 export function classifyEntryError(code: string): PublishFailureKind {
   if (RETRYABLE_ENTRY_CODES.has(code) || code === MISSING_RESULT_CODE) return 'retryable';

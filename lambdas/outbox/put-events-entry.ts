@@ -35,10 +35,6 @@ const utf8 = (s: string | undefined): number =>
  * Size of a PutEvents entry by the formula EventBridge documents ("Calculating PutEvents
  * event entry size"): 14 bytes for Time when present, plus the UTF-8 bytes of Source,
  * DetailType, Detail and each Resource. EventBusName and TraceHeader do not count.
- *
- * @example
- * putEventsEntrySize({ Time: new Date(), Source: 'orders', DetailType: 'OrderCreated', Detail: '{}' });
- * // 14 + 6 + 12 + 2 = 34
  */
 export function putEventsEntrySize(entry: SizedEntry): number {
   let size = entry.Time === undefined ? 0 : 14;
@@ -50,9 +46,6 @@ export function putEventsEntrySize(entry: SizedEntry): number {
 /**
  * The PutEvents entry of a stored event: Detail verbatim (the envelope serialized at
  * write time), Time = occurredAt, Resources and TraceHeader when present.
- *
- * @example
- * toPutEventsEntry(record.events[0], 'orders-bus');
  */
 export function toPutEventsEntry(event: StoredEvent, eventBusName: string): PutEventsRequestEntry {
   return {

@@ -8,23 +8,6 @@ import { sequenceOf } from './schema.js';
  * Why a record was quarantined: the code and message EventBridge gave (or the relay's
  * own: `EntryTooLarge` for an event above the PutEvents request limit or refused alone as
  * too large, `MalformedRecord` for a stream image that is not a readable outbox record).
- *
- * @example
- * ```ts
- * import type { PublishFailure } from 'dynamo-outbox/runtime';
- *
- * // Where an operator starts, before redriving: the cause is usually a producer bug.
- * function firstLook(failure: PublishFailure): string {
- *   switch (failure.code) {
- *     case 'EntryTooLarge':
- *       return `an event is too large for PutEvents: shrink the payload (${failure.message})`;
- *     case 'MalformedRecord':
- *       return `not a valid outbox record: written outside the OutboxWriter? (${failure.message})`;
- *     default:
- *       return `EventBridge rejected the event, ${failure.code}: ${failure.message}`;
- *   }
- * }
- * ```
  */
 export interface PublishFailure {
   readonly code: string;
@@ -33,36 +16,6 @@ export interface PublishFailure {
 
 /**
  * The DLQ message of a quarantined record: everything needed to inspect and redrive it.
- *
- * @example
- * ```ts
- * import { gunzipSync } from 'node:zlib';
- * import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
- * import type { CompressedQuarantineMessage, QuarantineMessage } from 'dynamo-outbox/runtime';
- *
- * // Peek at the poison-record DLQ: received, never deleted, visible again after 30 s.
- * const { Messages = [] } = await new SQSClient({}).send(
- *   new ReceiveMessageCommand({
- *     QueueUrl: process.env.DLQ_URL ?? '',
- *     MaxNumberOfMessages: 10,
- *     VisibilityTimeout: 30,
- *   }),
- * );
- * for (const { Body } of Messages) {
- *   if (Body === undefined) continue;
- *   const body = JSON.parse(Body) as QuarantineMessage | CompressedQuarantineMessage;
- *   // Too large for SQS as plain JSON: the relay gzipped it and base64-encoded the result.
- *   const message: QuarantineMessage =
- *     body.kind === 'dynamo-outbox.poison-record.gzip'
- *       ? JSON.parse(gunzipSync(Buffer.from(body.payload, 'base64')).toString())
- *       : body;
- *   const { record, failure, acceptedEventIds } = message;
- *   // Events EventBridge accepted before the failure are out already: only the others are missing.
- *   const missing = record.events.filter((event) => !acceptedEventIds.includes(event.eventId));
- *   const names = missing.map((event) => `#${event.sequence} ${event.detailType}`);
- *   console.log(`${record.pk}/${record.sk} ${failure.code}: ${names.join(', ')}`);
- * }
- * ```
  */
 export interface QuarantineMessage {
   readonly kind: 'dynamo-outbox.poison-record';
@@ -76,21 +29,6 @@ export interface QuarantineMessage {
 
 /**
  * The DLQ message body when the plain JSON would not fit: gzip, then base64.
- *
- * @example
- * ```ts
- * import { gunzipSync } from 'node:zlib';
- * import type { CompressedQuarantineMessage, QuarantineMessage } from 'dynamo-outbox/runtime';
- *
- * // A DLQ message body is a QuarantineMessage, or its JSON gzipped and base64-encoded
- * // when the record was too large for SQS as it is.
- * function decodeDlqBody(body: string): QuarantineMessage {
- *   const parsed = JSON.parse(body) as QuarantineMessage | CompressedQuarantineMessage;
- *   if (parsed.kind !== 'dynamo-outbox.poison-record.gzip') return parsed;
- *   const json = gunzipSync(Buffer.from(parsed.payload, 'base64')).toString('utf8');
- *   return JSON.parse(json) as QuarantineMessage;
- * }
- * ```
  */
 export interface CompressedQuarantineMessage {
   readonly kind: 'dynamo-outbox.poison-record.gzip';
@@ -126,9 +64,6 @@ export const DEFAULT_MAX_DLQ_MESSAGE_BYTES = 256 * 1024;
 
 /**
  * Sends poison records, with their full payload, to the dead-letter queue.
- *
- * @example
- * await new Quarantine({ sqs, queueUrl }).send(record, { code: 'InvalidArgument', message: '…' }, []);
  */
 export class Quarantine {
   private readonly sqs: SQSClient;

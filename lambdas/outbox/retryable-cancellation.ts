@@ -54,10 +54,6 @@ const MIDDLEWARE_NAME = 'dynamoOutboxRetryableCancellation';
  * Installs {@link retryableCancellationMiddleware} on a client, once. The `OutboxWriter`
  * constructor calls it on the client it is given unless `retryTransientCancellations` is
  * false.
- *
- * @example
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * retryTransientCancellations(client);
  */
 export function retryTransientCancellations(client: DynamoDBClient | DynamoDBDocumentClient): void {
   const stack = client.middlewareStack;

@@ -10,9 +10,6 @@ export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 /**
  * Formats a per-aggregate sequence as an outbox sort key.
- *
- * @example
- * formatSeq(42); // '0000000000000042'
  */
 export function formatSeq(seq: number): string {
   if (!Number.isSafeInteger(seq) || seq < 0 || seq > MAX_SEQ) {
@@ -23,9 +20,6 @@ export function formatSeq(seq: number): string {
 
 /**
  * Parses an outbox sort key back to its sequence.
- *
- * @example
- * parseSeq('0000000000000042'); // 42
  */
 export function parseSeq(sk: string): number {
   const seq = sequenceOf(sk);
@@ -36,10 +30,6 @@ export function parseSeq(sk: string): number {
 /**
  * The sequence an outbox sort key holds, or undefined for anything else (a malformed
  * image's key may be of any type).
- *
- * @example
- * sequenceOf('0000000000000042'); // 42
- * sequenceOf('not-a-sequence'); // undefined
  */
 export function sequenceOf(sk: unknown): number | undefined {
   const seq = typeof sk === 'string' && /^\d{1,16}$/.test(sk) ? Number(sk) : Number.NaN;

@@ -8,23 +8,6 @@ import { OutboxStatus } from './outbox-status.js';
  * record carries `status = PENDING`; our own marking (MODIFY) carries DELIVERED or FAILED;
  * a TTL deletion (REMOVE) has no new image; idempotency records have another
  * `recordType`. The relay still checks `eventName` itself.
- *
- * @example
- * ```ts
- * import { CreateEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
- * import { OUTBOX_STREAM_FILTER_PATTERN } from 'dynamo-outbox/runtime';
- *
- * // A second reader of the outbox stream (an audit trail of committed events) that is
- * // invoked for the relay's records only: no markings, TTL deletions or idempotency items.
- * await new LambdaClient({}).send(
- *   new CreateEventSourceMappingCommand({
- *     FunctionName: 'orders-outbox-audit',
- *     EventSourceArn: process.env.OUTBOX_STREAM_ARN ?? '',
- *     StartingPosition: 'LATEST',
- *     FilterCriteria: { Filters: [{ Pattern: JSON.stringify(OUTBOX_STREAM_FILTER_PATTERN) }] },
- *   }),
- * );
- * ```
  */
 export const OUTBOX_STREAM_FILTER_PATTERN = {
   dynamodb: {

@@ -13,22 +13,6 @@ import * as z from './zod.js';
 
 /**
  * Creates the entity: fails with `AggregateAlreadyExistsError` if it exists.
- *
- * @example
- * ```ts
- * import { randomUUID } from 'node:crypto';
- * import type { EntityCreate } from 'dynamo-outbox/runtime';
- *
- * export function newOrder(customerId: string, total: number): EntityCreate {
- *   return {
- *     type: 'create',
- *     tableName: process.env.ORDERS_TABLE_NAME ?? '',
- *     key: { id: randomUUID() },
- *     // No `version` or `lastEventSeq`: the writer sets them (1, and the last event's sequence).
- *     item: { customerId, total, status: 'PENDING', createdAt: new Date().toISOString() },
- *   };
- * }
- * ```
  */
 export interface EntityCreate {
   readonly type: 'create';
@@ -42,31 +26,6 @@ export interface EntityCreate {
 /**
  * Updates the entity if its version is still `expectedVersion` (optimistic concurrency):
  * fails with `VersionConflictError`, or `AggregateNotFoundError` if it is gone.
- *
- * @example
- * ```ts
- * import type { EntityUpdate } from 'dynamo-outbox/runtime';
- *
- * // An order as read from its table, with the attributes the writer maintains.
- * interface StoredOrder {
- *   readonly id: string;
- *   readonly version: number;
- *   readonly lastEventSeq: number;
- * }
- *
- * export function cancelOrder(order: StoredOrder, reason: string): EntityUpdate {
- *   return {
- *     type: 'update',
- *     tableName: process.env.ORDERS_TABLE_NAME ?? '',
- *     key: { id: order.id },
- *     // Both as read: a change in between fails the write with VersionConflictError.
- *     expectedVersion: order.version,
- *     lastEventSeq: order.lastEventSeq,
- *     set: { status: 'CANCELLED', cancelReason: reason },
- *     remove: ['shippingSlot'],
- *   };
- * }
- * ```
  */
 export interface EntityUpdate {
   readonly type: 'update';
@@ -88,82 +47,11 @@ export interface EntityUpdate {
 
 /**
  * The entity change committed together with the events.
- *
- * @example
- * ```ts
- * import type { EntityWrite } from 'dynamo-outbox/runtime';
- *
- * interface Order {
- *   readonly id: string;
- *   readonly status: string;
- *   readonly total: number;
- * }
- *
- * // Saves an order: a create the first time, then an update of the version read.
- * export function saveOrder(
- *   order: Order,
- *   stored: { readonly version: number; readonly lastEventSeq: number } | undefined,
- * ): EntityWrite {
- *   const tableName = process.env.ORDERS_TABLE_NAME ?? '';
- *   const attributes = { status: order.status, total: order.total };
- *   return stored === undefined
- *     ? { type: 'create', tableName, key: { id: order.id }, item: attributes }
- *     : {
- *         type: 'update',
- *         tableName,
- *         key: { id: order.id },
- *         expectedVersion: stored.version,
- *         lastEventSeq: stored.lastEventSeq,
- *         set: attributes,
- *       };
- * }
- * ```
  */
 export type EntityWrite = EntityCreate | EntityUpdate;
 
 /**
  * One command: an entity change and the events it causes, committed atomically.
- *
- * @example
- * ```ts
- * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
- * import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
- * import { type OutboxWriteInput, OutboxWriter } from 'dynamo-outbox/runtime';
- *
- * const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
- * const writer = OutboxWriter.fromEnvironment({ client });
- *
- * export function cancelOrderInput(
- *   order: { readonly id: string; readonly version: number; readonly lastEventSeq: number },
- *   reason: string,
- *   correlationId: string,
- * ): OutboxWriteInput {
- *   return {
- *     aggregate: { type: 'Order', id: order.id },
- *     entity: {
- *       type: 'update',
- *       tableName: process.env.ORDERS_TABLE_NAME ?? '',
- *       key: { id: order.id },
- *       expectedVersion: order.version,
- *       lastEventSeq: order.lastEventSeq,
- *       set: { status: 'CANCELLED', cancelReason: reason },
- *     },
- *     events: [
- *       {
- *         source: 'com.example.orders',
- *         detailType: 'OrderCancelled',
- *         detail: { orderId: order.id, reason },
- *         correlationId,
- *       },
- *     ],
- *   };
- * }
- *
- * export async function cancel(order: { id: string; version: number; lastEventSeq: number }) {
- *   // The order's new status and OrderCancelled commit together, or not at all.
- *   return writer.write(cancelOrderInput(order, 'customer request', 'req-42'));
- * }
- * ```
  */
 export interface OutboxWriteInput {
   /** The aggregate the events belong to; its outbox key is `<type>#<id>`. */

@@ -34,8 +34,6 @@ export const relayEnvSchema = z.extend(deliveryEnvSchema, {
  * Reads and validates the relay's environment at cold start.
  *
  * @throws RelayConfigError naming each missing or bad variable
- * @example
- * const config = loadRelayConfig(process.env);
  */
 export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   const parsed = parseEnvironment(relayEnvSchema, env);

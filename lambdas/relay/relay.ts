@@ -49,8 +49,6 @@ export interface RemainingTime {
  *
  * @throws PublishNotAuthorizedError when EventBridge refuses the relay itself, after
  *   marking what was published
- * @example
- * export const handler = (event, context) => relayStreamBatch(deps, event, context);
  */
 export async function relayStreamBatch(
   deps: RelayDependencies,

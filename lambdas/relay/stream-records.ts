@@ -26,9 +26,6 @@ type Image = Record<string, AttributeValue>;
  * stream), idempotency records and items that are not ours are skipped untouched, so a
  * legal number JavaScript cannot hold (`1.2345E+40`) in them cannot fail the batch. An
  * outbox image that cannot be converted or read is `malformed`, with the reason.
- *
- * @example
- * const decoded = decodeStreamEvent(event).filter((d) => d.record !== undefined);
  */
 export function decodeStreamEvent(event: DynamoDBStreamEvent): DecodedStreamRecord[] {
   return (event.Records ?? []).map(decodeStreamRecord);

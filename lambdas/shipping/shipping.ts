@@ -14,9 +14,6 @@ import type { EventEnvelope } from '../outbox/envelope.js';
  * The order is the envelope's `aggregateId`, never a copy inside `data`: the relay
  * publishes an event only under its record's key (`Order#<aggregateId>`), so the envelope
  * names the order the writer was allowed to write; `data` is whatever the writer put there.
- *
- * @example
- * export const handler = sqsOutboxConsumer(inbox, shippingHandler('shipments'));
  */
 export function shippingHandler(shipmentsTableName: string): OutboxEventHandler {
   return async (envelope: EventEnvelope, context: ConsumeContext) => {

@@ -51,8 +51,6 @@ export const sweeperEnvSchema = z.extend(deliveryEnvSchema, {
  * Reads and validates the sweeper's environment at cold start.
  *
  * @throws SweeperConfigError naming each missing or bad variable
- * @example
- * const config = loadSweeperConfig(process.env);
  */
 export function loadSweeperConfig(env: NodeJS.ProcessEnv): SweeperConfig {
   const parsed = parseEnvironment(sweeperEnvSchema, env);

@@ -66,8 +66,6 @@ interface IndexKey {
  * Bounded per run by `maxRecordsPerRun` and by the Lambda's remaining time.
  *
  * @throws SweepNotAuthorizedError when EventBridge refuses the sweeper itself
- * @example
- * const report = await sweepPendingRecords(deps, context);
  */
 export async function sweepPendingRecords(
   deps: SweeperDependencies,

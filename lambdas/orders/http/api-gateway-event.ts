@@ -58,8 +58,6 @@ const MAX_PROBLEMS_NAMED = 5;
  * @param lambdaRequestId the correlation id of last resort, when API Gateway sent no request id
  * @throws OrdersConfigError when the event is neither format, or names no route (an HTTP API
  *   `$default` route, a Lambda function URL): no request could be served this way
- * @example
- * toHttpRequest(event, context.awsRequestId).route; // '/orders/{id}/ship'
  */
 export function toHttpRequest(event: unknown, lambdaRequestId: string): HttpRequest {
   const payload = parsePayload(event);

@@ -56,10 +56,6 @@ const lambdaV2 = z.looseObject({
  * The caller of a payload 1.0 event, from its `requestContext`: the IAM caller, else the
  * JWT claims of a Cognito user pool or JWT authorizer, else a Lambda authorizer's
  * `principalId`; undefined when the request carries none (no authorizer).
- *
- * @example
- * callerOfPayloadV1({ identity: { userArn: 'arn:aws:iam::123456789012:user/alice' } });
- * // 'iam:arn:aws:iam::123456789012:user/alice'
  */
 export function callerOfPayloadV1(requestContext: unknown): CallerIdentity | undefined {
   const iam = z.safeParse(iamV1, requestContext);
@@ -77,10 +73,6 @@ export function callerOfPayloadV1(requestContext: unknown): CallerIdentity | und
 /**
  * The caller of a payload 2.0 event, from its `requestContext.authorizer`: `iam`, else
  * `jwt.claims`, else `lambda.principalId`; undefined when the request carries none.
- *
- * @example
- * callerOfPayloadV2({ authorizer: { jwt: { claims: { iss: 'https://idp.example', sub: 'u-1' } } } });
- * // 'jwt:https://idp.example|u-1'
  */
 export function callerOfPayloadV2(requestContext: unknown): CallerIdentity | undefined {
   const iam = z.safeParse(iamV2, requestContext);

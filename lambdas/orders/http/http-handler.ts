@@ -98,9 +98,6 @@ function problemErrors(logger: Logger): ApiMiddleware {
  * Wraps a route handler with the service's HTTP plumbing: API Gateway's event (payload 1.0
  * or 2.0) read into an {@link HttpRequest}, Lambda context and correlation id in the logs,
  * problem+json errors.
- *
- * @example
- * export const handler = httpHandler(logger, async (request) => orderResponse(200, { order: await getOrder(deps, parseOrderId(request), request.caller) }));
  */
 export function httpHandler(logger: Logger, route: RouteHandler): ApiHandler {
   const pipeline = middy<HttpRequest, HttpResponse>()

@@ -12,9 +12,6 @@ export const PROBLEM_TYPE_PREFIX = 'urn:dynamo-outbox:problem:';
 /**
  * An error that is already an HTTP answer: status, a short title per problem type, and a
  * precise `detail` for this occurrence.
- *
- * @example
- * throw new HttpError(415, 'unsupported-media-type', 'Unsupported Media Type', 'Content-Type must be application/json');
  */
 export class HttpError extends Error {
   readonly status: number;
