@@ -15,10 +15,7 @@ export const eventKey = (eventId: string): string => `EVENT#${eventId}`;
 export const cursorKey = (aggregateType: string, aggregateId: string): string =>
   `CURSOR#${aggregateType}#${aggregateId}`;
 
-/**
- * A consumer's inbox table: one item per applied event (with a TTL, default 7 days) and
- * one cursor per aggregate. The construct and the local runtime create it from here.
- */
+/** A consumer's inbox table: one item per applied event (with a TTL), one cursor per aggregate. */
 export const inboxTableDefinition: TableDefinition = {
   partitionKey: { name: INBOX_PK, type: 'S' },
   globalSecondaryIndexes: [],

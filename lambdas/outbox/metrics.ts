@@ -1,8 +1,4 @@
-/**
- * CloudWatch namespace of the relay's and the sweeper's EMF metrics; the construct's
- * metric methods (`metricEventsPublished()`, `metricOldestPendingAge()`, …) use it. Use it for
- * alarms or widgets of your own.
- */
+/** CloudWatch namespace of the relay's and sweeper's metrics (and the construct's `metricXxx()`). */
 export const OUTBOX_METRICS_NAMESPACE = 'DynamoOutbox';
 
 /**

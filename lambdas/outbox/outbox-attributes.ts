@@ -28,16 +28,12 @@ export const IdempotencyAttribute = {
 /** The TTL attribute, epoch seconds. Set on delivered records and idempotency records only. */
 export const TTL_ATTRIBUTE = OutboxAttribute.expiresAt;
 
-/**
- * Discriminates the two kinds of item the outbox table holds.
- */
+/** The two kinds of item the outbox table holds (its `recordType` attribute). */
 export const RecordType = {
   /** A transaction's events, to be relayed. The stream filter passes only these. */
   outbox: 'OUTBOX',
   /** The stored response of an idempotent command. Never relayed. */
   idempotency: 'IDEMPOTENCY',
 } as const;
-/**
- * The `recordType` of an item of the outbox table: `'OUTBOX'` or `'IDEMPOTENCY'`.
- */
+/** The `recordType` of an outbox table item: `'OUTBOX'` or `'IDEMPOTENCY'`. */
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
