@@ -69,7 +69,10 @@ export interface ConsumeOptions {
   readonly expect?: ExpectedEvents;
 }
 
-/** The options from what a caller passed: options, a bare Logger (the older form), or nothing. */
+/**
+ * The options from what a caller passed: options, a bare Logger (the older form), or nothing.
+ * @internal
+ */
 export function consumeOptions(value: Logger | ConsumeOptions | undefined): ConsumeOptions {
   if (value === undefined) return {};
   // A Logger is a class instance with methods; options are a plain object of data.

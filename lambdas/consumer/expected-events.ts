@@ -31,6 +31,7 @@ export interface ExpectedEvents {
  * event, which is a configuration mistake, not a policy.
  *
  * @throws ConsumerConfigError naming the empty list
+ * @internal
  */
 export function validateExpectedEvents(expected: ExpectedEvents | undefined): void {
   for (const [name, list] of Object.entries(expected ?? {})) {
@@ -47,6 +48,7 @@ export function validateExpectedEvents(expected: ExpectedEvents | undefined): vo
  * not match.
  *
  * @throws UnexpectedEventError
+ * @internal
  */
 export function assertExpectedEvent(
   event: OutboxEvent,

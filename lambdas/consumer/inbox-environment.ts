@@ -6,6 +6,7 @@ import type { OrderPolicy } from './inbox.js';
 /**
  * The environment variables `OutboxConsumer` sets on its function and
  * `Inbox.fromEnvironment()` reads: one name per setting, here and in the construct.
+ * @internal
  */
 export const InboxVariable = {
   tableName: 'INBOX_TABLE_NAME',
@@ -13,7 +14,7 @@ export const InboxVariable = {
   ttlDays: 'INBOX_TTL_DAYS',
 } as const;
 
-/** The inbox settings that describe the deployed consumer. */
+/** The inbox settings that describe the deployed consumer. @internal */
 export interface InboxEnvironmentOptions {
   readonly tableName: string;
   readonly policy: OrderPolicy;
@@ -42,6 +43,7 @@ export const inboxEnvSchema = z.object({
  * Reads the inbox's settings from the environment `OutboxConsumer` sets.
  *
  * @throws ConsumerConfigError naming each missing or bad variable
+ * @internal
  */
 export function inboxOptionsFromEnvironment(env: NodeJS.ProcessEnv): InboxEnvironmentOptions {
   const parsed = parseEnvironment(inboxEnvSchema, env);

@@ -249,7 +249,7 @@ export class Inbox {
   }
 }
 
-/** The error for a transaction the aggregate's cursor cancelled: decide again. */
+/** The error for a transaction the aggregate's cursor cancelled: decide again. @internal */
 export function cursorMoved(envelope: EventEnvelope, cause: unknown): InboxContentionError {
   return new InboxContentionError(
     `cursor of ${envelope.aggregateType}#${envelope.aggregateId} moved; retry`,
@@ -260,6 +260,7 @@ export function cursorMoved(envelope: EventEnvelope, cause: unknown): InboxConte
 /**
  * Whether an error is the cancellation of a transaction holding the inbox items, and which
  * of them failed: the event item (already applied) or the cursor (moved meanwhile).
+ * @internal
  */
 export function inboxConflict(error: unknown): 'event' | 'cursor' | undefined {
   let e = error as

@@ -1,4 +1,4 @@
-/** Exponential backoff with full jitter. */
+/** Exponential backoff with full jitter. @internal */
 export interface BackoffOptions {
   /** Delay cap of the first retry, in ms. @default - 50 */
   readonly baseDelayMs?: number;
@@ -12,6 +12,7 @@ export interface BackoffOptions {
  * The delay before retry `attempt` (1-based): uniformly random in
  * [0, min(max, base × 2^(attempt−1))], the "full jitter" of the AWS Architecture Blog's
  * backoff study, which spreads competing retries best.
+ * @internal
  */
 export function fullJitterDelay(attempt: number, options: BackoffOptions = {}): number {
   const base = options.baseDelayMs ?? 50;

@@ -1,4 +1,7 @@
-/** A ready lane, as the planner sees it: its next entry's size and how much it has left. */
+/**
+ * A ready lane, as the planner sees it: its next entry's size and how much it has left.
+ * @internal
+ */
 export interface CallCandidate<L> {
   readonly lane: L;
   /** Size of the lane's next entry, by the bus's entry-size rule. */
@@ -7,7 +10,10 @@ export interface CallCandidate<L> {
   readonly eventsLeft: number;
 }
 
-/** The lanes a call may be chosen from. Every lane here is ready: not in flight, not waiting. */
+/**
+ * The lanes a call may be chosen from. Every lane here is ready: not in flight, not waiting.
+ * @internal
+ */
 export interface ReadyLanes<L> {
   /**
    * The first lane that must go alone: a multi-entry call holding its entry was refused
@@ -18,7 +24,7 @@ export interface ReadyLanes<L> {
   readonly byEventsLeft: Iterable<CallCandidate<L>>;
 }
 
-/** What one call may hold. */
+/** What one call may hold. @internal */
 export interface CallLimits {
   readonly maxEntries: number;
   readonly maxRequestBytes: number;
@@ -26,7 +32,7 @@ export interface CallLimits {
   readonly maxCandidates: number;
 }
 
-/** The planner's choice. */
+/** The planner's choice. @internal */
 export interface CallPlan<L> {
   /** The lanes whose next entry goes in the call, in entry order; empty when none is ready. */
   readonly slots: readonly CallCandidate<L>[];
@@ -48,6 +54,7 @@ export interface CallPlan<L> {
  *
  * A lane's entry over the request limit on its own is never put in a call: it is listed
  * in `tooLarge`, and does not count towards the lanes weighed.
+ * @internal
  */
 export function planCall<L>(ready: ReadyLanes<L>, limits: CallLimits): CallPlan<L> {
   const tooLarge: CallCandidate<L>[] = [];

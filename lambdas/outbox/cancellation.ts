@@ -31,13 +31,13 @@ export type TransactionItemRole =
   | { readonly role: 'idempotency'; readonly key: string; readonly requestHash: string }
   | { readonly role: 'additional'; readonly index: number };
 
-/** The outcome of a cancelled transaction that is not an error: a replayable response. */
+/** The outcome of a cancelled transaction that is not an error: a replayable response. @internal */
 export interface Replay {
   readonly replayed: true;
   readonly response: unknown;
 }
 
-/** What the writer knows of the write, to tell one cancellation from another. */
+/** What the writer knows of the write, to tell one cancellation from another. @internal */
 export interface CancellationContext {
   readonly aggregateKey: string;
   readonly versionAttribute: string;
@@ -56,6 +56,7 @@ export interface CancellationContext {
  * @throws WriteContentionError, IdempotencyKeyReusedError, AggregateAlreadyExistsError,
  *   AggregateNotFoundError, VersionConflictError, SequenceConflictError,
  *   AdditionalItemConditionError, or OutboxError for a reason the writer does not know
+ * @internal
  */
 export async function replayOrThrow(
   error: unknown,

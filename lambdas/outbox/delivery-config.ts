@@ -15,6 +15,7 @@ import * as z from './zod.js';
 /**
  * The environment variables every delivering Lambda (relay, sweeper) reads and
  * `TransactionalOutbox` sets: one name per setting, here and in the construct.
+ * @internal
  */
 export const DeliveryVariable = {
   eventBusName: 'EVENT_BUS_NAME',
@@ -27,7 +28,10 @@ export const DeliveryVariable = {
   verifyEventBus: 'VERIFY_EVENT_BUS',
 } as const;
 
-/** What a delivering Lambda uses when a variable is not set; the construct sets these values. */
+/**
+ * What a delivering Lambda uses when a variable is not set; the construct sets these values.
+ * @internal
+ */
 export const DeliveryDefaults = {
   retentionDays: 7,
   maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
@@ -40,6 +44,7 @@ const V = DeliveryVariable;
 /**
  * The environment every delivering Lambda (relay, sweeper) reads: where to publish, where
  * the outbox is, where poison goes, and how to publish.
+ * @internal
  */
 export const deliveryEnvSchema = z.object({
   [V.eventBusName]: z.string().check(z.minLength(1, 'must not be empty')),
@@ -57,7 +62,7 @@ export const deliveryEnvSchema = z.object({
   [V.verifyEventBus]: z._default(z.enum(['true', 'false'], 'must be true or false'), 'true'),
 });
 
-/** The delivery settings, as read from {@link deliveryEnvSchema}. */
+/** The delivery settings, as read from {@link deliveryEnvSchema}. @internal */
 export interface DeliveryConfig {
   readonly eventBusName: string;
   readonly outboxTableName: string;
@@ -75,7 +80,7 @@ export interface DeliveryConfig {
   readonly verifyEventBus: boolean;
 }
 
-/** Maps the parsed variables to a {@link DeliveryConfig}. */
+/** Maps the parsed variables to a {@link DeliveryConfig}. @internal */
 export function toDeliveryConfig(e: z.output<typeof deliveryEnvSchema>): DeliveryConfig {
   return {
     eventBusName: e[V.eventBusName],
@@ -92,6 +97,7 @@ export function toDeliveryConfig(e: z.output<typeof deliveryEnvSchema>): Deliver
 /**
  * Creates the SDK clients and the delivery pass of a relay or sweeper Lambda, once per
  * container. The SDK finds its endpoints the standard way (e.g. `AWS_ENDPOINT_URL_*`).
+ * @internal
  */
 export function createOutboxDelivery(
   config: DeliveryConfig,

@@ -12,7 +12,7 @@ import type { OutboxStore } from './outbox-store.js';
 import type { PublishFailure, Quarantine } from './quarantine.js';
 import { keyMismatch } from './record-integrity.js';
 
-/** Counters of a delivery run, for metrics and logs. */
+/** Counters of a delivery run, for metrics and logs. @internal */
 export interface DeliveryTally {
   /** Events EventBridge accepted. */
   published: number;
@@ -26,7 +26,7 @@ export interface DeliveryTally {
   calls: number;
 }
 
-/** A fresh, zeroed tally. */
+/** A fresh, zeroed tally. @internal */
 export const emptyTally = (): DeliveryTally => ({
   published: 0,
   duplicatesSkipped: 0,
@@ -35,7 +35,7 @@ export const emptyTally = (): DeliveryTally => ({
   calls: 0,
 });
 
-/** The outcome of one {@link OutboxDelivery.deliver} pass. */
+/** The outcome of one {@link OutboxDelivery.deliver} pass. @internal */
 export interface DeliveryOutcome {
   /** Records still waiting for a PENDING predecessor. */
   readonly deferred: readonly OutboxRecord[];
@@ -49,6 +49,7 @@ export interface DeliveryOutcome {
  * (consistently), quarantine records whose events are not their key's, plan by the
  * ordering rule, publish in order, mark each fully accepted record DELIVERED at once, and
  * quarantine poison with its payload.
+ * @internal
  */
 export class OutboxDelivery {
   private readonly store: OutboxStore;

@@ -1,6 +1,6 @@
 import { isPlainObject, type JsonProblem, LONE_SURROGATE } from './event-input.js';
 
-/** DynamoDB nests lists and maps at most 32 levels deep. */
+/** DynamoDB nests lists and maps at most 32 levels deep. @internal */
 export const MAX_DYNAMO_DEPTH = 32;
 
 /**
@@ -8,6 +8,7 @@ export const MAX_DYNAMO_DEPTH = 32;
  * finds what the SDK would reject at send time (undefined, class instances such as Date,
  * functions, NaN, empty sets, lone surrogates, nesting deeper than 32 levels), so the
  * writer can reject it with a path before any call.
+ * @internal
  */
 export function dynamoValueProblem(
   value: unknown,

@@ -7,7 +7,7 @@ import type { TransactionItemRole } from './cancellation.js';
 import type { ValidationIssue } from './errors.js';
 import type { EntityCreate, EntityUpdate, EntityWrite } from './write-input.js';
 
-/** The entity attributes the writer maintains, by their configured names. */
+/** The entity attributes the writer maintains, by their configured names. @internal */
 export interface EntityAttributes {
   readonly version: string;
   readonly lastEventSeq: string;
@@ -20,12 +20,15 @@ interface Expression {
   readonly values: Readonly<Record<string, unknown>>;
 }
 
-/** What is wrong with the attributes an entity write touches (empty when nothing is). */
+/** What is wrong with the attributes an entity write touches (empty when nothing is). @internal */
 export function entityIssues(entity: EntityWrite, attributes: EntityAttributes): ValidationIssue[] {
   return [...reservedNameIssues(entity, attributes), ...setAndRemovedIssues(entity)];
 }
 
-/** The entity's transaction item, conditioned so that a concurrent change cancels the write. */
+/**
+ * The entity's transaction item, conditioned so that a concurrent change cancels the write.
+ * @internal
+ */
 export function entityItem(
   entity: EntityWrite,
   attributes: EntityAttributes,
@@ -37,7 +40,7 @@ export function entityItem(
     : updateItem(entity, attributes, version, lastSeq);
 }
 
-/** What the entity's item is, for telling its failed condition from the others'. */
+/** What the entity's item is, for telling its failed condition from the others'. @internal */
 export function entityRole(entity: EntityWrite): TransactionItemRole {
   if (entity.type === 'create') return { role: 'entity', change: 'create' };
   return {
@@ -48,12 +51,15 @@ export function entityRole(entity: EntityWrite): TransactionItemRole {
   };
 }
 
-/** The entity's version after the write: 1 for a create, one more than expected otherwise. */
+/**
+ * The entity's version after the write: 1 for a create, one more than expected otherwise.
+ * @internal
+ */
 export function nextVersion(entity: EntityWrite): number {
   return entity.type === 'create' ? 1 : entity.expectedVersion + 1;
 }
 
-/** The sequence of the aggregate's last event before the write (0 for a new entity). */
+/** The sequence of the aggregate's last event before the write (0 for a new entity). @internal */
 export function previousSequence(entity: EntityWrite): number {
   return entity.type === 'create' ? 0 : entity.lastEventSeq;
 }

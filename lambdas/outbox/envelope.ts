@@ -29,6 +29,7 @@ export interface EventMetadata {
 /**
  * Builds an envelope; omits metadata fields that are not set, so the Detail carries no
  * `null`s.
+ * @internal
  */
 export function buildEnvelope<TData>(input: {
   eventId: string;

@@ -1,6 +1,6 @@
 import * as z from './zod.js';
 
-/** An integer environment variable within bounds. */
+/** An integer environment variable within bounds. @internal */
 export const intVariable = (min: number, max: number) =>
   z.coerce
     .number()
@@ -14,6 +14,7 @@ export const intVariable = (min: number, max: number) =>
  * Validates an environment, naming each missing or bad variable.
  *
  * @returns the parsed values, or the list of problems
+ * @internal
  */
 export function parseEnvironment<S extends z.core.$ZodType>(
   schema: S,

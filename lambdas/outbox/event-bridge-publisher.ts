@@ -20,7 +20,7 @@ import {
   toPutEventsEntry,
 } from './put-events-entry.js';
 
-/** Configuration of an {@link EventBridgePublisher}. */
+/** Configuration of an {@link EventBridgePublisher}. @internal */
 export interface EventBridgePublisherOptions {
   readonly eventBridge: EventBridgeClient;
   readonly eventBusName: string;
@@ -44,6 +44,7 @@ const EXISTS: EventBusVerdict = { kind: 'exists' };
  * The classic EventBridge bus behind the publishing port: `PutEvents` with at most 10
  * entries, sized by the documented entry-size formula, each answer classified by
  * `publish-errors.ts` (the table in docs/relay.md, "Failure classes").
+ * @internal
  */
 export class EventBridgePublisher implements EventPublisher {
   readonly limits: PublishLimits;

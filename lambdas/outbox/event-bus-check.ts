@@ -1,7 +1,7 @@
 import { DescribeEventBusCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { PublishFailure } from './quarantine.js';
 
-/** What {@link EventBusCheck.verify} found. */
+/** What {@link EventBusCheck.verify} found. @internal */
 export type EventBusVerdict =
   /** The bus exists: publishing may go on. */
   | { readonly kind: 'exists' }

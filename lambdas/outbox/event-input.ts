@@ -21,17 +21,17 @@ export interface OutboxEventInput {
   readonly causationId?: string;
 }
 
-/** True for `{}`-style objects (not arrays, class instances or null). */
+/** True for `{}`-style objects (not arrays, class instances or null). @internal */
 export const isPlainObject = (value: unknown): value is Record<string, unknown> => {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 };
 
-/** Matches an unpaired surrogate: with the `u` flag, a valid pair is one code point. */
+/** Matches an unpaired surrogate: with the `u` flag, a valid pair is one code point. @internal */
 export const LONE_SURROGATE = /\p{Surrogate}/u;
 
-/** Where a value stops being JSON, and why. */
+/** Where a value stops being JSON, and why. @internal */
 export interface JsonProblem {
   readonly path: readonly (string | number)[];
   readonly message: string;
@@ -41,6 +41,7 @@ export interface JsonProblem {
  * Why a value would not survive a JSON round trip unchanged, or undefined if it would.
  * Rejects what `JSON.stringify` silently mangles (NaN, Infinity, functions, class
  * instances) or chokes on (bigint, cycles), and nesting deeper than EventBridge reads.
+ * @internal
  */
 export function jsonProblem(
   value: unknown,
@@ -107,7 +108,7 @@ const text = () =>
     z.refine((s) => !LONE_SURROGATE.test(s), 'must be valid Unicode (it holds a lone surrogate)'),
   );
 
-/** Validation schema of one event input. */
+/** Validation schema of one event input. @internal */
 export const outboxEventInputSchema = z.strictObject({
   source: text().check(
     z.refine(

@@ -6,13 +6,17 @@
  * rules) and the tests use this one.
  */
 
-/** An event pattern: nested objects whose leaves are arrays of allowed values or operators. */
+/**
+ * An event pattern: nested objects whose leaves are arrays of allowed values or operators.
+ * @internal
+ */
 export type EventPattern = { readonly [key: string]: EventPattern | readonly unknown[] };
 
 type Operator = Readonly<Record<string, unknown>>;
 
 /**
  * True when `event` matches `pattern`.
+ * @internal
  */
 export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) return false;

@@ -3,14 +3,14 @@ import type { StoredEvent } from './outbox-record.js';
 import type { PublishFailureKind } from './publish-errors.js';
 import type { PublishFailure } from './quarantine.js';
 
-/** One event to put on the bus, with the aggregate it belongs to. */
+/** One event to put on the bus, with the aggregate it belongs to. @internal */
 export interface PublishEntry {
   /** The aggregate's key (the record's `pk`): a bus that orders per group uses it as the group. */
   readonly aggregateKey: string;
   readonly event: StoredEvent;
 }
 
-/** What one call to the bus may carry. */
+/** What one call to the bus may carry. @internal */
 export interface PublishLimits {
   /** Entries per call (classic PutEvents: 10). */
   readonly maxEntriesPerCall: number;
@@ -18,7 +18,7 @@ export interface PublishLimits {
   readonly maxRequestBytes: number;
 }
 
-/** The bus's answer for one entry of a call that was answered. */
+/** The bus's answer for one entry of a call that was answered. @internal */
 export type EntryResult =
   /** The bus took the event (a de-duplicated repeat counts: the event is on the bus). */
   | { readonly accepted: true; readonly busEventId: string }
@@ -29,7 +29,7 @@ export type EntryResult =
       readonly failure: PublishFailure;
     };
 
-/** The bus answered a call: one result per entry, in request order. */
+/** The bus answered a call: one result per entry, in request order. @internal */
 export interface CallAnswer {
   readonly answered: true;
   readonly results: readonly EntryResult[];
@@ -38,6 +38,7 @@ export interface CallAnswer {
 /**
  * The call failed as a whole: no entry has an answer. Some may be on the bus all the same
  * (an answer lost on the way back): sending them again makes duplicates, never a loss.
+ * @internal
  */
 export interface CallRefusal {
   readonly answered: false;
@@ -47,7 +48,7 @@ export interface CallRefusal {
   readonly httpStatus?: number;
 }
 
-/** The outcome of {@link EventPublisher.put}. */
+/** The outcome of {@link EventPublisher.put}. @internal */
 export type PutOutcome = CallAnswer | CallRefusal;
 
 /**
@@ -65,6 +66,7 @@ export type PutOutcome = CallAnswer | CallRefusal;
  *   its size;
  * - the ordering logic never puts two entries of one aggregate in a call, nor more than
  *   {@link PublishLimits} allow.
+ * @internal
  */
 export interface EventPublisher {
   readonly limits: PublishLimits;

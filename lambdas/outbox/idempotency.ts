@@ -30,21 +30,25 @@ export interface IdempotencyInput {
   readonly scope?: string;
 }
 
-/** Idempotency keys: 1..255 visible ASCII characters, as commonly accepted for the header. */
+/**
+ * Idempotency keys: 1..255 visible ASCII characters, as commonly accepted for the header.
+ * @internal
+ */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-/** How long a stored response is replayed. */
+/** How long a stored response is replayed. @internal */
 export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 /**
  * The canonical hash of a request: SHA-256 of its JSON with sorted keys, so that the
  * order of properties does not make two equal requests differ.
+ * @internal
  */
 export function requestHash(request: unknown): string {
   const canonical = stringify(request) ?? 'undefined';
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** Partition key of the idempotency record of a key. */
+/** Partition key of the idempotency record of a key. @internal */
 export function idempotencyPk(key: string, scope?: string): string {
   // The scope is length-prefixed so that no scope/key pair can imitate another.
   return scope === undefined
@@ -52,7 +56,7 @@ export function idempotencyPk(key: string, scope?: string): string {
     : `${IDEMPOTENCY_PK_PREFIX}${scope.length}:${scope}#${key}`;
 }
 
-/** The stored form of an idempotent response. */
+/** The stored form of an idempotent response. @internal */
 export interface IdempotencyRecord {
   readonly pk: string;
   readonly sk: string;
@@ -63,7 +67,7 @@ export interface IdempotencyRecord {
   readonly expiresAt: number;
 }
 
-/** Builds the idempotency record written in the command's transaction. */
+/** Builds the idempotency record written in the command's transaction. @internal */
 export function buildIdempotencyRecord(
   input: IdempotencyInput,
   now: Date,
@@ -81,7 +85,7 @@ export function buildIdempotencyRecord(
   } as IdempotencyRecord;
 }
 
-/** True while a stored record is still valid: TTL deletion lags by up to two days. */
+/** True while a stored record is still valid: TTL deletion lags by up to two days. @internal */
 export function isLive(record: { expiresAt?: unknown }, now: Date): boolean {
   return (
     typeof record.expiresAt === 'number' && record.expiresAt > Math.floor(now.getTime() / 1000)

@@ -8,6 +8,7 @@
  *
  * Used to reject an outbox record above the 400 KB item limit before the call, and by the
  * benchmarks to compute write units.
+ * @internal
  */
 export function dynamoItemSize(item: Readonly<Record<string, unknown>>): number {
   let size = 0;

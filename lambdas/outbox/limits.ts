@@ -3,11 +3,11 @@
  * entry they bound, in `put-events-entry.ts`.
  */
 
-/** DynamoDB item size limit. */
+/** DynamoDB item size limit. @internal */
 export const MAX_ITEM_BYTES = 400 * 1024;
-/** TransactWriteItems accepts at most this many items. */
+/** TransactWriteItems accepts at most this many items. @internal */
 export const MAX_TRANSACTION_ITEMS = 100;
-/** TransactWriteItems accepts at most this many bytes in total. */
+/** TransactWriteItems accepts at most this many bytes in total. @internal */
 export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
-/** DynamoDB partition key limit. */
+/** DynamoDB partition key limit. @internal */
 export const MAX_PARTITION_KEY_BYTES = 2048;

@@ -6,6 +6,7 @@
  *
  * Buckets keyed by the amount left make a move O(1); iterating stops as soon as the
  * caller has enough, so a call over thousands of chains looks at a handful.
+ * @internal
  */
 export class LongestFirst<T> {
   private readonly buckets = new Map<number, Set<T>>();

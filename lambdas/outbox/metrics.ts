@@ -4,6 +4,7 @@ export const OUTBOX_METRICS_NAMESPACE = 'DynamoOutbox';
 /**
  * The metrics the relay and the sweeper emit, by the names the construct's alarms, dashboard
  * and `metricXxx()` methods watch: one spelling for both sides.
+ * @internal
  */
 export const OutboxMetric = {
   /** Events accepted by EventBridge (relay and sweeper). */
@@ -26,22 +27,23 @@ export const OutboxMetric = {
   sweptRecords: 'SweptRecords',
 } as const;
 
-/** The name of one of the outbox's metrics. */
+/** The name of one of the outbox's metrics. @internal */
 export type OutboxMetricName = (typeof OutboxMetric)[keyof typeof OutboxMetric];
 
-/** The EMF dimension Powertools puts on every metric: the service that emitted it. */
+/** The EMF dimension Powertools puts on every metric: the service that emitted it. @internal */
 export const SERVICE_DIMENSION = 'service';
 
 /**
  * The variables Powertools reads the service and the namespace from; the construct sets
  * both on the relay and the sweeper.
+ * @internal
  */
 export const TelemetryVariable = {
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
 
-/** Service name and metrics namespace of a Lambda's logs and metrics. */
+/** Service name and metrics namespace of a Lambda's logs and metrics. @internal */
 export interface TelemetryIdentity {
   readonly serviceName: string;
   readonly namespace: string;
@@ -51,6 +53,7 @@ export interface TelemetryIdentity {
  * The service and namespace a delivering Lambda logs and emits under: what the deployment
  * set in its environment (so the construct's alarms watch exactly what is emitted), else
  * `fallbackService` and {@link OUTBOX_METRICS_NAMESPACE} (local mode, tests).
+ * @internal
  */
 export function telemetryIdentity(
   env: NodeJS.ProcessEnv,

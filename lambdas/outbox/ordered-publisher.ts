@@ -16,7 +16,7 @@ import {
 
 export type { PublishHooks, PublishReport } from './publish-run.js';
 
-/** How an {@link OrderedPublisher} paces itself, whatever the bus. */
+/** How an {@link OrderedPublisher} paces itself, whatever the bus. @internal */
 export interface PublishPacing {
   /**
    * Calls in flight at once (always for different aggregates).
@@ -35,6 +35,7 @@ export interface PublishPacing {
  * Configuration of an {@link OrderedPublisher}: the bus, either as a publishing port
  * (`publisher`) or as the classic EventBridge bus (`eventBridge` + `eventBusName`, with
  * `maxRequestBytes` and `verifyEventBus`), and its pacing.
+ * @internal
  */
 export type OrderedPublisherOptions = PublishPacing &
   (EventBridgePublisherOptions | { readonly publisher: EventPublisher });
@@ -57,6 +58,7 @@ export type OrderedPublisherOptions = PublishPacing &
  * The ordering logic lives in `PublishRun` (the loop), `PublishLane` (one chain's state)
  * and `planCall` (the choice of a call); the bus sits behind the {@link EventPublisher}
  * port (docs/relay.md, "How the publisher is built").
+ * @internal
  */
 export class OrderedPublisher {
   private readonly settings: RunSettings;

@@ -1,24 +1,24 @@
 import type { OutboxRecord } from './outbox-record.js';
 import { formatSeq, parseSeq } from './schema.js';
 
-/** What the table says of a record: its status, or ABSENT once TTL has removed it. */
+/** What the table says of a record: its status, or ABSENT once TTL has removed it. @internal */
 export type RecordState = 'PENDING' | 'DELIVERED' | 'FAILED' | 'ABSENT';
 
-/** The table key of an outbox record. */
+/** The table key of an outbox record. @internal */
 export interface RecordKey {
   readonly pk: string;
   readonly sk: string;
 }
 
-/** A stable string form of a key, for maps and sets. */
+/** A stable string form of a key, for maps and sets. @internal */
 export const keyString = (key: RecordKey): string => `${key.pk}\u0000${key.sk}`;
 
-/** The key of a record's predecessor, or undefined for an aggregate's first record. */
+/** The key of a record's predecessor, or undefined for an aggregate's first record. @internal */
 export function predecessorKey(record: OutboxRecord): RecordKey | undefined {
   return record.prevSeq === 0 ? undefined : { pk: record.pk, sk: formatSeq(record.prevSeq) };
 }
 
-/** How a set of outbox records can be delivered without breaking order. */
+/** How a set of outbox records can be delivered without breaking order. @internal */
 export interface DeliveryPlan {
   /**
    * One chain per aggregate: records to publish in this order. The first one's
@@ -41,6 +41,7 @@ export interface DeliveryPlan {
  *
  * @param records outbox records of any aggregates, in any order, without duplicates
  * @param stateOf the table's view of any record or predecessor (read consistently)
+ * @internal
  */
 export function planDelivery(
   records: readonly OutboxRecord[],

@@ -1,6 +1,6 @@
 /** The attribute names of the outbox table's items, and the two kinds of item it holds. */
 
-/** Attribute names of an outbox record. */
+/** Attribute names of an outbox record. @internal */
 export const OutboxAttribute = {
   recordType: 'recordType',
   aggregateType: 'aggregateType',
@@ -17,7 +17,7 @@ export const OutboxAttribute = {
   expiresAt: 'expiresAt',
 } as const;
 
-/** Attribute names of an idempotency record. */
+/** Attribute names of an idempotency record. @internal */
 export const IdempotencyAttribute = {
   requestHash: 'requestHash',
   response: 'response',
@@ -25,7 +25,10 @@ export const IdempotencyAttribute = {
   expiresAt: 'expiresAt',
 } as const;
 
-/** The TTL attribute, epoch seconds. Set on delivered records and idempotency records only. */
+/**
+ * The TTL attribute, epoch seconds. Set on delivered records and idempotency records only.
+ * @internal
+ */
 export const TTL_ATTRIBUTE = OutboxAttribute.expiresAt;
 
 /** The two kinds of item the outbox table holds (its `recordType` attribute). */

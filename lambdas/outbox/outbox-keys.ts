@@ -3,19 +3,23 @@
  * sequence of its last event, an idempotency record by its key.
  */
 
-/** Partition key: the aggregate key, `<aggregateType>#<aggregateId>`. */
+/** Partition key: the aggregate key, `<aggregateType>#<aggregateId>`. @internal */
 export const PK = 'pk';
-/** Sort key: the zero-padded sequence of the record's last event. */
+/** Sort key: the zero-padded sequence of the record's last event. @internal */
 export const SK = 'sk';
 
 /**
  * The outbox partition key of an aggregate.
+ * @internal
  */
 export function aggregateKey(aggregateType: string, aggregateId: string): string {
   return `${aggregateType}#${aggregateId}`;
 }
 
-/** Sort key value of every idempotency record. */
+/** Sort key value of every idempotency record. @internal */
 export const IDEMPOTENCY_SK = 'IDEMPOTENCY';
-/** Prefix of an idempotency record's partition key; cannot clash with an aggregate key. */
+/**
+ * Prefix of an idempotency record's partition key; cannot clash with an aggregate key.
+ * @internal
+ */
 export const IDEMPOTENCY_PK_PREFIX = 'IDEMPOTENCY#';

@@ -9,7 +9,7 @@ import { type MarkOutcome, transitionStatus } from './status-transition.js';
 const BATCH_GET_LIMIT = 100;
 const MAX_UNPROCESSED_ROUNDS = 8;
 
-/** Configuration of an {@link OutboxStore}. */
+/** Configuration of an {@link OutboxStore}. @internal */
 export interface OutboxStoreOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
@@ -27,6 +27,7 @@ export interface OutboxStoreOptions {
 /**
  * Reads and updates outbox record statuses: the relay's and the sweeper's view of the
  * table.
+ * @internal
  */
 export class OutboxStore {
   private readonly client: DynamoDBDocumentClient;

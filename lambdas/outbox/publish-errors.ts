@@ -1,6 +1,7 @@
 /**
  * What to do about a PutEvents failure, for one entry or a whole request. The table, with
  * the AWS documents behind each row, is in docs/relay.md ("Failure classes").
+ * @internal
  */
 export type PublishFailureKind =
   /** Transient: retry with backoff while time allows. */
@@ -20,10 +21,14 @@ export type PublishFailureKind =
 /**
  * How many times an entry answered with an undocumented error code is sent before its
  * record is quarantined: the SDK's standard retry mode also makes 3 attempts.
+ * @internal
  */
 export const UNKNOWN_CODE_ATTEMPTS = 3;
 
-/** The relay's code for an entry EventBridge returned no result for (no answer at all). */
+/**
+ * The relay's code for an entry EventBridge returned no result for (no answer at all).
+ * @internal
+ */
 export const MISSING_RESULT_CODE = 'MissingResultEntry';
 
 /** PutEventsResultEntry: "Retryable errors include InternalFailure, ThrottlingException". */
@@ -67,6 +72,7 @@ const REQUEST_TOO_LARGE_MESSAGE = /total size of the entries in the request is o
  * non-retryable codes are poison (the event) or configuration (the relay). A code AWS
  * does not document is `unknown`: retried {@link UNKNOWN_CODE_ATTEMPTS} times at most.
  * No result at all for an entry is a lost answer, retried like a lost response.
+ * @internal
  */
 export function classifyEntryError(code: string): PublishFailureKind {
   if (RETRYABLE_ENTRY_CODES.has(code) || code === MISSING_RESULT_CODE) return 'retryable';
@@ -91,6 +97,7 @@ interface SdkErrorShape {
  * errors are `poison`; throttles, 5xx and errors without an HTTP answer are retryable;
  * every other client fault is `configuration`: the request as a whole was refused, so
  * retrying cannot help and quarantining the data would be wrong.
+ * @internal
  */
 export function classifyRequestError(error: unknown): PublishFailureKind {
   const e = (typeof error === 'object' && error !== null ? error : {}) as SdkErrorShape;

@@ -2,7 +2,7 @@ import { type BackoffOptions, fullJitterDelay } from './backoff.js';
 import { OutboxError } from './errors.js';
 import type { OutboxRecord, StoredEvent } from './outbox-record.js';
 
-/** A record a lane gave up on, with the events of it the bus had already accepted. */
+/** A record a lane gave up on, with the events of it the bus had already accepted. @internal */
 export interface PoisonedRecord {
   readonly record: OutboxRecord;
   /** Our event ids (not the bus's), in order. */

@@ -13,7 +13,7 @@ import { MISSING_RESULT_CODE, UNKNOWN_CODE_ATTEMPTS } from './publish-errors.js'
 import { PublishLane } from './publish-lane.js';
 import type { PublishFailure } from './quarantine.js';
 
-/** What the caller learns as publishing goes, so it can mark records immediately. */
+/** What the caller learns as publishing goes, so it can mark records immediately. @internal */
 export interface PublishHooks {
   /** Milliseconds the publisher may still use; it starts no call and no wait beyond them. */
   readonly remainingMs: () => number;
@@ -27,7 +27,7 @@ export interface PublishHooks {
   ) => void;
 }
 
-/** The outcome of `OrderedPublisher.publish`. */
+/** The outcome of `OrderedPublisher.publish`. @internal */
 export interface PublishReport {
   readonly accepted: readonly OutboxRecord[];
   readonly poisoned: readonly OutboxRecord[];
@@ -41,7 +41,7 @@ export interface PublishReport {
   readonly retries: number;
 }
 
-/** The bus, and how a run paces itself against it. */
+/** The bus, and how a run paces itself against it. @internal */
 export interface RunSettings {
   readonly publisher: EventPublisher;
   readonly concurrency: number;

@@ -59,11 +59,12 @@ function labels(
   return attributes;
 }
 
-/** SQS's long-standing message size limit, assumed unless told otherwise. */
+/** SQS's long-standing message size limit, assumed unless told otherwise. @internal */
 export const DEFAULT_MAX_DLQ_MESSAGE_BYTES = 256 * 1024;
 
 /**
  * Sends poison records, with their full payload, to the dead-letter queue.
+ * @internal
  */
 export class Quarantine {
   private readonly sqs: SQSClient;

@@ -7,6 +7,7 @@ import { aggregateKey, IDEMPOTENCY_PK_PREFIX } from './schema.js';
  * what consumers trust. Delivering only events whose envelope names the record's own
  * aggregate makes the one stand for the other: a writer allowed the keys of one aggregate
  * type cannot publish events of another. An idempotency key never holds events.
+ * @internal
  */
 export function keyMismatch(record: OutboxRecord): string | undefined {
   const { pk, aggregateType, aggregateId } = record;

@@ -19,6 +19,7 @@ interface CancellationLike {
 /**
  * True when a `TransactionCanceledException` was caused only by contention or
  * throttling: no condition failed, so the same transaction may simply be sent again.
+ * @internal
  */
 export function isTransientCancellation(error: unknown): boolean {
   const e = error as CancellationLike | undefined;
@@ -35,6 +36,7 @@ export function isTransientCancellation(error: unknown): boolean {
  * strategy (attempts, backoff, retry quota) handles them like throttles. The SDK does not
  * retry `TransactionCanceledException` by itself. Retries resend the same input, and so
  * the same auto-generated `ClientRequestToken`: a retry cannot apply a transaction twice.
+ * @internal
  */
 export const retryableCancellationMiddleware: DeserializeMiddleware<object, MetadataBearer> =
   (next) => async (args) => {
@@ -54,6 +56,7 @@ const MIDDLEWARE_NAME = 'dynamoOutboxRetryableCancellation';
  * Installs {@link retryableCancellationMiddleware} on a client, once. The `OutboxWriter`
  * constructor calls it on the client it is given unless `retryTransientCancellations` is
  * false.
+ * @internal
  */
 export function retryTransientCancellations(client: DynamoDBClient | DynamoDBDocumentClient): void {
   const stack = client.middlewareStack;

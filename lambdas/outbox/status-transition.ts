@@ -2,10 +2,13 @@ import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamod
 import type { RecordKey } from './ordering.js';
 import { OutboxAttribute, type OutboxStatus, PK, SK } from './schema.js';
 
-/** What a conditional status change did: `already-done` when the record was not in `from`. */
+/**
+ * What a conditional status change did: `already-done` when the record was not in `from`.
+ * @internal
+ */
 export type MarkOutcome = 'marked' | 'already-done';
 
-/** One conditional change of an outbox record's status. */
+/** One conditional change of an outbox record's status. @internal */
 export interface StatusTransition {
   /** The status the record must have; otherwise nothing is written. */
   readonly from: OutboxStatus;
@@ -19,6 +22,7 @@ export interface StatusTransition {
  * Changes a record's status only if it still is `from`: every writer of a status (relay,
  * sweeper, operator CLI) goes through this one condition, so two of them racing on a
  * record leave it as the first one set it.
+ * @internal
  */
 export async function transitionStatus(
   client: DynamoDBDocumentClient,

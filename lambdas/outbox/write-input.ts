@@ -114,10 +114,11 @@ const entitySchema = z.discriminatedUnion('type', [
 /**
  * What an aggregate type may be: no `#`, so the type ends where an outbox key's first `#`
  * is, and no IAM wildcard, so `<type>#*` in a policy names exactly that type's keys.
+ * @internal
  */
 export const AGGREGATE_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
-/** The rules of an idempotency key and its scope: for a write, and for a look-up. */
+/** The rules of an idempotency key and its scope: for a write, and for a look-up. @internal */
 export const idempotencyKeyShape = {
   key: z
     .string()
@@ -128,6 +129,7 @@ export const idempotencyKeyShape = {
 /**
  * Structural rules of a write, checked before any call. The writer adds the rules that
  * need its configuration (reserved attribute names, sizes).
+ * @internal
  */
 export const outboxWriteInputSchema = z
   .strictObject({
@@ -187,7 +189,7 @@ export const outboxWriteInputSchema = z
     }),
   );
 
-/** Formats a zod path as `events[0].detail.total`. */
+/** Formats a zod path as `events[0].detail.total`. @internal */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path
     .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))

@@ -10,6 +10,7 @@ import * as z from './zod.js';
  * sweeper queries exactly `pendingShards` shards; the relay publishes entries up to
  * `maxRequestBytes`; the bus accepts only `eventSources`), so they come from the construct
  * instead of being repeated by hand.
+ * @internal
  */
 export const WriterVariable = {
   tableName: 'OUTBOX_TABLE_NAME',
@@ -18,10 +19,10 @@ export const WriterVariable = {
   eventSources: 'OUTBOX_EVENT_SOURCES',
 } as const;
 
-/** `OUTBOX_EVENT_SOURCES` of an outbox whose bus takes any source. */
+/** `OUTBOX_EVENT_SOURCES` of an outbox whose bus takes any source. @internal */
 export const ANY_EVENT_SOURCE = '*';
 
-/** The writer options that describe the deployed outbox rather than the caller. */
+/** The writer options that describe the deployed outbox rather than the caller. @internal */
 export interface WriterEnvironmentOptions {
   readonly tableName: string;
   readonly pendingShards: number;
@@ -45,7 +46,10 @@ function parseEventSources(value: string): readonly string[] | undefined | null 
   }
 }
 
-/** The writer's variables, for a Lambda that validates them with its own in one schema. */
+/**
+ * The writer's variables, for a Lambda that validates them with its own in one schema.
+ * @internal
+ */
 export const writerEnvShape = {
   [WriterVariable.tableName]: z.string().check(z.minLength(1, 'must not be empty')),
   [WriterVariable.pendingShards]: z._default(
@@ -70,7 +74,10 @@ export const writerEnvShape = {
 };
 const writerEnvSchema = z.object(writerEnvShape);
 
-/** The writer's options from variables validated by a schema holding {@link writerEnvShape}. */
+/**
+ * The writer's options from variables validated by a schema holding {@link writerEnvShape}.
+ * @internal
+ */
 export function toWriterOptions(value: z.output<typeof writerEnvSchema>): WriterEnvironmentOptions {
   const eventSources = parseEventSources(value[WriterVariable.eventSources]) ?? undefined;
   return {
@@ -85,6 +92,7 @@ export function toWriterOptions(value: z.output<typeof writerEnvSchema>): Writer
  * Reads the writer's deployment settings from the environment `addWriter()` sets.
  *
  * @throws OutboxConfigError naming each missing or bad variable
+ * @internal
  */
 export function writerOptionsFromEnvironment(env: NodeJS.ProcessEnv): WriterEnvironmentOptions {
   const parsed = parseEnvironment(writerEnvSchema, env);

@@ -1,4 +1,4 @@
-/** Base class of the relay's errors. */
+/** Base class of the relay's errors. @internal */
 export class RelayError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -6,7 +6,7 @@ export class RelayError extends Error {
   }
 }
 
-/** The relay's environment is missing or wrong: it cannot start. */
+/** The relay's environment is missing or wrong: it cannot start. @internal */
 export class RelayConfigError extends RelayError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -17,6 +17,7 @@ export class RelayConfigError extends RelayError {
 /**
  * EventBridge refused the relay itself (permissions, missing bus). The batch fails so
  * Lambda retries it and the Errors alarm fires; no record is quarantined for it.
+ * @internal
  */
 export class PublishNotAuthorizedError extends RelayError {
   readonly code: string;

@@ -28,6 +28,7 @@ const deps: RelayDependencies = {
  * The relay Lambda: DynamoDB Stream (outbox INSERTs) → EventBridge, in order per
  * aggregate. Partial failures come back as `batchItemFailures`; only a configuration
  * error (EventBridge refusing the relay) fails the invocation.
+ * @internal
  */
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

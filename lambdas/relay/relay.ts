@@ -14,12 +14,12 @@ import { OutboxMetric, type OutboxMetricName } from '../outbox/metrics.js';
 import { PublishNotAuthorizedError } from './errors.js';
 import { type DecodedStreamRecord, decodeStreamEvent } from './stream-records.js';
 
-/** The metric sink: Powertools `Metrics` fits it; tests pass a recorder. */
+/** The metric sink: Powertools `Metrics` fits it; tests pass a recorder. @internal */
 export interface RelayMetrics {
   addMetric(name: OutboxMetricName, unit: 'Count' | 'Milliseconds', value: number): void;
 }
 
-/** What the relay core needs; the handler creates these once per container. */
+/** What the relay core needs; the handler creates these once per container. @internal */
 export interface RelayDependencies {
   /** The delivery pass shared with the sweeper (store, publisher, quarantine). */
   readonly delivery: OutboxDelivery;
@@ -35,7 +35,7 @@ export interface RelayDependencies {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** What the relay needs of the Lambda context. */
+/** What the relay needs of the Lambda context. @internal */
 export interface RemainingTime {
   getRemainingTimeInMillis(): number;
 }
@@ -49,6 +49,7 @@ export interface RemainingTime {
  *
  * @throws PublishNotAuthorizedError when EventBridge refuses the relay itself, after
  *   marking what was published
+ * @internal
  */
 export async function relayStreamBatch(
   deps: RelayDependencies,
@@ -161,7 +162,7 @@ function keyOf(d: DecodedStreamRecord): RecordKey {
     : { pk: `#malformed#${d.index}`, sk: d.sequenceNumber };
 }
 
-/** Orders stream sequence numbers (decimal strings of up to 40 digits) numerically. */
+/** Orders stream sequence numbers (decimal strings of up to 40 digits) numerically. @internal */
 export function compareSequenceNumbers(a: string, b: string): number {
   const numeric = /^\d+$/;
   if (!numeric.test(a) || !numeric.test(b)) return 0;

@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { OutboxAttribute, type OutboxRecord, RecordType } from '../outbox/index.js';
 
-/** One stream record of a batch, decoded. */
+/** One stream record of a batch, decoded. @internal */
 export interface DecodedStreamRecord {
   /** Position in the batch (stream order). */
   readonly index: number;
@@ -26,6 +26,7 @@ type Image = Record<string, AttributeValue>;
  * stream), idempotency records and items that are not ours are skipped untouched, so a
  * legal number JavaScript cannot hold (`1.2345E+40`) in them cannot fail the batch. An
  * outbox image that cannot be converted or read is `malformed`, with the reason.
+ * @internal
  */
 export function decodeStreamEvent(event: DynamoDBStreamEvent): DecodedStreamRecord[] {
   return (event.Records ?? []).map(decodeStreamRecord);

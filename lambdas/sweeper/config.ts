@@ -11,7 +11,7 @@ import {
 import * as z from '../outbox/zod.js';
 import { SweeperConfigError } from './errors.js';
 
-/** Settings of the sweeper Lambda, from its environment. */
+/** Settings of the sweeper Lambda, from its environment. @internal */
 export interface SweeperConfig extends DeliveryConfig {
   /** A record pending longer than this is the sweeper's to deliver. */
   readonly graceSeconds: number;
@@ -24,6 +24,7 @@ export interface SweeperConfig extends DeliveryConfig {
 /**
  * The variables only the sweeper reads (besides `DeliveryVariable`), set by the construct.
  * The pending shards are the writers' own variable: both sides must agree on it.
+ * @internal
  */
 export const SweeperVariable = {
   graceSeconds: 'GRACE_SECONDS',
@@ -31,10 +32,13 @@ export const SweeperVariable = {
   pendingShards: WriterVariable.pendingShards,
 } as const;
 
-/** What the sweeper uses when a variable of its own is not set; the construct sets them. */
+/**
+ * What the sweeper uses when a variable of its own is not set; the construct sets them.
+ * @internal
+ */
 export const SweeperDefaults = { graceSeconds: 300, maxRecordsPerRun: 1_000 } as const;
 
-/** Everything the sweeper reads from its environment. */
+/** Everything the sweeper reads from its environment. @internal */
 export const sweeperEnvSchema = z.extend(deliveryEnvSchema, {
   [SweeperVariable.graceSeconds]: z._default(intVariable(0, 86_400), SweeperDefaults.graceSeconds),
   [SweeperVariable.maxRecordsPerRun]: z._default(
@@ -51,6 +55,7 @@ export const sweeperEnvSchema = z.extend(deliveryEnvSchema, {
  * Reads and validates the sweeper's environment at cold start.
  *
  * @throws SweeperConfigError naming each missing or bad variable
+ * @internal
  */
 export function loadSweeperConfig(env: NodeJS.ProcessEnv): SweeperConfig {
   const parsed = parseEnvironment(sweeperEnvSchema, env);

@@ -1,4 +1,4 @@
-/** Base class of the sweeper's errors. */
+/** Base class of the sweeper's errors. @internal */
 export class SweeperError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -6,7 +6,7 @@ export class SweeperError extends Error {
   }
 }
 
-/** The sweeper's environment is missing or wrong: it cannot start. */
+/** The sweeper's environment is missing or wrong: it cannot start. @internal */
 export class SweeperConfigError extends SweeperError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -14,7 +14,7 @@ export class SweeperConfigError extends SweeperError {
   }
 }
 
-/** EventBridge refused the sweeper itself (permissions, missing bus): the run fails. */
+/** EventBridge refused the sweeper itself (permissions, missing bus): the run fails. @internal */
 export class SweepNotAuthorizedError extends SweeperError {
   readonly code: string;
 

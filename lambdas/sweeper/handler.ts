@@ -32,6 +32,7 @@ const deps: SweeperDependencies = {
 /**
  * The sweeper Lambda, run on a schedule: delivers records that stayed PENDING past the
  * grace period, in order, with the relay's delivery pass.
+ * @internal
  */
 export const handler = middy<ScheduledEvent, SweepReport>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

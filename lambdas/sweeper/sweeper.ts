@@ -14,12 +14,12 @@ import {
 import { OutboxMetric, type OutboxMetricName } from '../outbox/metrics.js';
 import { SweepNotAuthorizedError } from './errors.js';
 
-/** The metric sink: Powertools `Metrics` fits it; tests pass a recorder. */
+/** The metric sink: Powertools `Metrics` fits it; tests pass a recorder. @internal */
 export interface SweeperMetrics {
   addMetric(name: OutboxMetricName, unit: 'Count' | 'Seconds', value: number): void;
 }
 
-/** What the sweeper core needs; the handler creates these once per container. */
+/** What the sweeper core needs; the handler creates these once per container. @internal */
 export interface SweeperDependencies {
   readonly documentClient: DynamoDBDocumentClient;
   readonly tableName: string;
@@ -37,7 +37,7 @@ export interface SweeperDependencies {
   readonly clock?: () => Date;
 }
 
-/** What one run found and did. */
+/** What one run found and did. @internal */
 export interface SweepReport {
   /** Records PENDING in the table (all of them, stale or not). */
   readonly pendingRecords: number;
@@ -66,6 +66,7 @@ interface IndexKey {
  * Bounded per run by `maxRecordsPerRun` and by the Lambda's remaining time.
  *
  * @throws SweepNotAuthorizedError when EventBridge refuses the sweeper itself
+ * @internal
  */
 export async function sweepPendingRecords(
   deps: SweeperDependencies,
