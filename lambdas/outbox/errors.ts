@@ -3,7 +3,10 @@
  * `OutboxError`; callers map the subclasses to their own responses (HTTP status, retry).
  */
 
-/** Base of the errors the writer raises on purpose; the SDK's own errors pass through unchanged. */
+/**
+ * Base of the errors the writer raises on purpose; the SDK's own errors pass through
+ * unchanged. When each is thrown: [the writer's outcomes](../../docs/writer.md#outcomes-of-a-cancelled-transaction).
+ */
 export class OutboxError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
