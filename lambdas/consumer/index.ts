@@ -1,3 +1,8 @@
+/**
+ * The consumer kit as the example shipping service uses it: the names `dynamo-outbox/runtime`
+ * exports, no more.
+ * @module
+ */
 export {
   type ConsumeContext,
   type ConsumeOptions,
@@ -19,20 +24,7 @@ export {
   Inbox,
   type InboxDecision,
   type InboxOptions,
-  inboxConflict,
   type OrderPolicy,
 } from './inbox.js';
-export {
-  type InboxEnvironmentOptions,
-  InboxVariable,
-  inboxOptionsFromEnvironment,
-} from './inbox-environment.js';
-export {
-  cursorKey,
-  eventKey,
-  INBOX_PK,
-  INBOX_TTL_ATTRIBUTE,
-  inboxTableDefinition,
-  LAST_SEQUENCE_ATTRIBUTE,
-} from './inbox-schema.js';
+export { inboxTableDefinition } from './inbox-schema.js';
 export { type OutboxEvent, parseOutboxEvent } from './outbox-event.js';

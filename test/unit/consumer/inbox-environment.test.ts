@@ -1,11 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import {
-  ConsumerConfigError,
-  Inbox,
-  inboxOptionsFromEnvironment,
-} from '../../../lambdas/consumer/index.js';
+import { inboxOptionsFromEnvironment } from '../../../lambdas/consumer/inbox-environment.js';
+import { ConsumerConfigError, Inbox } from '../../../lambdas/consumer/index.js';
 import type { EventEnvelope } from '../../../lambdas/outbox/envelope.js';
 import { FIXED_NOW_EPOCH_SECONDS, fixedClock } from '../../helpers/outbox-fixtures.js';
 
