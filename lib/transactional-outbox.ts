@@ -371,20 +371,28 @@ export class TransactionalOutbox extends Construct {
     this.serviceName = props.serviceName ?? `${Stack.of(this).stackName}-${id}-relay`;
     this.sweeperServiceName = `${this.serviceName.replace(/-relay$/, '')}-sweeper`;
     this.alarmTopic = props.alarmTopic;
-
     this.table = props.table ?? this.createTable(props);
-    if (props.table && props.table.tableStreamArn === undefined) {
-      throw new Error(
-        `table ${props.table.node.path} has no stream: the outbox needs a stream with NEW_IMAGE`,
-      );
-    }
-    this.busEventSources =
-      props.eventSources === undefined
-        ? undefined
-        : [...new Set([...props.eventSources, VERIFY_CANARY.source])];
+    this.busEventSources = busEventSourcesOf(props.eventSources);
     this.eventBus = props.eventBus ?? this.createBus();
     this.eventBusVerified = this.eventBusVerifiable();
-    this.writerEnvironment = {
+    this.writerEnvironment = this.createWriterEnvironment(props);
+    this.deadLetterQueue = this.createDeadLetterQueue('DeadLetterQueue');
+    this.streamFailureQueue = this.createDeadLetterQueue('StreamFailureQueue');
+    const deliveryEnvironment = this.deliveryEnvironment(props);
+    this.relayFunction = this.createRelay(props, deliveryEnvironment);
+    this.sweepScheduleDeadLetterQueue = ruleTargetDeadLetterQueue(
+      this,
+      'SweepScheduleDeadLetterQueue',
+    );
+    this.sweeperFunction = this.createSweeper(props, deliveryEnvironment);
+    this.onlyDeliveryMaySendToDeadLetterQueue();
+    this.alarms = this.createAlarms(props);
+    this.dashboard = props.dashboard === false ? undefined : this.createDashboard(props);
+  }
+
+  /** What `OutboxWriter.fromEnvironment()` needs to write records this outbox relays. */
+  private createWriterEnvironment(props: TransactionalOutboxProps): Record<string, string> {
+    return {
       [WriterVariable.tableName]: this.table.tableName,
       [WriterVariable.pendingShards]: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
       // An entry is published alone at worst: it must fit in one PutEvents request, and the
@@ -396,27 +404,29 @@ export class TransactionalOutbox extends Construct {
       [WriterVariable.eventSources]:
         props.eventSources === undefined ? ANY_EVENT_SOURCE : JSON.stringify(props.eventSources),
     };
+  }
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+  /** A queue where records that cannot be published end: encrypted, kept 14 days. */
+  private createDeadLetterQueue(queueId: string): Queue {
+    const queue = new Queue(this, queueId, {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.streamFailureQueue = new Queue(this, 'StreamFailureQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: the last stop for records the relay cannot publish.',
     });
-    for (const queue of [this.deadLetterQueue, this.streamFailureQueue]) {
-      Validations.of(queue).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason:
-          'This queue is itself a dead-letter queue: the last stop for records the relay cannot publish.',
-      });
-    }
+    return queue;
+  }
 
-    const deliveryEnvironment = this.deliveryEnvironment(props);
-    this.relayFunction = createOutboxFunction(this, 'Relay', {
+  /** The relay: reads the stream, publishes in order, quarantines poison records. */
+  private createRelay(
+    props: TransactionalOutboxProps,
+    deliveryEnvironment: Record<string, string>,
+  ): NodejsFunction {
+    const relay = createOutboxFunction(this, 'Relay', {
       handler: 'relay/handler.ts',
       description: 'dynamo-outbox relay: outbox stream → EventBridge, in order per aggregate',
       memorySize: props.relayMemorySize ?? 512,
@@ -428,37 +438,31 @@ export class TransactionalOutbox extends Construct {
       },
     });
     // Exactly what the relay does: read statuses, mark records, publish, quarantine.
-    this.grantTableActions(this.relayFunction, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
-    this.grantDelivery(this.relayFunction);
-    this.addBusPublisher(roleOf(this.relayFunction));
+    this.grantTableActions(relay, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
+    this.grantDelivery(relay);
+    this.addBusPublisher(roleOf(relay));
+    relay.addEventSource(this.outboxStreamSource(props));
+    return relay;
+  }
 
-    this.relayFunction.addEventSource(
-      new DynamoEventSource(this.table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: props.batchSize ?? 100,
-        ...(props.maxBatchingWindow === undefined
-          ? {}
-          : { maxBatchingWindow: props.maxBatchingWindow }),
-        parallelizationFactor: props.parallelizationFactor ?? 10,
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: props.retryAttempts ?? 100,
-        maxRecordAge: props.maxRecordAge ?? Duration.days(1),
-        onFailure: sendOnlyDestination(this.streamFailureQueue),
-        filters: [
-          FilterCriteria.filter(OUTBOX_STREAM_FILTER_PATTERN as unknown as Record<string, unknown>),
-        ],
-      }),
-    );
-
-    this.sweepScheduleDeadLetterQueue = ruleTargetDeadLetterQueue(
-      this,
-      'SweepScheduleDeadLetterQueue',
-    );
-    this.sweeperFunction = this.createSweeper(props, deliveryEnvironment);
-    this.onlyDeliveryMaySendToDeadLetterQueue();
-    this.alarms = this.createAlarms(props);
-    this.dashboard = props.dashboard === false ? undefined : this.createDashboard(props);
+  /** The table's stream as the relay's event source: only new PENDING records, retried long. */
+  private outboxStreamSource(props: TransactionalOutboxProps): DynamoEventSource {
+    return new DynamoEventSource(this.table, {
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: props.batchSize ?? 100,
+      ...(props.maxBatchingWindow === undefined
+        ? {}
+        : { maxBatchingWindow: props.maxBatchingWindow }),
+      parallelizationFactor: props.parallelizationFactor ?? 10,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      retryAttempts: props.retryAttempts ?? 100,
+      maxRecordAge: props.maxRecordAge ?? Duration.days(1),
+      onFailure: sendOnlyDestination(this.streamFailureQueue),
+      filters: [
+        FilterCriteria.filter(OUTBOX_STREAM_FILTER_PATTERN as unknown as Record<string, unknown>),
+      ],
+    });
   }
 
   /**
@@ -1219,6 +1223,16 @@ function validateProps(props: TransactionalOutboxProps): void {
   range('deadLetterAlarmThreshold', props.deadLetterAlarmThreshold, 0, 1_000_000);
   range('relayErrorsAlarmThreshold', props.relayErrorsAlarmThreshold, 0, 1_000_000);
   validateEventSources(props.eventSources);
+  if (props.table && props.table.tableStreamArn === undefined) {
+    throw new Error(
+      `table ${props.table.node.path} has no stream: the outbox needs a stream with NEW_IMAGE`,
+    );
+  }
+}
+
+/** What the bus accepts: `eventSources` and the canary's, or undefined for any source. */
+function busEventSourcesOf(sources: readonly string[] | undefined): readonly string[] | undefined {
+  return sources === undefined ? undefined : [...new Set([...sources, VERIFY_CANARY.source])];
 }
 
 /** Sources the writer would accept: non-empty, not AWS's reserved `aws.` prefix. */
