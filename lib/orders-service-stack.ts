@@ -112,23 +112,48 @@ export class OrdersServiceStack extends Stack {
     super(scope, id, props);
     validateProps(props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-
-    this.ordersTable = new TableV2(this, 'OrdersTable', {
-      partitionKey: { name: ordersTableDefinition.partitionKey.name, type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+    this.ordersTable = this.createTable(
+      'OrdersTable',
+      ordersTableDefinition.partitionKey.name,
       removalPolicy,
-    });
+    );
     this.outbox = new TransactionalOutbox(this, 'Outbox', {
       ...props.outbox,
       removalPolicy,
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
     });
+    this.functions = this.createApiFunctions(props.apiReservedConcurrency);
+    this.grantApiFunctions();
+    this.shipmentsTable = this.createTable(
+      'ShipmentsTable',
+      shipmentsTableDefinition.partitionKey.name,
+      removalPolicy,
+    );
+    this.shipping = this.createShippingConsumer(removalPolicy);
+    this.api = this.createApi(props);
+    this.addOutputs();
+  }
 
-    // Every handler reads the writer's settings (one config for the four); only the three
-    // command handlers get the outbox's write grant below.
+  /** A table of the example: on-demand, point-in-time recovery, protected when retained. */
+  private createTable(
+    tableId: string,
+    partitionKey: string,
+    removalPolicy: RemovalPolicy,
+  ): TableV2 {
+    return new TableV2(this, tableId, {
+      partitionKey: { name: partitionKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+  }
+
+  /** The four API Lambdas, each with the writer's settings (one config for the four). */
+  private createApiFunctions(
+    reservedConcurrency: number | undefined,
+  ): Record<OrdersHandlerName, NodejsFunction> {
     const environment = {
       ORDERS_TABLE_NAME: this.ordersTable.tableName,
       ...this.outbox.writerEnvironment,
@@ -139,17 +164,23 @@ export class OrdersServiceStack extends Stack {
         handler: `orders/handlers/${name}.ts`,
         environment,
         description: `Orders API: ${name}`,
-        ...(props.apiReservedConcurrency === undefined
+        ...(reservedConcurrency === undefined
           ? {}
-          : { reservedConcurrentExecutions: props.apiReservedConcurrency }),
+          : { reservedConcurrentExecutions: reservedConcurrency }),
       });
-    this.functions = {
+    return {
       'create-order': fn('create-order'),
       'get-order': fn('get-order'),
       'transition-order': fn('transition-order'),
       'cancel-order': fn('cancel-order'),
     };
-    // Least privilege: each function gets the actions it performs, on the table only.
+  }
+
+  /**
+   * Least privilege: each function gets the actions it performs, on the orders table only;
+   * only the three command handlers may write to the outbox.
+   */
+  private grantApiFunctions(): void {
     const grantOrders = (name: OrdersHandlerName, ...actions: string[]) =>
       Grant.addToPrincipal({
         grantee: this.functions[name],
@@ -163,20 +194,14 @@ export class OrdersServiceStack extends Stack {
     for (const name of ['create-order', 'transition-order', 'cancel-order'] as const) {
       this.outbox.grantWriteEvents(this.functions[name]);
     }
+  }
 
-    // The example consumer: shipping opens a shipment on OrderConfirmed, closes it on
-    // OrderCancelled, exactly once per event through its inbox.
-    this.shipmentsTable = new TableV2(this, 'ShipmentsTable', {
-      partitionKey: {
-        name: shipmentsTableDefinition.partitionKey.name,
-        type: AttributeType.STRING,
-      },
-      billing: Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
-      removalPolicy,
-    });
-    this.shipping = this.outbox.addConsumer('Shipping', {
+  /**
+   * The example consumer: shipping opens a shipment on OrderConfirmed, closes it on
+   * OrderCancelled, exactly once per event through its inbox.
+   */
+  private createShippingConsumer(removalPolicy: RemovalPolicy): OutboxConsumer {
+    const shipping = this.outbox.addConsumer('Shipping', {
       entry: lambdaEntry('shipping/handler.ts'),
       sources: SHIPPING_SUBSCRIPTION.sources,
       detailTypes: SHIPPING_SUBSCRIPTION.detailTypes,
@@ -189,12 +214,15 @@ export class OrdersServiceStack extends Stack {
       },
     });
     Grant.addToPrincipal({
-      grantee: this.shipping.consumerFunction,
+      grantee: shipping.consumerFunction,
       actions: ['dynamodb:PutItem'],
       resourceArns: [this.shipmentsTable.tableArn],
     });
+    return shipping;
+  }
 
-    this.api = this.createApi(props);
+  /** What operators and `npx dynamo-outbox --stack <name>` read to find the resources. */
+  private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
       description: 'Base URL of the Orders API (SigV4-signed requests)',
@@ -202,7 +230,6 @@ export class OrdersServiceStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.outbox.eventBus.eventBusName });
     new CfnOutput(this, 'OrdersTableName', { value: this.ordersTable.tableName });
     new CfnOutput(this, 'OutboxTableName', { value: this.outbox.table.tableName });
-    // What `npx dynamo-outbox --stack <name>` reads to find the outbox's resources.
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.outbox.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'RelayFunctionName', { value: this.outbox.relayFunction.functionName });
     new CfnOutput(this, 'StreamFailureQueueUrl', {
