@@ -15,7 +15,7 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
-  Metric,
+  type Metric,
   type MetricOptions,
   TextWidget,
   TreatMissingData,
@@ -56,7 +56,6 @@ import {
   OUTBOX_METRICS_NAMESPACE,
   OutboxMetric,
   type OutboxMetricName,
-  SERVICE_DIMENSION,
   TelemetryVariable,
 } from '../lambdas/outbox/metrics.js';
 import {
@@ -78,10 +77,12 @@ import { maxWriterEntryBytes } from './delivered-event-size.js';
 import { createOutboxFunction } from './node-function.js';
 import { type OutboxBusPolicyProps, outboxBusPolicyDocument } from './outbox-bus-policy.js';
 import { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
+import { type OutboxMetricOptions, outboxMetric } from './outbox-metric.js';
 import { ruleTargetDeadLetterQueue } from './rule-target-dead-letter-queue.js';
 
 // Spelled once, in the runtime core the relay and the sweeper emit with.
 export { OUTBOX_METRICS_NAMESPACE } from '../lambdas/outbox/metrics.js';
+export type { OutboxMetricEmitter, OutboxMetricOptions } from './outbox-metric.js';
 
 /**
  * Properties of a {@link TransactionalOutbox}. Every one is optional: the defaults give an
@@ -878,74 +879,63 @@ export class TransactionalOutbox extends Construct {
     });
   }
 
+  /**
+   * Any metric the relay or the sweeper emits, by its `OutboxMetric` name: counts read as
+   * `Sum`, gauges as `Maximum`, per minute (the sweeper's gauges per 5 minutes). Both emit
+   * `EventsPublished` and `PoisonRecords`: `emitter` picks one (default: the relay).
+   *
+   * @example
+   * ```ts
+   * import { App, Stack } from 'aws-cdk-lib';
+   * import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+   * import { TransactionalOutbox } from 'dynamo-outbox';
+   *
+   * const stack = new Stack(new App(), 'Orders');
+   * const outbox = new TransactionalOutbox(stack, 'Outbox');
+   * // The sweeper delivering at all means the relay missed records: worth a look.
+   * new Alarm(stack, 'SweeperDelivers', {
+   *   metric: outbox.metric('EventsPublished', { emitter: 'sweeper' }),
+   *   threshold: 100,
+   *   evaluationPeriods: 15,
+   * });
+   * ```
+   */
+  metric(metricName: OutboxMetricName, options?: OutboxMetricOptions): Metric {
+    return outboxMetric(
+      metricName,
+      { relay: this.serviceName, sweeper: this.sweeperServiceName },
+      options,
+    );
+  }
+
   /** Age in seconds of the oldest PENDING record, as the sweeper sees it (EMF metric). */
   metricOldestPendingAge(options?: MetricOptions): Metric {
-    return this.sweeperMetric(OutboxMetric.oldestPendingAge, 'Maximum', {
-      period: Duration.minutes(5),
-      ...options,
-    });
+    return this.metric(OutboxMetric.oldestPendingAge, options);
   }
 
   /** Events the relay published (EMF metric). */
   metricEventsPublished(options?: MetricOptions): Metric {
-    return this.relayMetric(OutboxMetric.eventsPublished, 'Sum', options);
+    return this.metric(OutboxMetric.eventsPublished, options);
   }
 
   /** How far behind the stream the relay publishes, in ms: now − oldest record of a batch (EMF). */
   metricRelayLag(options?: MetricOptions): Metric {
-    return this.relayMetric(OutboxMetric.relayLag, 'Maximum', options);
+    return this.metric(OutboxMetric.relayLag, options);
   }
 
   /** Records the relay left for a retry (predecessor pending, time out, marking failed) (EMF). */
   metricRecordsDeferred(options?: MetricOptions): Metric {
-    return this.relayMetric(OutboxMetric.recordsDeferred, 'Sum', options);
+    return this.metric(OutboxMetric.recordsDeferred, options);
   }
 
   /** Records the relay quarantined (EMF). */
   metricPoisonRecords(options?: MetricOptions): Metric {
-    return this.relayMetric(OutboxMetric.poisonRecords, 'Sum', options);
+    return this.metric(OutboxMetric.poisonRecords, options);
   }
 
   /** Records PENDING in the table, as the sweeper counts them (EMF). */
   metricPendingRecords(options?: MetricOptions): Metric {
-    return this.sweeperMetric(OutboxMetric.pendingRecords, 'Maximum', {
-      period: Duration.minutes(5),
-      ...options,
-    });
-  }
-
-  /** An EMF metric of the relay, under the service name its environment gives it. */
-  private relayMetric(
-    metricName: OutboxMetricName,
-    statistic: string,
-    options?: MetricOptions,
-  ): Metric {
-    return this.emfMetric(this.serviceName, metricName, statistic, options);
-  }
-
-  /** An EMF metric of the sweeper, under the service name its environment gives it. */
-  private sweeperMetric(
-    metricName: OutboxMetricName,
-    statistic: string,
-    options?: MetricOptions,
-  ): Metric {
-    return this.emfMetric(this.sweeperServiceName, metricName, statistic, options);
-  }
-
-  private emfMetric(
-    service: string,
-    metricName: OutboxMetricName,
-    statistic: string,
-    options?: MetricOptions,
-  ): Metric {
-    return new Metric({
-      namespace: OUTBOX_METRICS_NAMESPACE,
-      metricName,
-      dimensionsMap: { [SERVICE_DIMENSION]: service },
-      statistic,
-      period: Duration.minutes(1),
-      ...options,
-    });
+    return this.metric(OutboxMetric.pendingRecords, options);
   }
 
   private createDashboard(props: TransactionalOutboxProps): Dashboard {
@@ -965,11 +955,11 @@ export class TransactionalOutbox extends Construct {
       graph('Stream lag', [this.metricIteratorAge()], [this.metricRelayLag()]),
       graph('Events published', [
         this.metricEventsPublished(),
-        this.sweeperMetric(OutboxMetric.eventsPublished, 'Sum'),
+        this.metric(OutboxMetric.eventsPublished, { emitter: 'sweeper' }),
       ]),
       graph('Deferred and retried', [
         this.metricRecordsDeferred(),
-        this.relayMetric(OutboxMetric.publishRetries, 'Sum'),
+        this.metric(OutboxMetric.publishRetries),
       ]),
     );
     dashboard.addWidgets(
