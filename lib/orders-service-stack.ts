@@ -11,6 +11,7 @@ import {
   RequestValidator,
   ResponseType,
   RestApi,
+  type StageOptions,
 } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
@@ -244,6 +245,7 @@ export class OrdersServiceStack extends Stack {
     });
   }
 
+  /** The REST API: regional, authorized, throttled, logged and traced; one route per handler. */
   private createApi(props: OrdersServiceStackProps): RestApi {
     const api = new RestApi(this, 'Api', {
       description: 'dynamo-outbox example: Orders API',
@@ -251,27 +253,43 @@ export class OrdersServiceStack extends Stack {
       // The CloudWatch role is a setting of the whole account and region: a stack that owns
       // it overwrites everyone's and, once deleted, breaks every API's logs. Set it once.
       cloudWatchRole: false,
-      deployOptions: {
-        stageName: 'prod',
-        throttlingRateLimit: props.throttlingRateLimit ?? 100,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
-        tracingEnabled: true,
-        metricsEnabled: true,
-        loggingLevel: props.executionLoggingLevel ?? MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-        accessLogDestination:
-          props.accessLogDestination ??
-          new LogGroupLogDestination(
-            new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH }),
-          ),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
-      },
+      deployOptions: this.stageOptions(props),
       defaultMethodOptions: props.createAuthorizer
         ? { authorizer: props.createAuthorizer(this) }
         : { authorizationType: AuthorizationType.IAM },
     });
-    // Parameters are checked at the edge; bodies by the Lambdas, which answer with
-    // field-level problem+json errors from the same zod schemas in every runtime.
+    this.addRoutes(api);
+    this.addProblemResponses(api);
+    acknowledgeApiValidation(api);
+    this.protectStage(api, props.webAclArn);
+    return api;
+  }
+
+  /** The `prod` stage: throttled, traced, with metrics, execution and access logs. */
+  private stageOptions(props: OrdersServiceStackProps): StageOptions {
+    return {
+      stageName: 'prod',
+      throttlingRateLimit: props.throttlingRateLimit ?? 100,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+      tracingEnabled: true,
+      metricsEnabled: true,
+      loggingLevel: props.executionLoggingLevel ?? MethodLoggingLevel.ERROR,
+      dataTraceEnabled: false,
+      accessLogDestination:
+        props.accessLogDestination ??
+        new LogGroupLogDestination(
+          new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH }),
+        ),
+      accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+    };
+  }
+
+  /**
+   * One method per route, one integration per handler. Parameters are checked at the edge;
+   * bodies by the Lambdas, which answer with field-level problem+json errors from the same
+   * zod schemas in every runtime.
+   */
+  private addRoutes(api: RestApi): void {
     const validator = new RequestValidator(this, 'RequestValidator', {
       restApi: api,
       validateRequestParameters: true,
@@ -291,7 +309,10 @@ export class OrdersServiceStack extends Stack {
           : {},
       });
     }
-    // API Gateway's own errors (auth, throttling, unknown route) in problem+json too.
+  }
+
+  /** API Gateway's own errors (auth, throttling, unknown route) in problem+json too. */
+  private addProblemResponses(api: RestApi): void {
     for (const [name, type, title] of [
       ['Default4xx', ResponseType.DEFAULT_4XX, 'Client Error'],
       ['Default5xx', ResponseType.DEFAULT_5XX, 'Server Error'],
@@ -304,18 +325,6 @@ export class OrdersServiceStack extends Stack {
         },
       });
     }
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-APIG2',
-      reason:
-        'Request parameters are validated at the edge; bodies are validated by the Lambdas against the same zod schemas as in local mode, which answer with field-level problem+json errors that API Gateway models cannot produce.',
-    });
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason:
-        'Methods use IAM authorization (or the authorizer passed in props), not a Cognito user pool.',
-    });
-    this.protectStage(api, props.webAclArn);
-    return api;
   }
 
   /** Attaches the web ACL to the stage; without one, says why the stage may go without. */
@@ -334,6 +343,20 @@ export class OrdersServiceStack extends Stack {
       webAclArn,
     });
   }
+}
+
+/** Why the API goes without the request models and the Cognito pool cdk-nag asks for. */
+function acknowledgeApiValidation(api: RestApi): void {
+  Validations.of(api).acknowledge({
+    id: 'AwsSolutions-APIG2',
+    reason:
+      'Request parameters are validated at the edge; bodies are validated by the Lambdas against the same zod schemas as in local mode, which answer with field-level problem+json errors that API Gateway models cannot produce.',
+  });
+  Validations.of(api).acknowledge({
+    id: 'AwsSolutions-COG4',
+    reason:
+      'Methods use IAM authorization (or the authorizer passed in props), not a Cognito user pool.',
+  });
 }
 
 /** Validates the props early, naming the bad value. */
