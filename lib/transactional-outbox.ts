@@ -11,6 +11,7 @@ import {
 } from 'aws-cdk-lib';
 import {
   Alarm,
+  type AlarmProps,
   AlarmStatusWidget,
   ComparisonOperator,
   Dashboard,
@@ -980,6 +981,7 @@ export class TransactionalOutbox extends Construct {
     return dashboard;
   }
 
+  /** The sweeper: delivers, in order, what stayed PENDING past the grace period. */
   private createSweeper(
     props: TransactionalOutboxProps,
     deliveryEnvironment: Record<string, string>,
@@ -995,19 +997,30 @@ export class TransactionalOutbox extends Construct {
       ...(props.sweeperReservedConcurrency === undefined
         ? {}
         : { reservedConcurrentExecutions: props.sweeperReservedConcurrency }),
-      environment: {
-        ...deliveryEnvironment,
-        [TelemetryVariable.serviceName]: this.sweeperServiceName,
-        [SweeperVariable.graceSeconds]: String(
-          props.sweeperGracePeriod?.toSeconds() ?? SweeperDefaults.graceSeconds,
-        ),
-        [SweeperVariable.maxRecordsPerRun]: String(
-          props.sweeperMaxRecordsPerRun ?? SweeperDefaults.maxRecordsPerRun,
-        ),
-        [SweeperVariable.pendingShards]: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
-      },
+      environment: { ...deliveryEnvironment, ...this.sweeperEnvironment(props) },
     });
-    // Query the pending index and each aggregate's records; read statuses; mark.
+    this.grantSweep(sweeper);
+    this.addBusPublisher(roleOf(sweeper));
+    this.scheduleSweeps(sweeper, interval);
+    return sweeper;
+  }
+
+  /** What the sweeper reads besides the delivery settings (see `sweeper/config.ts`). */
+  private sweeperEnvironment(props: TransactionalOutboxProps): Record<string, string> {
+    return {
+      [TelemetryVariable.serviceName]: this.sweeperServiceName,
+      [SweeperVariable.graceSeconds]: String(
+        props.sweeperGracePeriod?.toSeconds() ?? SweeperDefaults.graceSeconds,
+      ),
+      [SweeperVariable.maxRecordsPerRun]: String(
+        props.sweeperMaxRecordsPerRun ?? SweeperDefaults.maxRecordsPerRun,
+      ),
+      [SweeperVariable.pendingShards]: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
+    };
+  }
+
+  /** Query the pending index and each aggregate's records; read statuses; mark; deliver. */
+  private grantSweep(sweeper: NodejsFunction): void {
     Grant.addToPrincipal({
       grantee: sweeper,
       actions: ['dynamodb:Query'],
@@ -1015,9 +1028,6 @@ export class TransactionalOutbox extends Construct {
     });
     this.grantTableActions(sweeper, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
     this.grantDelivery(sweeper);
-    this.addBusPublisher(roleOf(sweeper));
-    this.scheduleSweeps(sweeper, interval);
-    return sweeper;
   }
 
   /** Runs the sweeper every `interval`; a tick EventBridge cannot deliver is dead-lettered. */
@@ -1065,52 +1075,43 @@ export class TransactionalOutbox extends Construct {
     });
   }
 
+  /** The default alarms, each notifying `alarmTopic` when given (docs/runbook.md). */
   private createAlarms(props: TransactionalOutboxProps): Alarm[] {
+    const minute = { period: Duration.minutes(1) };
     const iteratorAge = props.iteratorAgeAlarmThreshold ?? Duration.minutes(5);
+    const oldestPending = props.oldestPendingAlarmThreshold ?? Duration.minutes(15);
     const alarms = [
-      new Alarm(this, 'IteratorAgeAlarm', {
+      this.alarmAbove('IteratorAgeAlarm', {
         alarmDescription: 'The outbox relay lags behind its stream: events are delayed.',
-        metric: this.metricIteratorAge({ period: Duration.minutes(1) }),
+        metric: this.metricIteratorAge(minute),
         threshold: iteratorAge.toMilliseconds(),
         evaluationPeriods: 5,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'DeadLetterAlarm', {
+      this.alarmAbove('DeadLetterAlarm', {
         alarmDescription:
           'Poison records are in the outbox dead-letter queue: events were not published.',
-        metric: this.metricDeadLetterMessages({ period: Duration.minutes(1) }),
+        metric: this.metricDeadLetterMessages(minute),
         threshold: props.deadLetterAlarmThreshold ?? 0,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'OldestPendingAlarm', {
+      this.alarmAbove('OldestPendingAlarm', {
         alarmDescription:
           'An outbox record has been PENDING too long, or the sweeper stopped reporting: events are late or stuck.',
         metric: this.metricOldestPendingAge(),
-        threshold: (props.oldestPendingAlarmThreshold ?? Duration.minutes(15)).toSeconds(),
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        threshold: oldestPending.toSeconds(),
+        // A sweeper that stopped reporting is as bad as an old record.
         treatMissingData: TreatMissingData.BREACHING,
       }),
-      new Alarm(this, 'SweepScheduleDeadLetterAlarm', {
+      this.alarmAbove('SweepScheduleDeadLetterAlarm', {
         alarmDescription:
           'EventBridge could not start the outbox sweeper: scheduled sweeps are in its dead-letter queue.',
-        metric: this.metricSweepScheduleDeadLetterMessages({ period: Duration.minutes(1) }),
+        metric: this.metricSweepScheduleDeadLetterMessages(minute),
         threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'RelayErrorsAlarm', {
+      this.alarmAbove('RelayErrorsAlarm', {
         alarmDescription:
           'The outbox relay fails whole batches (e.g. EventBridge refuses its permissions).',
         metric: this.relayFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: props.relayErrorsAlarmThreshold ?? 0,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     ];
     if (props.alarmTopic) {
@@ -1118,6 +1119,21 @@ export class TransactionalOutbox extends Construct {
       for (const alarm of alarms) alarm.addAlarmAction(action);
     }
     return alarms;
+  }
+
+  /** An alarm on a metric above its threshold; by default one period, no data is fine. */
+  private alarmAbove(
+    alarmId: string,
+    props: Omit<AlarmProps, 'comparisonOperator' | 'evaluationPeriods'> & {
+      readonly evaluationPeriods?: number;
+    },
+  ): Alarm {
+    return new Alarm(this, alarmId, {
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      ...props,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
   }
 }
 
