@@ -81,7 +81,7 @@ export interface OutboxConsumerProps {
    */
   readonly inboxTtl?: Duration;
   /**
-   * Messages per invocation (1..10,000).
+   * Messages per invocation (1..10: SQS gives more only with a batching window, not set here).
    * @default - 10
    */
   readonly batchSize?: number;
@@ -329,8 +329,9 @@ function eventPatternOf(props: OutboxConsumerProps): EventPattern {
 function validateProps(props: OutboxConsumerProps): void {
   const batchSize = props.batchSize ?? 10;
   const maxReceiveCount = props.maxReceiveCount ?? 5;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-    throw new Error(`batchSize must be an integer in 1..10000, got ${batchSize}`);
+  // Lambda takes up to 10,000 from a standard queue only with a batching window (aws-cdk#11722).
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
+    throw new Error(`batchSize must be an integer in 1..10, got ${batchSize}`);
   }
   if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1_000) {
     throw new Error(`maxReceiveCount must be an integer in 1..1000, got ${maxReceiveCount}`);
