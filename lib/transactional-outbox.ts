@@ -144,7 +144,7 @@ export interface TransactionalOutboxProps {
    */
   readonly deletionProtection?: boolean;
   /**
-   * How long delivered records stay in the table before TTL removes them (at least 1 day).
+   * How long delivered records stay in the table before TTL removes them (1..3,650 days).
    * Pending records never expire.
    * @default - 7 days
    */
@@ -193,7 +193,7 @@ export interface TransactionalOutboxProps {
    */
   readonly relayTimeout?: Duration;
   /**
-   * Memory of the relay function, in MB.
+   * Memory of the relay function, in MB (128..10,240).
    * @default - 512
    */
   readonly relayMemorySize?: number;
@@ -246,12 +246,12 @@ export interface TransactionalOutboxProps {
    */
   readonly pendingShards?: number;
   /**
-   * Messages in the poison dead-letter queue above which the alarm fires.
+   * Messages in the poison dead-letter queue above which the alarm fires (0..1,000,000).
    * @default - 0: any poison record alarms
    */
   readonly deadLetterAlarmThreshold?: number;
   /**
-   * Failed relay invocations in 5 minutes above which the alarm fires.
+   * Failed relay invocations in 5 minutes above which the alarm fires (0..1,000,000).
    * @default - 0: any failed batch alarms (only configuration errors fail a batch)
    */
   readonly relayErrorsAlarmThreshold?: number;
