@@ -11,6 +11,7 @@ import {
   RequestValidator,
   ResponseType,
   RestApi,
+  type StageOptions,
 } from 'aws-cdk-lib/aws-apigateway';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
@@ -112,23 +113,48 @@ export class OrdersServiceStack extends Stack {
     super(scope, id, props);
     validateProps(props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-
-    this.ordersTable = new TableV2(this, 'OrdersTable', {
-      partitionKey: { name: ordersTableDefinition.partitionKey.name, type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+    this.ordersTable = this.createTable(
+      'OrdersTable',
+      ordersTableDefinition.partitionKey.name,
       removalPolicy,
-    });
+    );
     this.outbox = new TransactionalOutbox(this, 'Outbox', {
       ...props.outbox,
       removalPolicy,
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
     });
+    this.functions = this.createApiFunctions(props.apiReservedConcurrency);
+    this.grantApiFunctions();
+    this.shipmentsTable = this.createTable(
+      'ShipmentsTable',
+      shipmentsTableDefinition.partitionKey.name,
+      removalPolicy,
+    );
+    this.shipping = this.createShippingConsumer(removalPolicy);
+    this.api = this.createApi(props);
+    this.addOutputs();
+  }
 
-    // Every handler reads the writer's settings (one config for the four); only the three
-    // command handlers get the outbox's write grant below.
+  /** A table of the example: on-demand, point-in-time recovery, protected when retained. */
+  private createTable(
+    tableId: string,
+    partitionKey: string,
+    removalPolicy: RemovalPolicy,
+  ): TableV2 {
+    return new TableV2(this, tableId, {
+      partitionKey: { name: partitionKey, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+  }
+
+  /** The four API Lambdas, each with the writer's settings (one config for the four). */
+  private createApiFunctions(
+    reservedConcurrency: number | undefined,
+  ): Record<OrdersHandlerName, NodejsFunction> {
     const environment = {
       ORDERS_TABLE_NAME: this.ordersTable.tableName,
       ...this.outbox.writerEnvironment,
@@ -139,17 +165,23 @@ export class OrdersServiceStack extends Stack {
         handler: `orders/handlers/${name}.ts`,
         environment,
         description: `Orders API: ${name}`,
-        ...(props.apiReservedConcurrency === undefined
+        ...(reservedConcurrency === undefined
           ? {}
-          : { reservedConcurrentExecutions: props.apiReservedConcurrency }),
+          : { reservedConcurrentExecutions: reservedConcurrency }),
       });
-    this.functions = {
+    return {
       'create-order': fn('create-order'),
       'get-order': fn('get-order'),
       'transition-order': fn('transition-order'),
       'cancel-order': fn('cancel-order'),
     };
-    // Least privilege: each function gets the actions it performs, on the table only.
+  }
+
+  /**
+   * Least privilege: each function gets the actions it performs, on the orders table only;
+   * only the three command handlers may write to the outbox.
+   */
+  private grantApiFunctions(): void {
     const grantOrders = (name: OrdersHandlerName, ...actions: string[]) =>
       Grant.addToPrincipal({
         grantee: this.functions[name],
@@ -163,20 +195,14 @@ export class OrdersServiceStack extends Stack {
     for (const name of ['create-order', 'transition-order', 'cancel-order'] as const) {
       this.outbox.grantWriteEvents(this.functions[name]);
     }
+  }
 
-    // The example consumer: shipping opens a shipment on OrderConfirmed, closes it on
-    // OrderCancelled, exactly once per event through its inbox.
-    this.shipmentsTable = new TableV2(this, 'ShipmentsTable', {
-      partitionKey: {
-        name: shipmentsTableDefinition.partitionKey.name,
-        type: AttributeType.STRING,
-      },
-      billing: Billing.onDemand(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
-      removalPolicy,
-    });
-    this.shipping = this.outbox.addConsumer('Shipping', {
+  /**
+   * The example consumer: shipping opens a shipment on OrderConfirmed, closes it on
+   * OrderCancelled, exactly once per event through its inbox.
+   */
+  private createShippingConsumer(removalPolicy: RemovalPolicy): OutboxConsumer {
+    const shipping = this.outbox.addConsumer('Shipping', {
       entry: lambdaEntry('shipping/handler.ts'),
       sources: SHIPPING_SUBSCRIPTION.sources,
       detailTypes: SHIPPING_SUBSCRIPTION.detailTypes,
@@ -189,12 +215,15 @@ export class OrdersServiceStack extends Stack {
       },
     });
     Grant.addToPrincipal({
-      grantee: this.shipping.consumerFunction,
+      grantee: shipping.consumerFunction,
       actions: ['dynamodb:PutItem'],
       resourceArns: [this.shipmentsTable.tableArn],
     });
+    return shipping;
+  }
 
-    this.api = this.createApi(props);
+  /** What operators and `npx dynamo-outbox --stack <name>` read to find the resources. */
+  private addOutputs(): void {
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
       description: 'Base URL of the Orders API (SigV4-signed requests)',
@@ -202,7 +231,6 @@ export class OrdersServiceStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.outbox.eventBus.eventBusName });
     new CfnOutput(this, 'OrdersTableName', { value: this.ordersTable.tableName });
     new CfnOutput(this, 'OutboxTableName', { value: this.outbox.table.tableName });
-    // What `npx dynamo-outbox --stack <name>` reads to find the outbox's resources.
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.outbox.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'RelayFunctionName', { value: this.outbox.relayFunction.functionName });
     new CfnOutput(this, 'StreamFailureQueueUrl', {
@@ -217,6 +245,7 @@ export class OrdersServiceStack extends Stack {
     });
   }
 
+  /** The REST API: regional, authorized, throttled, logged and traced; one route per handler. */
   private createApi(props: OrdersServiceStackProps): RestApi {
     const api = new RestApi(this, 'Api', {
       description: 'dynamo-outbox example: Orders API',
@@ -224,27 +253,43 @@ export class OrdersServiceStack extends Stack {
       // The CloudWatch role is a setting of the whole account and region: a stack that owns
       // it overwrites everyone's and, once deleted, breaks every API's logs. Set it once.
       cloudWatchRole: false,
-      deployOptions: {
-        stageName: 'prod',
-        throttlingRateLimit: props.throttlingRateLimit ?? 100,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
-        tracingEnabled: true,
-        metricsEnabled: true,
-        loggingLevel: props.executionLoggingLevel ?? MethodLoggingLevel.ERROR,
-        dataTraceEnabled: false,
-        accessLogDestination:
-          props.accessLogDestination ??
-          new LogGroupLogDestination(
-            new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH }),
-          ),
-        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
-      },
+      deployOptions: this.stageOptions(props),
       defaultMethodOptions: props.createAuthorizer
         ? { authorizer: props.createAuthorizer(this) }
         : { authorizationType: AuthorizationType.IAM },
     });
-    // Parameters are checked at the edge; bodies by the Lambdas, which answer with
-    // field-level problem+json errors from the same zod schemas in every runtime.
+    this.addRoutes(api);
+    this.addProblemResponses(api);
+    acknowledgeApiValidation(api);
+    this.protectStage(api, props.webAclArn);
+    return api;
+  }
+
+  /** The `prod` stage: throttled, traced, with metrics, execution and access logs. */
+  private stageOptions(props: OrdersServiceStackProps): StageOptions {
+    return {
+      stageName: 'prod',
+      throttlingRateLimit: props.throttlingRateLimit ?? 100,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 200,
+      tracingEnabled: true,
+      metricsEnabled: true,
+      loggingLevel: props.executionLoggingLevel ?? MethodLoggingLevel.ERROR,
+      dataTraceEnabled: false,
+      accessLogDestination:
+        props.accessLogDestination ??
+        new LogGroupLogDestination(
+          new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH }),
+        ),
+      accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+    };
+  }
+
+  /**
+   * One method per route, one integration per handler. Parameters are checked at the edge;
+   * bodies by the Lambdas, which answer with field-level problem+json errors from the same
+   * zod schemas in every runtime.
+   */
+  private addRoutes(api: RestApi): void {
     const validator = new RequestValidator(this, 'RequestValidator', {
       restApi: api,
       validateRequestParameters: true,
@@ -264,7 +309,10 @@ export class OrdersServiceStack extends Stack {
           : {},
       });
     }
-    // API Gateway's own errors (auth, throttling, unknown route) in problem+json too.
+  }
+
+  /** API Gateway's own errors (auth, throttling, unknown route) in problem+json too. */
+  private addProblemResponses(api: RestApi): void {
     for (const [name, type, title] of [
       ['Default4xx', ResponseType.DEFAULT_4XX, 'Client Error'],
       ['Default5xx', ResponseType.DEFAULT_5XX, 'Server Error'],
@@ -277,18 +325,6 @@ export class OrdersServiceStack extends Stack {
         },
       });
     }
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-APIG2',
-      reason:
-        'Request parameters are validated at the edge; bodies are validated by the Lambdas against the same zod schemas as in local mode, which answer with field-level problem+json errors that API Gateway models cannot produce.',
-    });
-    Validations.of(api).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason:
-        'Methods use IAM authorization (or the authorizer passed in props), not a Cognito user pool.',
-    });
-    this.protectStage(api, props.webAclArn);
-    return api;
   }
 
   /** Attaches the web ACL to the stage; without one, says why the stage may go without. */
@@ -307,6 +343,20 @@ export class OrdersServiceStack extends Stack {
       webAclArn,
     });
   }
+}
+
+/** Why the API goes without the request models and the Cognito pool cdk-nag asks for. */
+function acknowledgeApiValidation(api: RestApi): void {
+  Validations.of(api).acknowledge({
+    id: 'AwsSolutions-APIG2',
+    reason:
+      'Request parameters are validated at the edge; bodies are validated by the Lambdas against the same zod schemas as in local mode, which answer with field-level problem+json errors that API Gateway models cannot produce.',
+  });
+  Validations.of(api).acknowledge({
+    id: 'AwsSolutions-COG4',
+    reason:
+      'Methods use IAM authorization (or the authorizer passed in props), not a Cognito user pool.',
+  });
 }
 
 /** Validates the props early, naming the bad value. */

@@ -81,7 +81,7 @@ export interface OutboxConsumerProps {
    */
   readonly inboxTtl?: Duration;
   /**
-   * Messages per invocation (1..10,000).
+   * Messages per invocation (1..10: SQS gives more only with a batching window, not set here).
    * @default - 10
    */
   readonly batchSize?: number;
@@ -159,54 +159,14 @@ export class OutboxConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: OutboxConsumerProps) {
     super(scope, id);
-    const batchSize = props.batchSize ?? 10;
-    const maxReceiveCount = props.maxReceiveCount ?? 5;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
-      throw new Error(`batchSize must be an integer in 1..10000, got ${batchSize}`);
-    }
-    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1_000) {
-      throw new Error(`maxReceiveCount must be an integer in 1..1000, got ${maxReceiveCount}`);
-    }
-    const pattern: EventPattern = props.eventPattern ?? {
-      ...(props.sources ? { source: [...props.sources] } : {}),
-      ...(props.detailTypes ? { detailType: [...props.detailTypes] } : {}),
-    };
-    if (Object.keys(pattern).length === 0) {
-      throw new Error(
-        'an OutboxConsumer needs sources, detailTypes or an eventPattern: it would receive every event',
-      );
-    }
+    validateProps(props);
     const timeout = props.timeout ?? Duration.seconds(30);
-
-    this.inboxTable = new TableV2(this, 'Inbox', {
-      partitionKey: { name: INBOX_PK, type: AttributeType.STRING },
-      billing: Billing.onDemand(),
-      timeToLiveAttribute: INBOX_TTL_ATTRIBUTE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: props.deletionProtection ?? true,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the consumer buffer.',
-    });
-    this.queue = new Queue(this, 'Buffer', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS's advice for Lambda event sources: six times the function timeout.
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
-      // Explicit: the largest event EventBridge delivers must fit (docs/construct.md).
-      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
-    });
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    this.inboxTable = this.createInbox(props);
+    this.deadLetterQueue = this.createDeadLetterQueue();
+    this.queue = this.createBuffer(timeout, maxReceiveCount);
     this.ruleDeadLetterQueue = ruleTargetDeadLetterQueue(this, 'RuleDeadLetterQueue');
-    this.rule = this.subscribe(id, props.eventBus, pattern);
+    this.rule = this.subscribe(id, props.eventBus, eventPatternOf(props));
     this.ruleDeadLetterAlarm = this.alarmOnDeadLetters(
       'RuleDeadLetterAlarm',
       `EventBridge could not deliver outbox events to consumer ${id}: they are in its rule dead-letter queue.`,
@@ -219,30 +179,86 @@ export class OutboxConsumer extends Construct {
       this.metricDeadLetterMessages({ period: Duration.minutes(1) }),
       props.alarmTopic,
     );
-    this.consumerFunction = createOutboxFunction(this, 'Function', {
+    this.consumerFunction = this.createFunction(id, props, timeout);
+  }
+
+  /** The inbox its `Inbox` de-duplicates and orders with; applied ids expire by TTL. */
+  private createInbox(props: OutboxConsumerProps): TableV2 {
+    return new TableV2(this, 'Inbox', {
+      partitionKey: { name: INBOX_PK, type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: INBOX_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection ?? true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** Where messages the handler failed `maxReceiveCount` times wait, 14 days. */
+  private createDeadLetterQueue(): Queue {
+    const queue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the consumer buffer.',
+    });
+    return queue;
+  }
+
+  /** The buffer the rule fills and the function drains. */
+  private createBuffer(timeout: Duration, maxReceiveCount: number): Queue {
+    return new Queue(this, 'Buffer', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's advice for Lambda event sources: six times the function timeout.
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount },
+      // Explicit: the largest event EventBridge delivers must fit (docs/construct.md).
+      maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
+    });
+  }
+
+  /** The consumer function: drains the buffer with partial batch failures, writes its inbox. */
+  private createFunction(
+    id: string,
+    props: OutboxConsumerProps,
+    timeout: Duration,
+  ): NodejsFunction {
+    const fn = createOutboxFunction(this, 'Function', {
       handler: '',
       entry: props.entry,
       timeout,
       description: `dynamo-outbox consumer ${id}`,
-      environment: {
-        // What Inbox.fromEnvironment() reads.
-        [InboxVariable.tableName]: this.inboxTable.tableName,
-        [InboxVariable.policy]: props.orderPolicy ?? 'fail',
-        [InboxVariable.ttlDays]: String(
-          (props.inboxTtl ?? Duration.days(7)).toDays({ integral: false }),
-        ),
-        ...props.environment,
-      },
+      environment: { ...this.inboxEnvironment(props), ...props.environment },
     });
-    this.consumerFunction.addEventSource(
-      new SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }),
+    fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: props.batchSize ?? 10,
+        reportBatchItemFailures: true,
+      }),
     );
     // The inbox's own actions: read (BatchGetItem), record (TransactWriteItems: Put, Update).
     Grant.addToPrincipal({
-      grantee: this.consumerFunction,
+      grantee: fn,
       actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       resourceArns: [this.inboxTable.tableArn],
     });
+    return fn;
+  }
+
+  /** What `Inbox.fromEnvironment()` reads. */
+  private inboxEnvironment(props: OutboxConsumerProps): Record<string, string> {
+    return {
+      [InboxVariable.tableName]: this.inboxTable.tableName,
+      [InboxVariable.policy]: props.orderPolicy ?? 'fail',
+      [InboxVariable.ttlDays]: String(
+        (props.inboxTtl ?? Duration.days(7)).toDays({ integral: false }),
+      ),
+    };
   }
 
   /** Messages that failed for good. */
@@ -296,5 +312,33 @@ export class OutboxConsumer extends Construct {
       statistic: 'Maximum',
       ...options,
     });
+  }
+}
+
+/** The rule's pattern: the one given, or built from `sources` and `detailTypes`. */
+function eventPatternOf(props: OutboxConsumerProps): EventPattern {
+  return (
+    props.eventPattern ?? {
+      ...(props.sources ? { source: [...props.sources] } : {}),
+      ...(props.detailTypes ? { detailType: [...props.detailTypes] } : {}),
+    }
+  );
+}
+
+/** Validates props early, with the bad value in the message. */
+function validateProps(props: OutboxConsumerProps): void {
+  const batchSize = props.batchSize ?? 10;
+  const maxReceiveCount = props.maxReceiveCount ?? 5;
+  // Lambda takes up to 10,000 from a standard queue only with a batching window (aws-cdk#11722).
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
+    throw new Error(`batchSize must be an integer in 1..10, got ${batchSize}`);
+  }
+  if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1_000) {
+    throw new Error(`maxReceiveCount must be an integer in 1..1000, got ${maxReceiveCount}`);
+  }
+  if (Object.keys(eventPatternOf(props)).length === 0) {
+    throw new Error(
+      'an OutboxConsumer needs sources, detailTypes or an eventPattern: it would receive every event',
+    );
   }
 }

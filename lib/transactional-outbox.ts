@@ -11,11 +11,12 @@ import {
 } from 'aws-cdk-lib';
 import {
   Alarm,
+  type AlarmProps,
   AlarmStatusWidget,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
-  Metric,
+  type Metric,
   type MetricOptions,
   TextWidget,
   TreatMissingData,
@@ -56,7 +57,6 @@ import {
   OUTBOX_METRICS_NAMESPACE,
   OutboxMetric,
   type OutboxMetricName,
-  SERVICE_DIMENSION,
   TelemetryVariable,
 } from '../lambdas/outbox/metrics.js';
 import {
@@ -78,10 +78,12 @@ import { maxWriterEntryBytes } from './delivered-event-size.js';
 import { createOutboxFunction } from './node-function.js';
 import { type OutboxBusPolicyProps, outboxBusPolicyDocument } from './outbox-bus-policy.js';
 import { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
+import { type OutboxMetricOptions, outboxMetric } from './outbox-metric.js';
 import { ruleTargetDeadLetterQueue } from './rule-target-dead-letter-queue.js';
 
 // Spelled once, in the runtime core the relay and the sweeper emit with.
 export { OUTBOX_METRICS_NAMESPACE } from '../lambdas/outbox/metrics.js';
+export type { OutboxMetricEmitter, OutboxMetricOptions } from './outbox-metric.js';
 
 /**
  * Properties of a {@link TransactionalOutbox}. Every one is optional: the defaults give an
@@ -142,7 +144,7 @@ export interface TransactionalOutboxProps {
    */
   readonly deletionProtection?: boolean;
   /**
-   * How long delivered records stay in the table before TTL removes them (at least 1 day).
+   * How long delivered records stay in the table before TTL removes them (1..3,650 days).
    * Pending records never expire.
    * @default - 7 days
    */
@@ -191,7 +193,7 @@ export interface TransactionalOutboxProps {
    */
   readonly relayTimeout?: Duration;
   /**
-   * Memory of the relay function, in MB.
+   * Memory of the relay function, in MB (128..10,240).
    * @default - 512
    */
   readonly relayMemorySize?: number;
@@ -244,12 +246,12 @@ export interface TransactionalOutboxProps {
    */
   readonly pendingShards?: number;
   /**
-   * Messages in the poison dead-letter queue above which the alarm fires.
+   * Messages in the poison dead-letter queue above which the alarm fires (0..1,000,000).
    * @default - 0: any poison record alarms
    */
   readonly deadLetterAlarmThreshold?: number;
   /**
-   * Failed relay invocations in 5 minutes above which the alarm fires.
+   * Failed relay invocations in 5 minutes above which the alarm fires (0..1,000,000).
    * @default - 0: any failed batch alarms (only configuration errors fail a batch)
    */
   readonly relayErrorsAlarmThreshold?: number;
@@ -371,20 +373,28 @@ export class TransactionalOutbox extends Construct {
     this.serviceName = props.serviceName ?? `${Stack.of(this).stackName}-${id}-relay`;
     this.sweeperServiceName = `${this.serviceName.replace(/-relay$/, '')}-sweeper`;
     this.alarmTopic = props.alarmTopic;
-
     this.table = props.table ?? this.createTable(props);
-    if (props.table && props.table.tableStreamArn === undefined) {
-      throw new Error(
-        `table ${props.table.node.path} has no stream: the outbox needs a stream with NEW_IMAGE`,
-      );
-    }
-    this.busEventSources =
-      props.eventSources === undefined
-        ? undefined
-        : [...new Set([...props.eventSources, VERIFY_CANARY.source])];
+    this.busEventSources = busEventSourcesOf(props.eventSources);
     this.eventBus = props.eventBus ?? this.createBus();
     this.eventBusVerified = this.eventBusVerifiable();
-    this.writerEnvironment = {
+    this.writerEnvironment = this.createWriterEnvironment(props);
+    this.deadLetterQueue = this.createDeadLetterQueue('DeadLetterQueue');
+    this.streamFailureQueue = this.createDeadLetterQueue('StreamFailureQueue');
+    const deliveryEnvironment = this.deliveryEnvironment(props);
+    this.relayFunction = this.createRelay(props, deliveryEnvironment);
+    this.sweepScheduleDeadLetterQueue = ruleTargetDeadLetterQueue(
+      this,
+      'SweepScheduleDeadLetterQueue',
+    );
+    this.sweeperFunction = this.createSweeper(props, deliveryEnvironment);
+    this.onlyDeliveryMaySendToDeadLetterQueue();
+    this.alarms = this.createAlarms(props);
+    this.dashboard = props.dashboard === false ? undefined : this.createDashboard(props);
+  }
+
+  /** What `OutboxWriter.fromEnvironment()` needs to write records this outbox relays. */
+  private createWriterEnvironment(props: TransactionalOutboxProps): Record<string, string> {
+    return {
       [WriterVariable.tableName]: this.table.tableName,
       [WriterVariable.pendingShards]: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
       // An entry is published alone at worst: it must fit in one PutEvents request, and the
@@ -396,27 +406,29 @@ export class TransactionalOutbox extends Construct {
       [WriterVariable.eventSources]:
         props.eventSources === undefined ? ANY_EVENT_SOURCE : JSON.stringify(props.eventSources),
     };
+  }
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+  /** A queue where records that cannot be published end: encrypted, kept 14 days. */
+  private createDeadLetterQueue(queueId: string): Queue {
+    const queue = new Queue(this, queueId, {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.streamFailureQueue = new Queue(this, 'StreamFailureQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: the last stop for records the relay cannot publish.',
     });
-    for (const queue of [this.deadLetterQueue, this.streamFailureQueue]) {
-      Validations.of(queue).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason:
-          'This queue is itself a dead-letter queue: the last stop for records the relay cannot publish.',
-      });
-    }
+    return queue;
+  }
 
-    const deliveryEnvironment = this.deliveryEnvironment(props);
-    this.relayFunction = createOutboxFunction(this, 'Relay', {
+  /** The relay: reads the stream, publishes in order, quarantines poison records. */
+  private createRelay(
+    props: TransactionalOutboxProps,
+    deliveryEnvironment: Record<string, string>,
+  ): NodejsFunction {
+    const relay = createOutboxFunction(this, 'Relay', {
       handler: 'relay/handler.ts',
       description: 'dynamo-outbox relay: outbox stream → EventBridge, in order per aggregate',
       memorySize: props.relayMemorySize ?? 512,
@@ -428,37 +440,31 @@ export class TransactionalOutbox extends Construct {
       },
     });
     // Exactly what the relay does: read statuses, mark records, publish, quarantine.
-    this.grantTableActions(this.relayFunction, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
-    this.grantDelivery(this.relayFunction);
-    this.addBusPublisher(roleOf(this.relayFunction));
+    this.grantTableActions(relay, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
+    this.grantDelivery(relay);
+    this.addBusPublisher(roleOf(relay));
+    relay.addEventSource(this.outboxStreamSource(props));
+    return relay;
+  }
 
-    this.relayFunction.addEventSource(
-      new DynamoEventSource(this.table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: props.batchSize ?? 100,
-        ...(props.maxBatchingWindow === undefined
-          ? {}
-          : { maxBatchingWindow: props.maxBatchingWindow }),
-        parallelizationFactor: props.parallelizationFactor ?? 10,
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: props.retryAttempts ?? 100,
-        maxRecordAge: props.maxRecordAge ?? Duration.days(1),
-        onFailure: sendOnlyDestination(this.streamFailureQueue),
-        filters: [
-          FilterCriteria.filter(OUTBOX_STREAM_FILTER_PATTERN as unknown as Record<string, unknown>),
-        ],
-      }),
-    );
-
-    this.sweepScheduleDeadLetterQueue = ruleTargetDeadLetterQueue(
-      this,
-      'SweepScheduleDeadLetterQueue',
-    );
-    this.sweeperFunction = this.createSweeper(props, deliveryEnvironment);
-    this.onlyDeliveryMaySendToDeadLetterQueue();
-    this.alarms = this.createAlarms(props);
-    this.dashboard = props.dashboard === false ? undefined : this.createDashboard(props);
+  /** The table's stream as the relay's event source: only new PENDING records, retried long. */
+  private outboxStreamSource(props: TransactionalOutboxProps): DynamoEventSource {
+    return new DynamoEventSource(this.table, {
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: props.batchSize ?? 100,
+      ...(props.maxBatchingWindow === undefined
+        ? {}
+        : { maxBatchingWindow: props.maxBatchingWindow }),
+      parallelizationFactor: props.parallelizationFactor ?? 10,
+      bisectBatchOnError: true,
+      reportBatchItemFailures: true,
+      retryAttempts: props.retryAttempts ?? 100,
+      maxRecordAge: props.maxRecordAge ?? Duration.days(1),
+      onFailure: sendOnlyDestination(this.streamFailureQueue),
+      filters: [
+        FilterCriteria.filter(OUTBOX_STREAM_FILTER_PATTERN as unknown as Record<string, unknown>),
+      ],
+    });
   }
 
   /**
@@ -874,74 +880,63 @@ export class TransactionalOutbox extends Construct {
     });
   }
 
+  /**
+   * Any metric the relay or the sweeper emits, by its `OutboxMetric` name: counts read as
+   * `Sum`, gauges as `Maximum`, per minute (the sweeper's gauges per 5 minutes). Both emit
+   * `EventsPublished` and `PoisonRecords`: `emitter` picks one (default: the relay).
+   *
+   * @example
+   * ```ts
+   * import { App, Stack } from 'aws-cdk-lib';
+   * import { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+   * import { TransactionalOutbox } from 'dynamo-outbox';
+   *
+   * const stack = new Stack(new App(), 'Orders');
+   * const outbox = new TransactionalOutbox(stack, 'Outbox');
+   * // The sweeper delivering at all means the relay missed records: worth a look.
+   * new Alarm(stack, 'SweeperDelivers', {
+   *   metric: outbox.metric('EventsPublished', { emitter: 'sweeper' }),
+   *   threshold: 100,
+   *   evaluationPeriods: 15,
+   * });
+   * ```
+   */
+  metric(metricName: OutboxMetricName, options?: OutboxMetricOptions): Metric {
+    return outboxMetric(
+      metricName,
+      { relay: this.serviceName, sweeper: this.sweeperServiceName },
+      options,
+    );
+  }
+
   /** Age in seconds of the oldest PENDING record, as the sweeper sees it (EMF metric). */
   metricOldestPendingAge(options?: MetricOptions): Metric {
-    return this.sweeperMetric(OutboxMetric.oldestPendingAge, 'Maximum', {
-      period: Duration.minutes(5),
-      ...options,
-    });
+    return this.metric(OutboxMetric.oldestPendingAge, options);
   }
 
   /** Events the relay published (EMF metric). */
   metricEventsPublished(options?: MetricOptions): Metric {
-    return this.relayMetric(OutboxMetric.eventsPublished, 'Sum', options);
+    return this.metric(OutboxMetric.eventsPublished, options);
   }
 
   /** How far behind the stream the relay publishes, in ms: now − oldest record of a batch (EMF). */
   metricRelayLag(options?: MetricOptions): Metric {
-    return this.relayMetric(OutboxMetric.relayLag, 'Maximum', options);
+    return this.metric(OutboxMetric.relayLag, options);
   }
 
   /** Records the relay left for a retry (predecessor pending, time out, marking failed) (EMF). */
   metricRecordsDeferred(options?: MetricOptions): Metric {
-    return this.relayMetric(OutboxMetric.recordsDeferred, 'Sum', options);
+    return this.metric(OutboxMetric.recordsDeferred, options);
   }
 
   /** Records the relay quarantined (EMF). */
   metricPoisonRecords(options?: MetricOptions): Metric {
-    return this.relayMetric(OutboxMetric.poisonRecords, 'Sum', options);
+    return this.metric(OutboxMetric.poisonRecords, options);
   }
 
   /** Records PENDING in the table, as the sweeper counts them (EMF). */
   metricPendingRecords(options?: MetricOptions): Metric {
-    return this.sweeperMetric(OutboxMetric.pendingRecords, 'Maximum', {
-      period: Duration.minutes(5),
-      ...options,
-    });
-  }
-
-  /** An EMF metric of the relay, under the service name its environment gives it. */
-  private relayMetric(
-    metricName: OutboxMetricName,
-    statistic: string,
-    options?: MetricOptions,
-  ): Metric {
-    return this.emfMetric(this.serviceName, metricName, statistic, options);
-  }
-
-  /** An EMF metric of the sweeper, under the service name its environment gives it. */
-  private sweeperMetric(
-    metricName: OutboxMetricName,
-    statistic: string,
-    options?: MetricOptions,
-  ): Metric {
-    return this.emfMetric(this.sweeperServiceName, metricName, statistic, options);
-  }
-
-  private emfMetric(
-    service: string,
-    metricName: OutboxMetricName,
-    statistic: string,
-    options?: MetricOptions,
-  ): Metric {
-    return new Metric({
-      namespace: OUTBOX_METRICS_NAMESPACE,
-      metricName,
-      dimensionsMap: { [SERVICE_DIMENSION]: service },
-      statistic,
-      period: Duration.minutes(1),
-      ...options,
-    });
+    return this.metric(OutboxMetric.pendingRecords, options);
   }
 
   private createDashboard(props: TransactionalOutboxProps): Dashboard {
@@ -961,11 +956,11 @@ export class TransactionalOutbox extends Construct {
       graph('Stream lag', [this.metricIteratorAge()], [this.metricRelayLag()]),
       graph('Events published', [
         this.metricEventsPublished(),
-        this.sweeperMetric(OutboxMetric.eventsPublished, 'Sum'),
+        this.metric(OutboxMetric.eventsPublished, { emitter: 'sweeper' }),
       ]),
       graph('Deferred and retried', [
         this.metricRecordsDeferred(),
-        this.relayMetric(OutboxMetric.publishRetries, 'Sum'),
+        this.metric(OutboxMetric.publishRetries),
       ]),
     );
     dashboard.addWidgets(
@@ -986,6 +981,7 @@ export class TransactionalOutbox extends Construct {
     return dashboard;
   }
 
+  /** The sweeper: delivers, in order, what stayed PENDING past the grace period. */
   private createSweeper(
     props: TransactionalOutboxProps,
     deliveryEnvironment: Record<string, string>,
@@ -1001,19 +997,30 @@ export class TransactionalOutbox extends Construct {
       ...(props.sweeperReservedConcurrency === undefined
         ? {}
         : { reservedConcurrentExecutions: props.sweeperReservedConcurrency }),
-      environment: {
-        ...deliveryEnvironment,
-        [TelemetryVariable.serviceName]: this.sweeperServiceName,
-        [SweeperVariable.graceSeconds]: String(
-          props.sweeperGracePeriod?.toSeconds() ?? SweeperDefaults.graceSeconds,
-        ),
-        [SweeperVariable.maxRecordsPerRun]: String(
-          props.sweeperMaxRecordsPerRun ?? SweeperDefaults.maxRecordsPerRun,
-        ),
-        [SweeperVariable.pendingShards]: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
-      },
+      environment: { ...deliveryEnvironment, ...this.sweeperEnvironment(props) },
     });
-    // Query the pending index and each aggregate's records; read statuses; mark.
+    this.grantSweep(sweeper);
+    this.addBusPublisher(roleOf(sweeper));
+    this.scheduleSweeps(sweeper, interval);
+    return sweeper;
+  }
+
+  /** What the sweeper reads besides the delivery settings (see `sweeper/config.ts`). */
+  private sweeperEnvironment(props: TransactionalOutboxProps): Record<string, string> {
+    return {
+      [TelemetryVariable.serviceName]: this.sweeperServiceName,
+      [SweeperVariable.graceSeconds]: String(
+        props.sweeperGracePeriod?.toSeconds() ?? SweeperDefaults.graceSeconds,
+      ),
+      [SweeperVariable.maxRecordsPerRun]: String(
+        props.sweeperMaxRecordsPerRun ?? SweeperDefaults.maxRecordsPerRun,
+      ),
+      [SweeperVariable.pendingShards]: String(props.pendingShards ?? DEFAULT_PENDING_SHARDS),
+    };
+  }
+
+  /** Query the pending index and each aggregate's records; read statuses; mark; deliver. */
+  private grantSweep(sweeper: NodejsFunction): void {
     Grant.addToPrincipal({
       grantee: sweeper,
       actions: ['dynamodb:Query'],
@@ -1021,9 +1028,6 @@ export class TransactionalOutbox extends Construct {
     });
     this.grantTableActions(sweeper, 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem');
     this.grantDelivery(sweeper);
-    this.addBusPublisher(roleOf(sweeper));
-    this.scheduleSweeps(sweeper, interval);
-    return sweeper;
   }
 
   /** Runs the sweeper every `interval`; a tick EventBridge cannot deliver is dead-lettered. */
@@ -1071,52 +1075,43 @@ export class TransactionalOutbox extends Construct {
     });
   }
 
+  /** The default alarms, each notifying `alarmTopic` when given (docs/runbook.md). */
   private createAlarms(props: TransactionalOutboxProps): Alarm[] {
+    const minute = { period: Duration.minutes(1) };
     const iteratorAge = props.iteratorAgeAlarmThreshold ?? Duration.minutes(5);
+    const oldestPending = props.oldestPendingAlarmThreshold ?? Duration.minutes(15);
     const alarms = [
-      new Alarm(this, 'IteratorAgeAlarm', {
+      this.alarmAbove('IteratorAgeAlarm', {
         alarmDescription: 'The outbox relay lags behind its stream: events are delayed.',
-        metric: this.metricIteratorAge({ period: Duration.minutes(1) }),
+        metric: this.metricIteratorAge(minute),
         threshold: iteratorAge.toMilliseconds(),
         evaluationPeriods: 5,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'DeadLetterAlarm', {
+      this.alarmAbove('DeadLetterAlarm', {
         alarmDescription:
           'Poison records are in the outbox dead-letter queue: events were not published.',
-        metric: this.metricDeadLetterMessages({ period: Duration.minutes(1) }),
+        metric: this.metricDeadLetterMessages(minute),
         threshold: props.deadLetterAlarmThreshold ?? 0,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'OldestPendingAlarm', {
+      this.alarmAbove('OldestPendingAlarm', {
         alarmDescription:
           'An outbox record has been PENDING too long, or the sweeper stopped reporting: events are late or stuck.',
         metric: this.metricOldestPendingAge(),
-        threshold: (props.oldestPendingAlarmThreshold ?? Duration.minutes(15)).toSeconds(),
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        threshold: oldestPending.toSeconds(),
+        // A sweeper that stopped reporting is as bad as an old record.
         treatMissingData: TreatMissingData.BREACHING,
       }),
-      new Alarm(this, 'SweepScheduleDeadLetterAlarm', {
+      this.alarmAbove('SweepScheduleDeadLetterAlarm', {
         alarmDescription:
           'EventBridge could not start the outbox sweeper: scheduled sweeps are in its dead-letter queue.',
-        metric: this.metricSweepScheduleDeadLetterMessages({ period: Duration.minutes(1) }),
+        metric: this.metricSweepScheduleDeadLetterMessages(minute),
         threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
-      new Alarm(this, 'RelayErrorsAlarm', {
+      this.alarmAbove('RelayErrorsAlarm', {
         alarmDescription:
           'The outbox relay fails whole batches (e.g. EventBridge refuses its permissions).',
         metric: this.relayFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
         threshold: props.relayErrorsAlarmThreshold ?? 0,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     ];
     if (props.alarmTopic) {
@@ -1124,6 +1119,21 @@ export class TransactionalOutbox extends Construct {
       for (const alarm of alarms) alarm.addAlarmAction(action);
     }
     return alarms;
+  }
+
+  /** An alarm on a metric above its threshold; by default one period, no data is fine. */
+  private alarmAbove(
+    alarmId: string,
+    props: Omit<AlarmProps, 'comparisonOperator' | 'evaluationPeriods'> & {
+      readonly evaluationPeriods?: number;
+    },
+  ): Alarm {
+    return new Alarm(this, alarmId, {
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      ...props,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
   }
 }
 
@@ -1219,6 +1229,16 @@ function validateProps(props: TransactionalOutboxProps): void {
   range('deadLetterAlarmThreshold', props.deadLetterAlarmThreshold, 0, 1_000_000);
   range('relayErrorsAlarmThreshold', props.relayErrorsAlarmThreshold, 0, 1_000_000);
   validateEventSources(props.eventSources);
+  if (props.table && props.table.tableStreamArn === undefined) {
+    throw new Error(
+      `table ${props.table.node.path} has no stream: the outbox needs a stream with NEW_IMAGE`,
+    );
+  }
+}
+
+/** What the bus accepts: `eventSources` and the canary's, or undefined for any source. */
+function busEventSourcesOf(sources: readonly string[] | undefined): readonly string[] | undefined {
+  return sources === undefined ? undefined : [...new Set([...sources, VERIFY_CANARY.source])];
 }
 
 /** Sources the writer would accept: non-empty, not AWS's reserved `aws.` prefix. */

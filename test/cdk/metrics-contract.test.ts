@@ -5,10 +5,11 @@
  * environment the synthesized template gives them; AWS's own metrics against the resource
  * their dimension names.
  */
-import type { Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { OutboxMetric } from '../../lambdas/outbox/metrics.js';
 import {
   lambdaEntry,
   OrdersServiceStack,
@@ -164,6 +165,25 @@ async function sweeperEmits(environment: Record<string, string>): Promise<Emitte
   }
 }
 
+/** What the generic `outbox.metric(name, { emitter })` returns for every name and emitter it accepts. */
+function everyOutboxMetric(outbox: TransactionalOutbox): ReferencedMetric[] {
+  const accepted = Object.values(OutboxMetric).flatMap((name) =>
+    (['relay', 'sweeper'] as const).flatMap((emitter) => {
+      try {
+        return [{ name, emitter, metric: outbox.metric(name, { emitter }) }];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return accepted.map(({ name, emitter, metric }) => ({
+    namespace: metric.namespace,
+    metricName: metric.metricName,
+    dimensions: Stack.of(outbox).resolve(metric.dimensions ?? {}) as Record<string, unknown>,
+    from: `outbox.metric('${name}', { emitter: '${emitter}' })`,
+  }));
+}
+
 const logicalIdOf = (stack: Stack, fn: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(fn.node.defaultChild as CfnFunction);
 
@@ -185,6 +205,7 @@ describe.each(deployments)('the metrics of $name', ({ build }) => {
       ...alarmMetrics(template),
       ...dashboardMetrics(template),
       ...metricMethods(outbox, 'outbox'),
+      ...everyOutboxMetric(outbox),
       ...consumers.flatMap((consumer) => metricMethods(consumer, consumer.node.id)),
     ];
     emitted = [

@@ -187,7 +187,9 @@ describe('OutboxConsumer (outbox.addConsumer)', () => {
       { detailTypes: undefined },
       'needs sources, detailTypes or an eventPattern',
     ],
-    ['batchSize is 0', { batchSize: 0 }, 'batchSize must be an integer in 1..10000, got 0'],
+    ['batchSize is 0', { batchSize: 0 }, 'batchSize must be an integer in 1..10, got 0'],
+    // SQS takes more only with a batching window, which the consumer does not set.
+    ['batchSize is 11', { batchSize: 11 }, 'batchSize must be an integer in 1..10, got 11'],
     [
       'maxReceiveCount is 0',
       { maxReceiveCount: 0 },
