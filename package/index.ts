@@ -35,6 +35,7 @@ export {
   outboxBusPolicyStatements,
 } from '../lib/outbox-bus-policy.js';
 export { OutboxConsumer, type OutboxConsumerProps } from '../lib/outbox-consumer.js';
+export type { OutboxMetricEmitter, OutboxMetricOptions } from '../lib/outbox-metric.js';
 export {
   OUTBOX_METRICS_NAMESPACE,
   type OutboxWriterGrantOptions,
