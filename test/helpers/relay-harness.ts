@@ -12,6 +12,7 @@ import {
 import { OutboxStore } from '../../lambdas/outbox/outbox-store.js';
 import { Quarantine } from '../../lambdas/outbox/quarantine.js';
 import type { RelayDependencies } from '../../lambdas/relay/index.js';
+import type { SweeperDependencies } from '../../lambdas/sweeper/index.js';
 import { FakeDeadLetterQueue, FakeEventBus, FakeOutboxTable } from './fake-aws.js';
 
 export const BUS_NAME = 'orders-bus';
@@ -164,4 +165,31 @@ export function recordsOf(
     lastEventSeq += count;
     return record;
   });
+}
+
+/**
+ * The sweeper's dependencies over a harness's fake table, bus and DLQ (the relay's own
+ * delivery pass), with the construct's defaults and a clock at `now`.
+ *
+ * @example
+ * await sweepPendingRecords(sweeperOf(h, { maxRecordsPerRun: 2 }), lambdaTime());
+ */
+export function sweeperOf(
+  harness: RelayHarness,
+  overrides: Partial<SweeperDependencies> & { readonly now?: Date } = {},
+): SweeperDependencies {
+  const { now = new Date('2026-11-25T10:00:00.000Z'), ...rest } = overrides;
+  return {
+    documentClient: DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    tableName: 'outbox',
+    delivery: harness.deps.delivery,
+    logger: new Logger({ serviceName: 'sweeper-test', logLevel: 'SILENT' }),
+    metrics: new MetricsRecorder(),
+    pendingShards: 16,
+    graceMs: 5 * 60_000,
+    maxRecordsPerRun: 1_000,
+    safetyMarginMs: 1_000,
+    clock: () => now,
+    ...rest,
+  };
 }

@@ -1,6 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboxRecord } from '../../../lambdas/outbox/index.js';
 import { loadRelayConfig } from '../../../lambdas/relay/config.js';
@@ -13,10 +10,10 @@ import { SweepNotAuthorizedError, sweepPendingRecords } from '../../../lambdas/s
 import {
   BUS_NAME,
   lambdaTime,
-  MetricsRecorder,
   type RelayHarness,
   recordsOf,
   relayHarness,
+  sweeperOf,
 } from '../../helpers/relay-harness.js';
 import { insertOf, streamEvent } from '../../helpers/stream-events.js';
 
@@ -70,21 +67,7 @@ describe('the event bus check', () => {
     const record = { ...base, createdAt: new Date(now - 30 * 60_000).toISOString() };
     h.table.put(record);
 
-    const sweeping = sweepPendingRecords(
-      {
-        documentClient: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-        tableName: 'outbox',
-        delivery: h.deps.delivery,
-        logger: new Logger({ serviceName: 'sweeper-test', logLevel: 'SILENT' }),
-        metrics: new MetricsRecorder(),
-        pendingShards: 16,
-        graceMs: 5 * 60_000,
-        maxRecordsPerRun: 1_000,
-        safetyMarginMs: 1_000,
-        clock: () => new Date(now),
-      },
-      lambdaTime(),
-    );
+    const sweeping = sweepPendingRecords(sweeperOf(h, { now: new Date(now) }), lambdaTime());
 
     await expect(sweeping).rejects.toThrow(SweepNotAuthorizedError);
     expect(h.bus.calls).toHaveLength(0);

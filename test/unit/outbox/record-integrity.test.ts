@@ -1,6 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboxRecord } from '../../../lambdas/outbox/index.js';
 import { keyMismatch } from '../../../lambdas/outbox/record-integrity.js';
@@ -8,10 +5,10 @@ import { relayStreamBatch } from '../../../lambdas/relay/index.js';
 import { sweepPendingRecords } from '../../../lambdas/sweeper/index.js';
 import {
   lambdaTime,
-  MetricsRecorder,
   type RelayHarness,
   recordsOf,
   relayHarness,
+  sweeperOf,
 } from '../../helpers/relay-harness.js';
 import { insertOf, streamEvent } from '../../helpers/stream-events.js';
 
@@ -152,21 +149,7 @@ describe('delivering a record whose events are not its key', () => {
     if (!bad || !next) throw new Error('no records');
     h.table.put(bad, next);
 
-    await sweepPendingRecords(
-      {
-        documentClient: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-        tableName: 'outbox',
-        delivery: h.deps.delivery,
-        logger: new Logger({ serviceName: 'sweeper-test', logLevel: 'SILENT' }),
-        metrics: new MetricsRecorder(),
-        pendingShards: 16,
-        graceMs: 5 * 60_000,
-        maxRecordsPerRun: 1_000,
-        safetyMarginMs: 1_000,
-        clock: () => new Date('2026-11-25T10:00:00.000Z'),
-      },
-      lambdaTime(),
-    );
+    await sweepPendingRecords(sweeperOf(h), lambdaTime());
 
     expect(h.dlq.messages[0]).toMatchObject({ failure: { code: 'KeyMismatch' } });
     expect(h.table.statusOf(bad)).toBe('FAILED');

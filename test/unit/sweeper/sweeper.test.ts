@@ -1,6 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboxRecord } from '../../../lambdas/outbox/index.js';
 import {
@@ -14,6 +11,7 @@ import {
   type RelayHarness,
   recordsOf,
   relayHarness,
+  sweeperOf,
 } from '../../helpers/relay-harness.js';
 
 const NOW = Date.parse('2026-11-25T10:00:00.000Z');
@@ -26,19 +24,8 @@ const aged = (record: OutboxRecord, age: number): OutboxRecord => ({
 
 let h: RelayHarness;
 let metrics: MetricsRecorder;
-const sweeper = (overrides: Partial<SweeperDependencies> = {}): SweeperDependencies => ({
-  documentClient: DynamoDBDocumentClient.from(new DynamoDBClient({})),
-  tableName: 'outbox',
-  delivery: h.deps.delivery,
-  logger: new Logger({ serviceName: 'sweeper-test', logLevel: 'SILENT' }),
-  metrics,
-  pendingShards: 16,
-  graceMs: 5 * 60_000,
-  maxRecordsPerRun: 1_000,
-  safetyMarginMs: 1_000,
-  clock: () => new Date(NOW),
-  ...overrides,
-});
+const sweeper = (overrides: Partial<SweeperDependencies> = {}): SweeperDependencies =>
+  sweeperOf(h, { metrics, now: new Date(NOW), ...overrides });
 
 beforeEach(() => {
   h = relayHarness();
