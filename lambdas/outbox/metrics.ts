@@ -1,9 +1,9 @@
-/** CloudWatch namespace of the relay's and sweeper's metrics (and the construct's `metricXxx()`). */
+/** CloudWatch namespace of the relay's and sweeper's metrics (and the construct's `metric…()`). */
 export const OUTBOX_METRICS_NAMESPACE = 'DynamoOutbox';
 
 /**
  * The metrics the relay and the sweeper emit, by the names the construct's alarms, dashboard
- * and `metricXxx()` methods watch: one spelling for both sides.
+ * and `metric…()` methods watch: one spelling for both sides.
  * @internal
  */
 export const OutboxMetric = {
