@@ -5,6 +5,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeV2Client } from '../lambdas/eventbridge-v2/index.js';
 import type { Target } from './resources.js';
 import { CloudWatchAlarms } from './verify-cloudwatch.js';
 
@@ -13,6 +14,8 @@ export interface OutboxClients {
   readonly dynamoDb: DynamoDBClient;
   readonly documentClient: DynamoDBDocumentClient;
   readonly eventBridge: EventBridgeClient;
+  /** The Custom Event Bus (eventbridgev2): local mode's bus speaks its protocol too. */
+  readonly eventBridgeV2: EventBridgeV2Client;
   readonly sqs: SQSClient;
   readonly lambda: LambdaClient;
   /** Stack lookups of `verify` (AWS only). */
@@ -49,6 +52,7 @@ export function createClients(target: Target): OutboxClients {
   const documentClient = DynamoDBDocumentClient.from(dynamoDb);
   const busEndpoint = target.kind === 'local' ? endpoint(target.busEndpoint) : {};
   const eventBridge = new EventBridgeClient({ ...base, ...busEndpoint });
+  const eventBridgeV2 = new EventBridgeV2Client({ ...base, ...busEndpoint });
   const sqs = new SQSClient({ ...base, ...busEndpoint });
   const lambda = new LambdaClient(base);
   const cloudFormation = new CloudFormationClient(base);
@@ -58,6 +62,7 @@ export function createClients(target: Target): OutboxClients {
     dynamoDb,
     documentClient,
     eventBridge,
+    eventBridgeV2,
     sqs,
     lambda,
     cloudFormation,
@@ -66,6 +71,7 @@ export function createClients(target: Target): OutboxClients {
       documentClient.destroy();
       dynamoDb.destroy();
       eventBridge.destroy();
+      eventBridgeV2.destroy();
       sqs.destroy();
       lambda.destroy();
       cloudFormation.destroy();

@@ -8,7 +8,10 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EventBridgeV2Client } from '../lambdas/eventbridge-v2/index.js';
 import {
+  busPublisher,
+  busTargetOf,
   OrderedPublisher,
   type OutboxRecord,
   type PublishFailure,
@@ -63,6 +66,8 @@ export interface RedriveOptions {
 export interface RedriveDependencies {
   readonly documentClient: DynamoDBDocumentClient;
   readonly eventBridge: EventBridgeClient;
+  /** For a Custom Event Bus (`eventBusName` an `event-busv2` ARN). @default - a new client */
+  readonly eventBridgeV2?: EventBridgeV2Client;
   readonly sqs: SQSClient;
   /** @default - the system clock */
   readonly clock?: () => Date;
@@ -334,8 +339,7 @@ async function act(
   const publisher =
     options.mode === 'publish' && options.eventBusName !== undefined
       ? new OrderedPublisher({
-          eventBridge: deps.eventBridge,
-          eventBusName: options.eventBusName,
+          publisher: busPublisher(busTargetOf(options.eventBusName), deps),
           concurrency: 1,
         })
       : undefined;

@@ -1,6 +1,9 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EventBridgeV2Client } from '../lambdas/eventbridge-v2/index.js';
 import {
+  busPublisher,
+  busTargetOf,
   OrderedPublisher,
   type OutboxRecord,
   OutboxStatus,
@@ -31,6 +34,8 @@ export interface ReplayOptions {
 export interface ReplayDependencies {
   readonly documentClient: DynamoDBDocumentClient;
   readonly eventBridge: EventBridgeClient;
+  /** For a Custom Event Bus (`eventBusName` an `event-busv2` ARN). @default - a new client */
+  readonly eventBridgeV2?: EventBridgeV2Client;
   /** @default - none */
   readonly progress?: ProgressFactory;
   /**
@@ -117,8 +122,7 @@ export async function replayAggregate(
   if (!((await deps.confirm?.(preview)) ?? true)) return { ...preview, declined: true };
 
   const publisher = new OrderedPublisher({
-    eventBridge: deps.eventBridge,
-    eventBusName: options.eventBusName,
+    publisher: busPublisher(busTargetOf(options.eventBusName), deps),
     concurrency: 1,
   });
   const timeoutMs = options.timeoutMs ?? 300_000;

@@ -38,6 +38,11 @@ const METRIC_DEFAULTS: Readonly<Record<OutboxMetricName, MetricDefaults>> = {
     statistic: 'Sum',
     period: MINUTE,
   },
+  [OutboxMetric.eventsDeduplicated]: {
+    emitters: ['relay', 'sweeper'],
+    statistic: 'Sum',
+    period: MINUTE,
+  },
   [OutboxMetric.recordsDeferred]: { emitters: ['relay'], statistic: 'Sum', period: MINUTE },
   [OutboxMetric.duplicatesSkipped]: { emitters: ['relay'], statistic: 'Sum', period: MINUTE },
   [OutboxMetric.poisonRecords]: {

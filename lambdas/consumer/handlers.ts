@@ -14,7 +14,11 @@ import type { Inbox } from './inbox.js';
  * A Lambda handler for an SQS queue that an EventBridge rule fills (the construct's
  * buffer): each message is one event, consumed once in effect; failures are reported per
  * message (`ReportBatchItemFailures`) so the others are not redelivered. Messages are
- * processed one after the other, in the order SQS handed them over. A message outside
+ * processed one after the other, in the order SQS handed them over. On a FIFO queue (the
+ * Custom Event Bus's FIFO subscriber fills one, a group per aggregate), a failed message
+ * holds its group: the later messages of that group in the batch are reported failed
+ * unprocessed, so they are redelivered after it and never overtake it; other groups go on
+ * (Powertools' `SqsFifoPartialProcessor` with `skipGroupOnError`). A message outside
  * `options.expect` is refused like a failure: never applied, it reaches the buffer's
  * dead-letter queue after `maxReceiveCount` deliveries.
  *
@@ -62,7 +66,14 @@ export function sqsOutboxConsumer(
   const { logger } = resolved;
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const batchItemFailures: { itemIdentifier: string }[] = [];
+    const heldGroups = new Set<string>();
     for (const record of event.Records) {
+      const group = record.attributes?.MessageGroupId;
+      if (group !== undefined && heldGroups.has(group)) {
+        // A FIFO group whose earlier message failed: this one must not overtake it.
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        continue;
+      }
       try {
         const body: unknown = JSON.parse(record.body);
         const outcome = await consumeOutboxEvent(inbox, body, handler, resolved);
@@ -70,6 +81,7 @@ export function sqsOutboxConsumer(
       } catch (error) {
         logFailure(logger, record.messageId, error);
         batchItemFailures.push({ itemIdentifier: record.messageId });
+        if (group !== undefined) heldGroups.add(group);
       }
     }
     return { batchItemFailures };

@@ -1,10 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { busPublisher } from './bus-publisher.js';
+import { BUS_KINDS, type BusTarget, CUSTOM_BUS_ARN_PATTERN } from './bus-target.js';
 import { OutboxDelivery } from './delivery.js';
 import { intVariable } from './environment.js';
+import { OutboxError } from './errors.js';
 import { OrderedPublisher } from './ordered-publisher.js';
 import { OutboxStore } from './outbox-store.js';
 import { DEFAULT_MAX_REQUEST_BYTES } from './put-events-entry.js';
@@ -18,7 +20,9 @@ import * as z from './zod.js';
  * @internal
  */
 export const DeliveryVariable = {
+  busKind: 'EVENT_BUS_KIND',
   eventBusName: 'EVENT_BUS_NAME',
+  eventBusArn: 'EVENT_BUS_ARN',
   outboxTableName: WriterVariable.tableName,
   dlqUrl: 'DLQ_URL',
   retentionDays: 'RETENTION_DAYS',
@@ -47,7 +51,11 @@ const V = DeliveryVariable;
  * @internal
  */
 export const deliveryEnvSchema = z.object({
-  [V.eventBusName]: z.string().check(z.minLength(1, 'must not be empty')),
+  [V.busKind]: z._default(z.enum(BUS_KINDS, 'must be classic or custom'), 'classic'),
+  [V.eventBusName]: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+  [V.eventBusArn]: z.optional(
+    z.string().check(z.regex(CUSTOM_BUS_ARN_PATTERN, 'must be an event-busv2 ARN')),
+  ),
   [V.outboxTableName]: z.string().check(z.minLength(1, 'must not be empty')),
   [V.dlqUrl]: z.url('must be a URL'),
   [V.retentionDays]: z._default(
@@ -64,7 +72,8 @@ export const deliveryEnvSchema = z.object({
 
 /** The delivery settings, as read from {@link deliveryEnvSchema}. @internal */
 export interface DeliveryConfig {
-  readonly eventBusName: string;
+  /** Where events go: a classic bus by name, or a Custom Event Bus by ARN. */
+  readonly bus: BusTarget;
   readonly outboxTableName: string;
   /** The poison DLQ: records that can never be published go there with their payload. */
   readonly dlqUrl: string;
@@ -80,10 +89,31 @@ export interface DeliveryConfig {
   readonly verifyEventBus: boolean;
 }
 
+/**
+ * What the variables cannot check one by one: the bus kind names the variable it needs.
+ * @internal
+ */
+export function deliveryProblems(e: z.output<typeof deliveryEnvSchema>): string[] {
+  if (e[V.busKind] === 'custom' && e[V.eventBusArn] === undefined)
+    return [`${V.eventBusArn}: is required when ${V.busKind} is custom`];
+  if (e[V.busKind] === 'classic' && e[V.eventBusName] === undefined)
+    return [`${V.eventBusName}: is required`];
+  return [];
+}
+
+/** The bus of a {@link DeliveryConfig}, once {@link deliveryProblems} found none. */
+function deliveryBusOf(e: z.output<typeof deliveryEnvSchema>): BusTarget {
+  const arn = e[V.eventBusArn];
+  if (e[V.busKind] === 'custom' && arn !== undefined) return { kind: 'custom', eventBusArn: arn };
+  const name = e[V.eventBusName];
+  if (name !== undefined) return { kind: 'classic', eventBusName: name };
+  throw new OutboxError(`invalid delivery environment: ${deliveryProblems(e).join('; ')}`);
+}
+
 /** Maps the parsed variables to a {@link DeliveryConfig}. @internal */
 export function toDeliveryConfig(e: z.output<typeof deliveryEnvSchema>): DeliveryConfig {
   return {
-    eventBusName: e[V.eventBusName],
+    bus: deliveryBusOf(e),
     outboxTableName: e[V.outboxTableName],
     dlqUrl: e[V.dlqUrl],
     retentionDays: e[V.retentionDays],
@@ -116,11 +146,11 @@ export function createOutboxDelivery(
   const delivery = new OutboxDelivery({
     store,
     publisher: new OrderedPublisher({
-      eventBridge: new EventBridgeClient({}),
-      eventBusName: config.eventBusName,
-      maxRequestBytes: config.maxRequestBytes,
+      publisher: busPublisher(config.bus, {
+        maxRequestBytes: config.maxRequestBytes,
+        verifyEventBus: config.verifyEventBus,
+      }),
       concurrency: config.publishConcurrency,
-      verifyEventBus: config.verifyEventBus,
     }),
     quarantine: new Quarantine({ sqs: new SQSClient({}), queueUrl: config.dlqUrl }),
     logger,

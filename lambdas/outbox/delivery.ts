@@ -14,8 +14,10 @@ import { keyMismatch } from './record-integrity.js';
 
 /** Counters of a delivery run, for metrics and logs. @internal */
 export interface DeliveryTally {
-  /** Events EventBridge accepted. */
+  /** Events the bus accepted as new events. */
   published: number;
+  /** Events the bus answered as repeats it suppressed (Custom Event Bus `DEDUPLICATED`). */
+  deduplicated: number;
   /** Records found already DELIVERED: not published again. */
   duplicatesSkipped: number;
   /** Records quarantined to the DLQ. */
@@ -29,6 +31,7 @@ export interface DeliveryTally {
 /** A fresh, zeroed tally. @internal */
 export const emptyTally = (): DeliveryTally => ({
   published: 0,
+  deduplicated: 0,
   duplicatesSkipped: 0,
   poison: 0,
   retries: 0,
@@ -119,6 +122,7 @@ export class OutboxDelivery {
     });
     await Promise.all(settling);
     tally.published += report.eventsPublished;
+    tally.deduplicated += report.eventsDeduplicated;
     tally.retries += report.retries;
     tally.calls += report.calls;
     return {

@@ -20,8 +20,12 @@ export interface PublishLimits {
 
 /** The bus's answer for one entry of a call that was answered. @internal */
 export type EntryResult =
-  /** The bus took the event (a de-duplicated repeat counts: the event is on the bus). */
-  | { readonly accepted: true; readonly busEventId: string }
+  /**
+   * The bus took the event. `deduplicated`: the bus recognised a repeat of an event it had
+   * already accepted and suppressed it — the event is on the bus once, so this counts as
+   * accepted, but not as a new event.
+   */
+  | { readonly accepted: true; readonly busEventId?: string; readonly deduplicated?: boolean }
   /** The bus refused the event; `kind` says what the ordering logic should do about it. */
   | {
       readonly accepted: false;

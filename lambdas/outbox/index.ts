@@ -5,11 +5,22 @@
  * @module
  */
 export { fullJitterDelay } from './backoff.js';
+export { busPublisher } from './bus-publisher.js';
+export {
+  BUS_KINDS,
+  type BusKind,
+  type BusTarget,
+  busLabel,
+  busTargetOf,
+  CUSTOM_BUS_ARN_PATTERN,
+  isCustomBusArn,
+} from './bus-target.js';
 export { type DeliveryTally, emptyTally, OutboxDelivery } from './delivery.js';
 export {
   createOutboxDelivery,
   type DeliveryConfig,
   deliveryEnvSchema,
+  deliveryProblems,
   toDeliveryConfig,
 } from './delivery-config.js';
 export { intVariable, parseEnvironment } from './environment.js';

@@ -7,8 +7,13 @@ export const OUTBOX_METRICS_NAMESPACE = 'DynamoOutbox';
  * @internal
  */
 export const OutboxMetric = {
-  /** Events accepted by EventBridge (relay and sweeper). */
+  /** Events the bus accepted as new events (relay and sweeper). */
   eventsPublished: 'EventsPublished',
+  /**
+   * Repeats a Custom Event Bus suppressed (`SuccessCode: DEDUPLICATED`): on the bus once,
+   * not counted as published (relay and sweeper).
+   */
+  eventsDeduplicated: 'EventsDeduplicated',
   /** Records left for a retry: predecessor pending, time out, marking failed (relay). */
   recordsDeferred: 'RecordsDeferred',
   /** Records found already delivered and skipped (relay). */

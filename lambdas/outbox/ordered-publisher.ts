@@ -112,6 +112,7 @@ function nothingPublished(
     // simply retried.
     ...(verdict.kind === 'configuration' ? { configurationError: verdict.failure } : {}),
     eventsPublished: 0,
+    eventsDeduplicated: 0,
     calls: 0,
     retries: 0,
   };

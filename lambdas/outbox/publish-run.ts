@@ -35,7 +35,10 @@ export interface PublishReport {
   readonly unfinished: readonly OutboxRecord[];
   /** Set when the bus refused the relay itself (permissions, missing bus). */
   readonly configurationError?: PublishFailure;
+  /** Events the bus accepted as new events. */
   readonly eventsPublished: number;
+  /** Events the bus recognised as repeats of ones it had accepted (a de-duplicating bus). */
+  readonly eventsDeduplicated: number;
   readonly calls: number;
   /** Entries sent again after a retryable failure. */
   readonly retries: number;
@@ -92,6 +95,7 @@ export class PublishRun {
   private readonly poisoned: OutboxRecord[] = [];
   private configurationError: PublishFailure | undefined;
   private eventsPublished = 0;
+  private eventsDeduplicated = 0;
   private calls = 0;
   private retries = 0;
 
@@ -239,7 +243,7 @@ export class PublishRun {
 
   /** One entry's answer: accept it, quarantine its record, stop, or send it again later. */
   private settleEntry({ lane, entry }: Slot, result: EntryResult): void {
-    if (result.accepted) this.accept(lane, entry.event.eventId);
+    if (result.accepted) this.accept(lane, entry.event.eventId, result.deduplicated === true);
     else if (result.kind === 'poison') this.poison(lane, result.failure);
     else if (result.kind === 'configuration') this.stop(result.failure);
     else if (result.kind === 'unknown') this.answeredUnknown(lane, result.failure);
@@ -247,8 +251,9 @@ export class PublishRun {
   }
 
   /** Records our own eventId (stable across re-deliveries), not the bus's. */
-  private accept(lane: PublishLane, eventId: string): void {
-    this.eventsPublished++;
+  private accept(lane: PublishLane, eventId: string, deduplicated: boolean): void {
+    if (deduplicated) this.eventsDeduplicated++;
+    else this.eventsPublished++;
     const record = lane.accepted(eventId);
     if (record !== undefined) {
       this.accepted.push(record);
@@ -328,6 +333,7 @@ export class PublishRun {
         ? {}
         : { configurationError: this.configurationError }),
       eventsPublished: this.eventsPublished,
+      eventsDeduplicated: this.eventsDeduplicated,
       calls: this.calls,
       retries: this.retries,
     };

@@ -1,6 +1,7 @@
 import {
   type DeliveryConfig,
   deliveryEnvSchema,
+  deliveryProblems,
   intVariable,
   parseEnvironment,
   toDeliveryConfig,
@@ -41,8 +42,9 @@ export const relayEnvSchema = z.extend(deliveryEnvSchema, {
  */
 export function loadRelayConfig(env: NodeJS.ProcessEnv): RelayConfig {
   const parsed = parseEnvironment(relayEnvSchema, env);
-  if (!parsed.ok)
-    throw new RelayConfigError(`invalid relay environment: ${parsed.problems.join('; ')}`);
+  const problems = parsed.ok ? deliveryProblems(parsed.value) : parsed.problems;
+  if (!parsed.ok || problems.length > 0)
+    throw new RelayConfigError(`invalid relay environment: ${problems.join('; ')}`);
   return {
     ...toDeliveryConfig(parsed.value),
     predecessorWaitMs: parsed.value[RelayVariable.predecessorWaitMs],

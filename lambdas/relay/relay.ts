@@ -95,6 +95,7 @@ export async function relayStreamBatch(
 
   const deferred = records.filter((r) => !done.has(keyString(r))).length;
   deps.metrics.addMetric(OutboxMetric.eventsPublished, 'Count', tally.published);
+  deps.metrics.addMetric(OutboxMetric.eventsDeduplicated, 'Count', tally.deduplicated);
   deps.metrics.addMetric(OutboxMetric.recordsDeferred, 'Count', deferred);
   deps.metrics.addMetric(OutboxMetric.duplicatesSkipped, 'Count', tally.duplicatesSkipped);
   deps.metrics.addMetric(OutboxMetric.poisonRecords, 'Count', tally.poison);

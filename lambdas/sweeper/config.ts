@@ -2,6 +2,7 @@ import {
   DEFAULT_PENDING_SHARDS,
   type DeliveryConfig,
   deliveryEnvSchema,
+  deliveryProblems,
   intVariable,
   MAX_PENDING_SHARDS,
   parseEnvironment,
@@ -59,8 +60,9 @@ export const sweeperEnvSchema = z.extend(deliveryEnvSchema, {
  */
 export function loadSweeperConfig(env: NodeJS.ProcessEnv): SweeperConfig {
   const parsed = parseEnvironment(sweeperEnvSchema, env);
-  if (!parsed.ok)
-    throw new SweeperConfigError(`invalid sweeper environment: ${parsed.problems.join('; ')}`);
+  const problems = parsed.ok ? deliveryProblems(parsed.value) : parsed.problems;
+  if (!parsed.ok || problems.length > 0)
+    throw new SweeperConfigError(`invalid sweeper environment: ${problems.join('; ')}`);
   return {
     ...toDeliveryConfig(parsed.value),
     graceSeconds: parsed.value[SweeperVariable.graceSeconds],

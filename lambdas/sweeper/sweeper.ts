@@ -48,6 +48,8 @@ export interface SweepReport {
   /** Records now DELIVERED or quarantined. */
   readonly recordsDone: number;
   readonly eventsPublished: number;
+  /** Repeats a Custom Event Bus suppressed (already on the bus). */
+  readonly eventsDeduplicated: number;
   readonly duplicatesSkipped: number;
 }
 
@@ -123,12 +125,14 @@ export async function sweepPendingRecords(
     staleRecords: stale.length,
     recordsDone: records.filter((r) => done.has(keyString(r))).length,
     eventsPublished: tally.published,
+    eventsDeduplicated: tally.deduplicated,
     duplicatesSkipped: tally.duplicatesSkipped,
   };
   deps.metrics.addMetric(OutboxMetric.pendingRecords, 'Count', pendingRecords);
   deps.metrics.addMetric(OutboxMetric.oldestPendingAge, 'Seconds', oldestPendingAgeSeconds);
   deps.metrics.addMetric(OutboxMetric.sweptRecords, 'Count', report.recordsDone);
   deps.metrics.addMetric(OutboxMetric.eventsPublished, 'Count', tally.published);
+  deps.metrics.addMetric(OutboxMetric.eventsDeduplicated, 'Count', tally.deduplicated);
   deps.metrics.addMetric(OutboxMetric.poisonRecords, 'Count', tally.poison);
   deps.logger.info('sweep finished', { ...report, deferred: outcome.deferred.length });
   if ('configurationError' in outcome && outcome.configurationError !== undefined) {

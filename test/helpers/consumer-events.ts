@@ -25,3 +25,17 @@ export const anOutboxEvent = (
     metadata: {},
   },
 });
+
+/**
+ * An SQS FIFO batch as Lambda hands it over: each message carries its `MessageGroupId`
+ * attribute (the Custom Event Bus's FIFO subscriber sets it to the event group, the
+ * aggregate); message ids m-0, m-1, …
+ */
+export const aFifoBatch = (...messages: { readonly group: string; readonly event: unknown }[]) =>
+  ({
+    Records: messages.map(({ group, event }, i) => ({
+      messageId: `m-${i}`,
+      body: JSON.stringify(event),
+      attributes: { MessageGroupId: group },
+    })),
+  }) as unknown as import('aws-lambda').SQSEvent;
