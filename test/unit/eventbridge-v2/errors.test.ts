@@ -112,14 +112,10 @@ describe('an error response', () => {
 });
 
 describe('a malformed response', () => {
-  it('fails if the smithy-protocol header is missing, whatever the body, on status alone', async () => {
-    const html = {
-      status: 502,
-      headers: { 'content-type': 'text/html' },
-      body: Buffer.from('<html>'),
-    };
+  it('fails if the smithy-protocol header is missing, judged by status, not by the body', async () => {
+    const { headers, ...answer } = errorAnswer(502, 'ThrottlingException');
 
-    const { error } = await errorOf(html);
+    const { error } = await errorOf({ ...answer, headers: { 'content-type': 'application/cbor' } });
 
     expect(error).toBeInstanceOf(MalformedResponseError);
     expect(error.name).toBe('MalformedResponseError');
@@ -128,14 +124,23 @@ describe('a malformed response', () => {
     expect(error.$metadata.httpStatusCode).toBe(502);
   });
 
-  it('fails if a 200 lacks the header, without reading its body as output', async () => {
-    const json = {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-      body: Buffer.from('{"FailedEntryCount":0}'),
+  it('fails if an HTML gateway page comes back', async () => {
+    const html = {
+      status: 504,
+      headers: { 'content-type': 'text/html' },
+      body: Buffer.from('<html>'),
     };
 
-    const { error } = await errorOf(json);
+    const { error } = await errorOf(html);
+
+    expect(error).toBeInstanceOf(MalformedResponseError);
+    expect(error.$metadata.httpStatusCode).toBe(504);
+  });
+
+  it('fails if a 200 lacks the header, without reading its body as output', async () => {
+    const { headers, ...answer } = publishedAnswer();
+
+    const { error } = await errorOf({ ...answer, headers: { 'content-type': 'application/cbor' } });
 
     expect(error).toBeInstanceOf(MalformedResponseError);
     expect(error.$fault).toBe('client');

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   EventBridgeV2ServiceException,
+  MalformedResponseError,
   PutEventsCommand,
 } from '../../../lambdas/eventbridge-v2/index.js';
 import {
@@ -60,6 +61,28 @@ describe('EventBridgeV2Client retries', () => {
     await aClient(handler).send(putEvents());
 
     expect(handler.requests).toHaveLength(2);
+  });
+
+  it('retries any malformed 5xx (a 501 without the protocol header), judged by status', async () => {
+    const gateway = {
+      status: 501,
+      headers: { 'content-type': 'text/plain' },
+      body: Buffer.from('x'),
+    };
+    const handler = new ScriptedHandler(gateway, publishedAnswer());
+
+    await aClient(handler).send(putEvents());
+
+    expect(handler.requests).toHaveLength(2);
+  });
+
+  it('fails if a malformed 200 is retried', async () => {
+    const { headers, ...answer } = publishedAnswer();
+    const handler = new ScriptedHandler(answer, publishedAnswer());
+
+    await expect(aClient(handler).send(putEvents())).rejects.toThrow(MalformedResponseError);
+
+    expect(handler.requests).toHaveLength(1);
   });
 
   it.each([
