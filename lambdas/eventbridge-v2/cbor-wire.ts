@@ -30,8 +30,8 @@ export function pick(value: unknown, shape: Shape): unknown {
     return Array.isArray(value) ? value.map((v) => pick(v, shape[0])) : undefined;
   if (!isPlainObject(value)) return undefined;
   const members = Object.entries(shape as Record<string, Shape>)
-    .filter(([name]) => value[name] !== undefined)
-    .map(([name, member]) => [name, pick(value[name], member)]);
+    .map(([name, member]) => [name, pick(value[name], member)] as const)
+    .filter(([, member]) => member !== undefined);
   return Object.fromEntries(members);
 }
 
