@@ -6,6 +6,7 @@ import {
 } from '../../../lambdas/eventbridge-v2/endpoint.js';
 import {
   DescribeEventBusCommand,
+  EventBridgeV2Client,
   EventBridgeV2ClientError,
 } from '../../../lambdas/eventbridge-v2/index.js';
 import { aClient, BUS_ARN, cborAnswer, ScriptedHandler } from '../../helpers/eventbridge-v2.js';
@@ -161,6 +162,24 @@ describe('a request of the client', () => {
       path: '/bus/service/AWSEventsV2/operation/DescribeEventBus',
       headers: expect.objectContaining({ host: '127.0.0.1:4010' }),
     });
+  });
+
+  it('takes the region from AWS_REGION and the key from the default credential chain', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL', '');
+    vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGEV2', '');
+    vi.stubEnv('AWS_REGION', 'eu-central-1');
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDFROMENV');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret-from-env');
+    const handler = new ScriptedHandler(cborAnswer(200, {}));
+
+    await new EventBridgeV2Client({ requestHandler: handler }).send(
+      new DescribeEventBusCommand({ EventBusArn: BUS_ARN }),
+    );
+
+    const [request] = handler.requests;
+    expect(request?.hostname).toBe('123456789012.eventsv2.eu-central-1.amazonaws.com');
+    expect(request?.headers.authorization).toContain('Credential=AKIDFROMENV/');
+    expect(request?.headers.authorization).toContain('/eu-central-1/events/aws4_request');
   });
 
   it('fails at construction if the endpoint option is not a URL', () => {

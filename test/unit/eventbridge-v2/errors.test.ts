@@ -79,6 +79,7 @@ describe('an error response', () => {
     const { error } = await errorOf(errorAnswer(400, 'FooException', 'new'));
 
     expect(error).toBeInstanceOf(EventBridgeV2ServiceException);
+    expect(error).not.toBeInstanceOf(MalformedResponseError);
     expect(error.name).toBe('FooException');
     expect(error.$retryable).toBeUndefined();
   });
