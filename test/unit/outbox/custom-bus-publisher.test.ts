@@ -1,10 +1,4 @@
-import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  DescribeEventBusCommand,
-  EventBridgeV2Client,
-  PutEventsCommand,
-} from '../../../lambdas/eventbridge-v2/index.js';
 import {
   CustomBusPublisher,
   type CustomBusPublisherOptions,
@@ -14,19 +8,20 @@ import {
 import { OutboxError } from '../../../lambdas/outbox/errors.js';
 import type { PublishEntry } from '../../../lambdas/outbox/event-publisher.js';
 import { storedEventSize } from '../../../lambdas/outbox/put-events-entry.js';
+import { FakeEventBridgeV2 } from '../../helpers/fake-eventbridge-v2.js';
 import { aChain } from '../../helpers/outbox-records.js';
 
-const v2Mock = mockClient(EventBridgeV2Client);
+let v2 = new FakeEventBridgeV2();
 const BUS_ARN =
   'arn:aws:events:us-east-1:123456789012:event-busv2/orders/abcdefghij0123456789klmno';
 
 beforeEach(() => {
-  v2Mock.reset();
+  v2 = new FakeEventBridgeV2();
 });
 
 function anAdapter(options: Partial<CustomBusPublisherOptions> = {}): CustomBusPublisher {
   return new CustomBusPublisher({
-    client: new EventBridgeV2Client({ region: 'us-east-1' }),
+    client: v2.client,
     eventBusArn: BUS_ARN,
     ...options,
   });
@@ -105,7 +100,7 @@ describe('CustomBusPublisher', () => {
 
   describe('put', () => {
     it('sends the entries in one PutEvents call addressed to the bus ARN, in order', async () => {
-      v2Mock.on(PutEventsCommand).resolves({
+      v2.onPutEvents({
         Entries: [
           { EventId: 'a', SequenceNumber: '1', SuccessCode: 'PUBLISHED' },
           { EventId: 'b', SequenceNumber: '2', SuccessCode: 'PUBLISHED' },
@@ -115,15 +110,13 @@ describe('CustomBusPublisher', () => {
 
       await anAdapter().put(sent);
 
-      expect(v2Mock).toHaveReceivedCommandTimes(PutEventsCommand, 1);
-      expect(v2Mock).toHaveReceivedCommandWith(PutEventsCommand, {
-        EventBusArn: BUS_ARN,
-        Entries: sent.map(toCustomBusEntry),
-      });
+      expect(v2.putEventsInputs).toEqual([
+        { EventBusArn: BUS_ARN, Entries: sent.map(toCustomBusEntry) },
+      ]);
     });
 
     it('answers PUBLISHED as accepted and DEDUPLICATED as accepted and de-duplicated', async () => {
-      v2Mock.on(PutEventsCommand).resolves({
+      v2.onPutEvents({
         FailedEntryCount: 0,
         Entries: [
           { EventId: 'e-1', SequenceNumber: '10', SuccessCode: 'PUBLISHED' },
@@ -143,7 +136,7 @@ describe('CustomBusPublisher', () => {
     });
 
     it('classifies each refused entry, the codes AWS leaves undocumented as unknown', async () => {
-      v2Mock.on(PutEventsCommand).resolves({
+      v2.onPutEvents({
         FailedEntryCount: 4,
         Entries: [
           { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' },
@@ -164,9 +157,7 @@ describe('CustomBusPublisher', () => {
     });
 
     it('answers a lost answer, retryable, for an entry the bus returned no result for', async () => {
-      v2Mock
-        .on(PutEventsCommand)
-        .resolves({ Entries: [{ EventId: 'e', SuccessCode: 'PUBLISHED' }] });
+      v2.onPutEvents({ Entries: [{ EventId: 'e', SuccessCode: 'PUBLISHED' }] });
 
       const outcome = await anAdapter().put(entries(2));
 
@@ -188,9 +179,7 @@ describe('CustomBusPublisher', () => {
       ['ResourceNotFoundException', 404, 'configuration'],
       ['AccessDeniedException', 403, 'configuration'],
     ] as const)('answers a %s refusal (HTTP %i) as %s', async (name, status, kind) => {
-      v2Mock
-        .on(PutEventsCommand)
-        .rejects(serviceError(name, status, status >= 500 ? 'server' : 'client'));
+      v2.onPutEvents(serviceError(name, status, status >= 500 ? 'server' : 'client'));
 
       const outcome = await anAdapter().put(entries(2));
 
@@ -205,21 +194,17 @@ describe('CustomBusPublisher', () => {
 
   describe('verifyBus', () => {
     it('publishes once DescribeEventBus reports the bus ACTIVE, and asks only once', async () => {
-      v2Mock.on(DescribeEventBusCommand).resolves({ EventBusArn: BUS_ARN, State: 'ACTIVE' });
+      v2.onDescribeEventBus({ EventBusArn: BUS_ARN, State: 'ACTIVE' });
       const adapter = anAdapter();
 
       await expect(adapter.verifyBus()).resolves.toEqual({ kind: 'exists' });
       await expect(adapter.verifyBus()).resolves.toEqual({ kind: 'exists' });
 
-      expect(v2Mock).toHaveReceivedCommandTimes(DescribeEventBusCommand, 1);
-      expect(v2Mock).toHaveReceivedCommandWith(DescribeEventBusCommand, { EventBusArn: BUS_ARN });
+      expect(v2.describeInputs).toEqual([{ EventBusArn: BUS_ARN }]);
     });
 
     it('waits for a bus still being created, and asks again next time', async () => {
-      v2Mock
-        .on(DescribeEventBusCommand)
-        .resolvesOnce({ State: 'CREATING' })
-        .resolves({ State: 'ACTIVE' });
+      v2.onDescribeEventBus({ State: 'CREATING' }, { State: 'ACTIVE' });
       const adapter = anAdapter();
 
       await expect(adapter.verifyBus()).resolves.toMatchObject({ kind: 'transient' });
@@ -230,7 +215,7 @@ describe('CustomBusPublisher', () => {
       ['does not exist', serviceError('ResourceNotFoundException', 404), 'EventBusNotFound'],
       ['may not be described', serviceError('AccessDeniedException', 403), 'EventBusNotVerified'],
     ])('fails loudly if the bus %s', async (_, error, code) => {
-      v2Mock.on(DescribeEventBusCommand).rejects(error);
+      v2.onDescribeEventBus(error);
 
       const verdict = await anAdapter().verifyBus();
 
@@ -238,9 +223,7 @@ describe('CustomBusPublisher', () => {
     });
 
     it('fails loudly if the bus failed to create', async () => {
-      v2Mock
-        .on(DescribeEventBusCommand)
-        .resolves({ State: 'CREATE_FAILED', StateReason: 'KMS_ACCESS_DENIED' });
+      v2.onDescribeEventBus({ State: 'CREATE_FAILED', StateReason: 'KMS_ACCESS_DENIED' });
 
       const verdict = await anAdapter().verifyBus();
 
@@ -254,7 +237,7 @@ describe('CustomBusPublisher', () => {
     });
 
     it('retries later if the look-up is throttled', async () => {
-      v2Mock.on(DescribeEventBusCommand).rejects(serviceError('ThrottlingException', 429));
+      v2.onDescribeEventBus(serviceError('ThrottlingException', 429));
 
       await expect(anAdapter().verifyBus()).resolves.toMatchObject({ kind: 'transient' });
     });
@@ -264,7 +247,7 @@ describe('CustomBusPublisher', () => {
         kind: 'exists',
       });
 
-      expect(v2Mock).toHaveReceivedCommandTimes(DescribeEventBusCommand, 0);
+      expect(v2.describeInputs).toEqual([]);
     });
   });
 });

@@ -501,6 +501,7 @@ describe('OrderedPublisher', () => {
         poisoned: [],
         unfinished: [],
         eventsPublished: 0,
+        eventsDeduplicated: 0,
         calls: 0,
         retries: 0,
       });
@@ -1225,6 +1226,7 @@ describe('OrderedPublisher', () => {
         poisoned: [],
         unfinished: [],
         eventsPublished: 3,
+        eventsDeduplicated: 0,
         calls: 4,
         retries: 3,
       });
@@ -1263,6 +1265,25 @@ describe('OrderedPublisher', () => {
       expect(bus.calls.map((call) => call.length)).toEqual([100, 50]);
       expect(report.calls).toBe(2);
       expect(report.eventsPublished).toBe(150);
+    });
+
+    it('counts a de-duplicated entry as accepted, in eventsDeduplicated and not in eventsPublished', async () => {
+      const chain = aChain({ aggregate: 'Order#1', records: 2 });
+      const bus = new FakeEventPublisher({
+        answer: (entries, call) =>
+          call === 0
+            ? {
+                answered: true,
+                results: entries.map(() => ({ accepted: true, deduplicated: true })),
+              }
+            : undefined,
+      });
+      const { hooks, accepted } = recordingHooks();
+
+      const report = await overPort(bus).publish([chain], hooks);
+
+      expect(accepted).toEqual(chain);
+      expect(report).toMatchObject({ eventsPublished: 1, eventsDeduplicated: 1, calls: 2 });
     });
 
     it('hands each entry to the port with the key of its aggregate', async () => {
@@ -1329,6 +1350,7 @@ describe('OrderedPublisher', () => {
         unfinished: chains.flat(),
         configurationError: failure,
         eventsPublished: 0,
+        eventsDeduplicated: 0,
         calls: 0,
         retries: 0,
       });

@@ -7,10 +7,13 @@ const required = {
   DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
 };
 
+const CUSTOM_BUS_ARN =
+  'arn:aws:events:us-east-1:123456789012:event-busv2/orders/abcdefghij0123456789klmno';
+
 describe('loadRelayConfig', () => {
   it('reads the required variables and applies the defaults', () => {
     expect(loadRelayConfig(required)).toEqual({
-      eventBusName: 'bus',
+      bus: { kind: 'classic', eventBusName: 'bus' },
       outboxTableName: 'outbox',
       dlqUrl: required.DLQ_URL,
       retentionDays: 7,
@@ -20,6 +23,41 @@ describe('loadRelayConfig', () => {
       verifyEventBus: true,
       predecessorWaitMs: 1_000,
     });
+  });
+
+  it('reads a Custom Event Bus by its ARN', () => {
+    const config = loadRelayConfig({
+      OUTBOX_TABLE_NAME: 'outbox',
+      DLQ_URL: required.DLQ_URL,
+      EVENT_BUS_KIND: 'custom',
+      EVENT_BUS_ARN: CUSTOM_BUS_ARN,
+    });
+
+    expect(config.bus).toEqual({ kind: 'custom', eventBusArn: CUSTOM_BUS_ARN });
+  });
+
+  it.each([
+    [
+      'the ARN is missing',
+      { ...required, EVENT_BUS_KIND: 'custom' },
+      'EVENT_BUS_ARN: is required when EVENT_BUS_KIND is custom',
+    ],
+    [
+      'the ARN is a classic bus ARN',
+      {
+        ...required,
+        EVENT_BUS_KIND: 'custom',
+        EVENT_BUS_ARN: 'arn:aws:events:us-east-1:123456789012:event-bus/orders',
+      },
+      'EVENT_BUS_ARN: must be an event-busv2 ARN',
+    ],
+    [
+      'the kind is unknown',
+      { ...required, EVENT_BUS_KIND: 'fifo' },
+      'EVENT_BUS_KIND: must be classic or custom',
+    ],
+  ])('fails if %s, naming the variable', (_, env, message) => {
+    expect(() => loadRelayConfig(env)).toThrow(message);
   });
 
   it('reads every optional variable', () => {

@@ -10,7 +10,7 @@ const required = {
 describe('loadSweeperConfig', () => {
   it('reads the delivery variables and defaults the sweeper settings', () => {
     expect(loadSweeperConfig(required)).toMatchObject({
-      eventBusName: 'bus',
+      bus: { kind: 'classic', eventBusName: 'bus' },
       graceSeconds: 300,
       maxRecordsPerRun: 1_000,
       pendingShards: 16,
