@@ -4,6 +4,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EventBridgeV2Client } from '../lambdas/eventbridge-v2/index.js';
 import { checkAlarms } from './verify-alarms.js';
 import { checkEventBus } from './verify-bus.js';
 import { type CanaryDependencies, runCanary } from './verify-canary.js';
@@ -43,6 +44,8 @@ export interface VerifyDependencies extends Omit<CanaryDependencies, 'documentCl
   readonly dynamoDb: DynamoDBClient;
   readonly documentClient: DynamoDBDocumentClient;
   readonly eventBridge: EventBridgeClient;
+  /** For a Custom Event Bus (`eventBusName` an `event-busv2` ARN). @default - a new client */
+  readonly eventBridgeV2?: EventBridgeV2Client;
   readonly sqs: SQSClient;
   readonly lambda: LambdaClient;
   readonly cloudFormation: Pick<CloudFormationClient, 'send'>;
@@ -137,7 +140,7 @@ export async function verifyDeployment(
           }),
     )),
     ...(await guarded('event-bus', explain, () =>
-      checkEventBus(deps.eventBridge, options.eventBusName),
+      checkEventBus(deps.eventBridge, options.eventBusName, deps.eventBridgeV2),
     )),
     ...(await guarded('alarms', explain, () =>
       checkAlarms(deps, {

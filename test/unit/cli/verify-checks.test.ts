@@ -27,6 +27,7 @@ import {
   checkStream,
   checkTimeToLive,
 } from '../../../cli/verify-table.js';
+import { FakeEventBridgeV2 } from '../../helpers/fake-eventbridge-v2.js';
 import {
   aMapping,
   anAlarm,
@@ -49,6 +50,9 @@ const cloudFormation = new CloudFormationClient({});
 beforeEach(() => {
   for (const mock of [dynamo, lambdaMock, sqsMock, eventBridgeMock, cfnMock]) mock.reset();
 });
+
+const CUSTOM_BUS_ARN =
+  'arn:aws:events:us-east-1:123456789012:event-busv2/orders/abcdefghij0123456789klmno';
 
 describe('the stream check', () => {
   it('passes a NEW_IMAGE stream and hands on the stream ARN for the mapping check', async () => {
@@ -264,6 +268,29 @@ describe('the event bus check', () => {
 
     expect(result).toMatchObject({ check: 'event-bus', status: 'fail' });
     expect(result.message).toContain('PutEvents still succeeds, and every event is lost');
+  });
+
+  it('passes for a Custom Event Bus that DescribeEventBus reports ACTIVE, asked by ARN', async () => {
+    const v2 = new FakeEventBridgeV2().onDescribeEventBus({ State: 'ACTIVE' });
+
+    const result = await checkEventBus(eventBridge, CUSTOM_BUS_ARN, v2.client);
+
+    expect(result).toMatchObject({ check: 'event-bus', status: 'pass' });
+    expect(v2.describeInputs).toEqual([{ EventBusArn: CUSTOM_BUS_ARN }]);
+    expect(eventBridgeMock).toHaveReceivedCommandTimes(DescribeEventBusCommand, 0);
+  });
+
+  it('fails if the Custom Event Bus is not there any more', async () => {
+    const gone = Object.assign(new Error('no such bus'), {
+      name: 'ResourceNotFoundException',
+      $fault: 'client',
+    });
+    const v2 = new FakeEventBridgeV2().onDescribeEventBus(gone);
+
+    const result = await checkEventBus(eventBridge, CUSTOM_BUS_ARN, v2.client);
+
+    expect(result).toMatchObject({ check: 'event-bus', status: 'fail' });
+    expect(result.message).toContain('EventBusNotFound');
   });
 
   it('fails if no bus name is known', async () => {
