@@ -9,7 +9,11 @@ import type {
 } from 'aws-lambda';
 import { inboxTableDefinition } from '../lambdas/consumer/inbox-schema.js';
 import { ordersTableDefinition } from '../lambdas/orders/orders-table.js';
-import { OUTBOX_STREAM_FILTER_PATTERN, outboxTableDefinition } from '../lambdas/outbox/index.js';
+import {
+  type BusKind,
+  OUTBOX_STREAM_FILTER_PATTERN,
+  outboxTableDefinition,
+} from '../lambdas/outbox/index.js';
 import { shipmentsTableDefinition } from '../lambdas/shipping/shipments-table.js';
 import { SHIPPING_SUBSCRIPTION } from '../lambdas/shipping/subscription.js';
 import type { SweepReport } from '../lambdas/sweeper/index.js';
@@ -17,6 +21,7 @@ import { type ApiHandlers, loadApiHandlers, startApiServer } from './api-server.
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { LocalRuntimeError } from './errors.js';
 import { type EventBusServer, startEventBusServer } from './event-bus-server.js';
+import { FifoLocalConsumer } from './fifo-local-consumer.js';
 import { lambdaContext } from './lambda-context.js';
 import { LocalConsumer, type SqsHandler } from './local-consumer.js';
 import { assertPortFree } from './ports.js';
@@ -61,6 +66,13 @@ export interface LocalRuntimeOptions {
   readonly dropStreamRecordRate?: number;
   /** Random source of the dropping. @default - Math.random */
   readonly random?: () => number;
+  /**
+   * The bus the relay publishes to: a classic EventBridge bus, or an enhanced Custom Event
+   * Bus (eventbridgev2: event groups, de-duplication, FIFO subscribers). @default 'classic'
+   */
+  readonly bus?: BusKind;
+  /** The Custom Event Bus's de-duplication window, in ms (tests shorten it). @default - 5 minutes, as AWS */
+  readonly dedupWindowMs?: number;
 }
 
 /** A running local pipeline. */
@@ -72,8 +84,15 @@ export interface LocalRuntime {
   readonly outboxTableName: string;
   readonly bus: EventBusServer;
   readonly poller: StreamPoller;
-  /** The example consumer (shipping), fed by the bus like its rule and SQS buffer. */
-  readonly shipping: LocalConsumer;
+  /**
+   * The example consumer (shipping): behind a rule and an SQS buffer on the classic bus,
+   * behind a FIFO subscriber and an SQS FIFO queue on the Custom Event Bus.
+   */
+  readonly shipping: LocalConsumer | FifoLocalConsumer;
+  /** The bus the relay publishes to. */
+  readonly busKind: BusKind;
+  /** The Custom Event Bus's ARN (`EVENT_BUS_ARN`); undefined on the classic bus. */
+  readonly customBusArn: string | undefined;
   readonly shipmentsTableName: string;
   /** DynamoDB Local's process (replaced by a restart). */
   readonly dynamoDb: DynamoDbLocal;
@@ -92,6 +111,8 @@ const TABLES = {
   shippingInbox: 'shipping-inbox',
 } as const;
 const EVENT_BUS_NAME = 'orders-bus';
+/** Retention of the local Custom Event Bus: the construct's default. */
+const CUSTOM_BUS_RETENTION_DAYS = 7;
 /** The local twin of the construct's stream-failure queue (the relay's on-failure destination). */
 export const STREAM_FAILURE_QUEUE = 'outbox-stream-failures';
 /** The construct's default `maxRecordAge` (one day). */
@@ -122,12 +143,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   // Each step registers what undoes it; stop() (or a failed start) undoes them in reverse.
   try {
     const bus = await startBus(context);
+    const busKind = options.bus ?? 'classic';
+    const customBusArn = busKind === 'custom' ? bus.customBusArn(EVENT_BUS_NAME) : undefined;
     const dynamoDb = await startDynamoDb(context);
-    setLambdaEnvironment(options, bus.url, dynamoDb.current.endpoint);
+    setLambdaEnvironment(options, bus.url, dynamoDb.current.endpoint, customBusArn);
     const clientConfig = localClientConfig(dynamoDb.current.endpoint);
     const streamArn = await createTables(context, clientConfig);
     const handlers = await loadHandlers();
-    const shipping = wireShippingConsumer(context, bus, handlers.shipping);
+    const shipping =
+      customBusArn === undefined
+        ? wireShippingConsumer(context, bus, handlers.shipping)
+        : subscribeShippingConsumer(context, bus, customBusArn, handlers.shipping);
     const api = await startApi(context, port, handlers.api);
     const poller = startPoller(context, { clientConfig, streamArn, relay: handlers.relay, bus });
     const sweepNow = startSweepTimer(context, handlers.sweeper);
@@ -140,6 +166,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       bus,
       poller,
       shipping,
+      busKind,
+      customBusArn,
       shipmentsTableName: TABLES.shipments,
       get dynamoDb() {
         return dynamoDb.current;
@@ -202,6 +230,11 @@ async function startBus({ options, log, cleanups }: StartContext): Promise<Event
     port: options.busPort ?? 4010,
     // The only bus DescribeEventBus knows besides `default`; PutEvents takes any name.
     eventBuses: [EVENT_BUS_NAME],
+    // The Custom Event Bus of `OUTBOX_BUS=custom`, retaining a week like the construct's.
+    ...(options.bus === 'custom'
+      ? { customBuses: [{ name: EVENT_BUS_NAME, retentionDays: CUSTOM_BUS_RETENTION_DAYS }] }
+      : {}),
+    ...(options.dedupWindowMs === undefined ? {} : { dedupWindowMs: options.dedupWindowMs }),
     ...(options.printEvents ? { log } : {}),
   });
   cleanups.push(() => bus.close());
@@ -244,8 +277,13 @@ function setLambdaEnvironment(
   options: LocalRuntimeOptions,
   busUrl: string,
   dynamoDbEndpoint: string,
+  customBusArn: string | undefined,
 ): void {
   Object.assign(process.env, {
+    ...(customBusArn === undefined
+      ? { EVENT_BUS_KIND: 'classic' }
+      : { EVENT_BUS_KIND: 'custom', EVENT_BUS_ARN: customBusArn }),
+    AWS_ENDPOINT_URL_EVENTBRIDGEV2: busUrl,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -344,6 +382,26 @@ function wireShippingConsumer(
     unsubscribe();
     await shipping.stop();
   });
+  return shipping;
+}
+
+/** The example consumer behind its FIFO subscriber, as the Orders stack deploys it on a Custom Event Bus. */
+function subscribeShippingConsumer(
+  { log, cleanups }: StartContext,
+  bus: EventBusServer,
+  busArn: string,
+  handler: SqsHandler,
+): FifoLocalConsumer {
+  const shipping = new FifoLocalConsumer(bus, busArn, {
+    name: 'shipping',
+    pattern: {
+      source: [...SHIPPING_SUBSCRIPTION.sources],
+      'detail-type': [...SHIPPING_SUBSCRIPTION.detailTypes],
+    },
+    handler,
+    log,
+  });
+  cleanups.push(() => shipping.stop());
   return shipping;
 }
 

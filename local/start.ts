@@ -31,6 +31,9 @@ const envSchema = z.object({
     .max(10_000, 'BATCH_SIZE must be 1..10000')
     .default(100),
   BATCHING_WINDOW_MS: z.coerce.number().int().min(0).max(300_000).default(0),
+  OUTBOX_BUS: z
+    .enum(['classic', 'custom'], { message: 'OUTBOX_BUS must be classic or custom' })
+    .default('classic'),
 });
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -58,7 +61,7 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     say(
-      'usage: npm start [-- --persist DIR] [--verbose]\nenv: PORT BUS_PORT DYNAMODB_PORT POLLER_PARALLELISM BATCH_SIZE BATCHING_WINDOW_MS',
+      'usage: npm start [-- --persist DIR] [--verbose]\nenv: PORT BUS_PORT DYNAMODB_PORT POLLER_PARALLELISM BATCH_SIZE BATCHING_WINDOW_MS OUTBOX_BUS (classic|custom)',
     );
     return;
   }
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
     pollerParallelism: env.POLLER_PARALLELISM,
     batchSize: env.BATCH_SIZE,
     batchingWindowMs: env.BATCHING_WINDOW_MS,
+    bus: env.OUTBOX_BUS,
     ...(values.persist ? { persistDir: values.persist } : {}),
     verbose: values.verbose,
     printEvents: true,
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
 dynamo-outbox local mode is running
   API        ${runtime.apiUrl}          POST /orders, GET /orders/{id}, POST /orders/{id}/confirm|cancel|ship
   bus        ${runtime.busUrl}          GET /events, POST|DELETE /faults, GET /dlq
+             ${busLine(runtime)}
   DynamoDB   ${runtime.dynamoDbEndpoint}   tables ${runtime.ordersTableName}, ${runtime.outboxTableName}
   relay      stream poller, ${env.POLLER_PARALLELISM} lane(s) per shard
 
@@ -108,6 +113,13 @@ Try:
 
 Ctrl-C stops everything.
 `);
+}
+
+/** Which bus the relay publishes to, in one line. */
+function busLine(running: LocalRuntime): string {
+  return running.customBusArn === undefined
+    ? 'classic EventBridge bus orders-bus (OUTBOX_BUS=custom for the Custom Event Bus)'
+    : `Custom Event Bus ${running.customBusArn}: event groups, de-duplication, FIFO subscriber`;
 }
 
 main().catch(async (error: unknown) => {
