@@ -53,7 +53,7 @@ export const customPutEventsRequestSchema = z.looseObject({
   DeduplicationConfiguration: z.looseObject({ DeduplicationType: z.string().nullish() }).nullish(),
 });
 export type CustomPutEventsRequest = z.infer<typeof customPutEventsRequestSchema>;
-type WireEntry = NonNullable<CustomPutEventsRequest['Entries']>[number];
+export type CustomPutEventsEntry = NonNullable<CustomPutEventsRequest['Entries']>[number];
 
 export const customDescribeEventBusRequestSchema = z.looseObject({
   EventBusArn: z.string().nullish(),
@@ -126,7 +126,7 @@ export function validBusArn(arn: string | null | undefined): string {
   return arn;
 }
 
-function entriesOf(request: CustomPutEventsRequest): readonly WireEntry[] {
+function entriesOf(request: CustomPutEventsRequest): readonly CustomPutEventsEntry[] {
   const entries = request.Entries;
   if (entries == null || entries.length === 0)
     throw invalidInput('Entries: must contain at least one entry');
@@ -153,7 +153,7 @@ function refuseContentBasedDeduplication(request: CustomPutEventsRequest): void 
   );
 }
 
-function validEntry(entry: WireEntry, at: string): ValidEntry {
+function validEntry(entry: CustomPutEventsEntry, at: string): ValidEntry {
   const source = requiredText(entry.Source, `${at}.Source`, MAX_SOURCE_LENGTH);
   if (source.startsWith('aws.'))
     throw invalidInput(`${at}.Source: the aws. prefix is reserved for AWS services`);
@@ -217,7 +217,7 @@ function resourcesOf(resources: readonly string[] | null | undefined, at: string
   return [...list];
 }
 
-function timeOf(entry: WireEntry, at: string): Date | undefined {
+function timeOf(entry: CustomPutEventsEntry, at: string): Date | undefined {
   if (entry.Time == null) return undefined;
   const time = new Date(entry.Time.value * 1000);
   if (Number.isNaN(time.getTime())) throw invalidInput(`${at}.Time: is out of range`);
@@ -229,7 +229,7 @@ function timeOf(entry: WireEntry, at: string): Date | undefined {
  * formula against the server's `maxRequestBytes`, so an oversize batch fails here as it would
  * on the classic bus rather than pass unchecked.
  */
-function checkSize(entries: readonly WireEntry[], limit: number): void {
+function checkSize(entries: readonly CustomPutEventsEntry[], limit: number): void {
   const size = entries.reduce(
     (sum, e) =>
       sum +
