@@ -1,7 +1,7 @@
 import { DEFAULT_MAX_REQUEST_BYTES } from '../lambdas/outbox/index.js';
 import { AwsJsonRoute } from './bus/aws-json-protocol.js';
 import { eventBridgeService, sqsService } from './bus/aws-json-services.js';
-import { timestampedLog } from './bus/bus-log.js';
+import { type BusLog, timestampedLog } from './bus/bus-log.js';
 import { dlqRoute, eventsRoute, faultsRoute } from './bus/control-routes.js';
 import { CUSTOM_BUS_NAME_PATTERN } from './bus/custom-bus-arn.js';
 import { type CustomBusDefinition, CustomEventBus } from './bus/custom-event-bus.js';
@@ -145,66 +145,81 @@ export interface EventBusServer {
  */
 export async function startEventBusServer(options: EventBusServerOptions): Promise<EventBusServer> {
   validateOptions(options);
+  const parts = busParts(options);
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const router = routerOf(parts, options.maxBodyBytes ?? defaultMaxBodyBytes(maxRequestBytes));
+  const server = await LoopbackServer.listen(router, options.port, options.host ?? '127.0.0.1');
+  return runningBus(server, parts);
+}
+
+/** The parts of the bus, each with its own state, sharing one clock, log and journal. */
+interface BusParts {
+  readonly clock: () => Date;
+  readonly log: BusLog;
+  readonly faults: FaultInjector;
+  readonly journal: EventJournal;
+  readonly classic: EventBus;
+  readonly custom: CustomEventBus;
+  readonly queues: QueueStore;
+}
+
+function busParts(options: EventBusServerOptions): BusParts {
   const clock = options.clock ?? (() => new Date());
   const log = timestampedLog(options.log ?? (() => undefined), clock);
-  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const faults = new FaultInjector(options.random ?? Math.random, log);
   const journal = new EventJournal(log);
-  const place = {
+  const shared = {
+    maxRequestBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
     region: options.region ?? 'us-east-1',
     accountId: options.accountId ?? '000000000000',
+    injectedFailure: () => faults.entryFailure(),
+    journal,
+    log,
+    clock,
   };
-  const injectedFailure = () => faults.entryFailure();
-  const bus = new EventBus({
-    maxRequestBytes,
-    knownBuses: options.eventBuses ?? [],
-    ...place,
-    log,
-    clock,
-    injectedFailure,
-    journal,
-  });
-  const customBuses = new CustomEventBus({
+  const classic = new EventBus({ ...shared, knownBuses: options.eventBuses ?? [] });
+  const custom = new CustomEventBus({
+    ...shared,
     buses: options.customBuses ?? [],
-    ...place,
-    maxRequestBytes,
     ...(options.dedupWindowMs === undefined ? {} : { dedupWindowMs: options.dedupWindowMs }),
-    journal,
-    log,
-    clock,
-    injectedFailure,
   });
-  const queues = new QueueStore({ log, clock });
-  const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes(maxRequestBytes);
-  const router = new Router(
+  return { clock, log, faults, journal, classic, custom, queues: new QueueStore({ log, clock }) };
+}
+
+/** Local mode's own paths, then the protocols: RPC v2 CBOR first, since it must refuse a CBOR path carrying x-amz-target that AWS JSON would claim. */
+function routerOf(parts: BusParts, maxBodyBytes: number): Router {
+  const { journal, queues, faults, log, classic, custom } = parts;
+  return new Router(
     [eventsRoute(journal), dlqRoute(queues), faultsRoute(faults, log)],
     [
-      // First: it claims `/service/…` paths, and must refuse one that carries x-amz-target.
-      new RpcV2CborRoute(eventBridgeV2Service(customBuses, faults, log), { maxBodyBytes, log }),
-      new AwsJsonRoute([eventBridgeService(bus, faults), sqsService(queues)], {
+      new RpcV2CborRoute(eventBridgeV2Service(custom, faults, log), { maxBodyBytes, log }),
+      new AwsJsonRoute([eventBridgeService(classic, faults), sqsService(queues)], {
         maxBodyBytes,
         log,
       }),
     ],
   );
-  const server = await LoopbackServer.listen(router, options.port, options.host ?? '127.0.0.1');
+}
+
+/** The handle of a listening bus; closing it closes the subscribers started through it. */
+function runningBus(server: LoopbackServer, parts: BusParts): EventBusServer {
+  const { journal, queues, faults, custom, clock, log } = parts;
   const subscribers = new Set<FifoSubscriber>();
   return {
     url: server.url,
     port: server.port,
     accepted: () => journal.accepted(),
     customBusArn: (name) => {
-      const arn = customBuses.arnOf(name);
-      if (arn === undefined)
-        throw new LocalRuntimeError(
-          `no custom bus named ${JSON.stringify(name)}; customBuses creates them`,
-        );
-      return arn;
+      const arn = custom.arnOf(name);
+      if (arn !== undefined) return arn;
+      throw new LocalRuntimeError(
+        `no custom bus named ${JSON.stringify(name)}; customBuses creates them`,
+      );
     },
-    subscribe: (busArn, subscriberOptions) => {
-      const events = customBuses.retainedEvents(busArn);
+    subscribe: (busArn, options) => {
+      const events = custom.retainedEvents(busArn);
       if (events === undefined) throw new LocalRuntimeError(`no custom bus has the ARN ${busArn}`);
-      const subscriber = new FifoSubscriber(subscriberOptions, { busArn, events, clock, log });
+      const subscriber = new FifoSubscriber(options, { busArn, events, clock, log });
       subscribers.add(subscriber);
       return subscriber;
     },

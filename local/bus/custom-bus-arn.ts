@@ -29,12 +29,6 @@ export function subscriberArn(busArn: string, name: string): string {
   return `arn:aws:events:${region}:${accountId}:subscriber/${name}/${generatedId(`subscriber:${busArn}:${name}`)}`;
 }
 
-/** The bus name inside a custom-bus ARN (the segment between `event-busv2/` and the id). */
-export function customBusName(arn: string): string {
-  const resource = arn.slice(arn.indexOf('event-busv2/') + 'event-busv2/'.length);
-  return resource.slice(0, resource.lastIndexOf('/'));
-}
-
 /** 25 characters of `[a-z0-9]`, a function of `seed` alone. */
 function generatedId(seed: string): string {
   const digest = BigInt(`0x${createHash('sha256').update(seed).digest('hex')}`);
