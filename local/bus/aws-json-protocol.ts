@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { finished } from 'node:stream/promises';
-import { BodyTooLargeError, hasMediaType, parseJson, readBody, sendJson } from '../http-json.js';
+import { hasMediaType, parseJson, sendJson } from '../http-json.js';
 import { type AwsOperation, AwsServiceError, runOperation } from './aws-operation.js';
 import type { BusLog } from './bus-log.js';
+import { readCappedBody } from './capped-body.js';
 import type { ProtocolRoute } from './router.js';
 
 /** The media type of AWS JSON 1.0 (SQS). */
@@ -88,29 +88,13 @@ export class AwsJsonRoute implements ProtocolRoute {
     answer(await this.answerFor(target, operation, body));
   }
 
-  /** The raw body, or undefined once an oversize one was answered. */
+  /** The raw body as text, or undefined once an oversize one was answered 413. */
   private async readBody(
     request: IncomingMessage,
     response: ServerResponse,
   ): Promise<string | undefined> {
-    try {
-      return (await readBody(request, this.options.maxBodyBytes)).toString('utf8');
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      await this.tooLarge(request, response);
-      return undefined;
-    }
-  }
-
-  /**
-   * AWS's front end answers an oversize request 413 with an empty body and closes the
-   * connection (boto/boto3#3411); the body is drained first so the client reads the answer.
-   */
-  private async tooLarge(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    this.options.log(`request body over ${this.options.maxBodyBytes} bytes: answered 413`);
-    await finished(request).catch(() => undefined);
-    response.writeHead(413, { 'content-length': '0', connection: 'close' });
-    response.end();
+    const { maxBodyBytes, log } = this.options;
+    return (await readCappedBody(request, response, maxBodyBytes, log))?.toString('utf8');
   }
 
   /** Parses the body and runs the operation; a service error becomes its error answer. */

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AwsServiceError } from './aws-operation.js';
 import type { BusLog } from './bus-log.js';
 import { busName, busNameProblem, parseBusName } from './event-bus-names.js';
+import { EventJournal } from './event-journal.js';
 import {
   type EntryProblem,
   entriesOf,
@@ -74,6 +75,11 @@ export interface EventBusOptions {
   readonly clock: () => Date;
   /** Fails an otherwise valid entry on purpose (fault injection); undefined lets it through. */
   readonly injectedFailure?: () => EntryProblem | undefined;
+  /**
+   * Where accepted events are recorded, shared with the other buses of the server.
+   * @default - a journal of this bus alone
+   */
+  readonly journal?: EventJournal;
 }
 
 /**
@@ -83,14 +89,12 @@ export interface EventBusOptions {
  * or not; only DescribeEventBus tells the known buses apart.
  */
 export class EventBus implements AcceptedEvents {
-  private readonly events: LocalEvent[] = [];
-  /** Position of each event in `events`, by id, for `acceptedAfter`. */
-  private readonly positions = new Map<string, number>();
-  private readonly listeners = new Set<EventListener>();
+  private readonly journal: EventJournal;
   /** Known buses, by name, with the time they came to be. */
   private readonly buses: Map<string, Date>;
 
   constructor(private readonly options: EventBusOptions) {
+    this.journal = options.journal ?? new EventJournal(options.log);
     this.buses = new Map(['default', ...options.knownBuses].map((name) => [name, options.clock()]));
   }
 
@@ -133,20 +137,16 @@ export class EventBus implements AcceptedEvents {
   }
 
   accepted(): LocalEvent[] {
-    return [...this.events];
+    return this.journal.accepted();
   }
 
   acceptedAfter(id: string): LocalEvent[] | undefined {
-    const position = this.positions.get(id);
-    return position === undefined ? undefined : this.events.slice(position + 1);
+    return this.journal.acceptedAfter(id);
   }
 
   /** Registers a listener for accepted events; returns a function that removes it. */
   onEvent(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.journal.onEvent(listener);
   }
 
   private checkSize(entries: readonly PutEventsEntry[]): void {
@@ -183,30 +183,14 @@ export class EventBus implements AcceptedEvents {
       eventBusName: busName(entry.EventBusName),
       resources: [...(entry.Resources ?? [])],
     };
-    this.positions.set(event.id, this.events.length);
-    this.events.push(event);
     this.options.log(eventLine(event));
-    this.notify(event);
+    this.journal.record(event);
     return event;
-  }
-
-  /** Hands the event to every listener; a failing listener is logged, never fails PutEvents. */
-  private notify(event: LocalEvent): void {
-    for (const listener of this.listeners) {
-      const failed = (error: unknown) =>
-        this.options.log(`listener failed on event ${event.id}: ${String(error)}`);
-      try {
-        const result = listener(event);
-        if (result instanceof Promise) result.catch(failed);
-      } catch (error) {
-        failed(error);
-      }
-    }
   }
 }
 
 /** One readable line per accepted event: `OrderCreated com.example.orders Order#42 seq 1`. */
-function eventLine(event: LocalEvent): string {
+export function eventLine(event: LocalEvent): string {
   const { aggregateType, aggregateId, sequence } = event.detail;
   const subject =
     typeof aggregateId === 'string' || typeof aggregateId === 'number'
