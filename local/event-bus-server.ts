@@ -130,6 +130,11 @@ export interface EventBusServer {
   /** Replaces the faults in force (absent fields: no fault); throws a ZodError on bad input. */
   setFaults(faults: FaultsInput): Faults;
   clearFaults(): void;
+  /**
+   * The ids of the events accepted by PutEvents requests whose answer was lost on purpose
+   * (`lostResponseRate`), in order: what a retrying sender may repeat (a copy).
+   */
+  lostResponseEventIds(): string[];
   /** Registers a listener for accepted events; returns a function that removes it. */
   onEvent(listener: EventListener): () => void;
   /** Stops listening and closes every connection (keep-alive ones too). */
@@ -227,6 +232,7 @@ function runningBus(server: LoopbackServer, parts: BusParts): EventBusServer {
     faults: () => faults.current(),
     setFaults: (input) => faults.set(input),
     clearFaults: () => faults.clear(),
+    lostResponseEventIds: () => faults.lostResponseEventIds(),
     onEvent: (listener) => journal.onEvent(listener),
     close: async () => {
       const closed = server.close();

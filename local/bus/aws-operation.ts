@@ -26,8 +26,8 @@ export interface RequestFaults {
   delay(): Promise<void>;
   /** Throws an injected failure instead of running the operation. */
   failRequest(): void;
-  /** Throws an injected failure after the operation ran: its effects stay. */
-  loseResponse(): void;
+  /** Throws an injected failure after the operation ran, given its output: its effects stay. */
+  loseResponse(output: unknown): void;
 }
 
 /** One operation: what it does with its parsed input, and the faults around it if any. */
@@ -41,7 +41,7 @@ export interface AwsOperation {
 export async function runOperation(operation: AwsOperation, input: unknown): Promise<unknown> {
   operation.faults?.failRequest();
   const output = await operation.run(input);
-  operation.faults?.loseResponse();
+  operation.faults?.loseResponse(output);
   return output;
 }
 

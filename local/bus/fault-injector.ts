@@ -11,6 +11,8 @@ import type { EntryProblem } from './put-events-rules.js';
  */
 export class FaultInjector implements RequestFaults {
   private faults: Faults = NO_FAULTS;
+  /** Ids of the events accepted by a request whose answer was lost, in order. */
+  private readonly lostEventIds: string[] = [];
   private readonly closing = new AbortController();
 
   constructor(
@@ -31,6 +33,14 @@ export class FaultInjector implements RequestFaults {
 
   clear(): void {
     this.faults = NO_FAULTS;
+  }
+
+  /**
+   * The bus's ids of the events accepted by requests whose answer was lost: a sender that
+   * retries them puts them on the bus again, unless the bus de-duplicates (a copy).
+   */
+  lostResponseEventIds(): string[] {
+    return [...this.lostEventIds];
   }
 
   /** The injected failure of an otherwise valid entry, or undefined when it goes through. */
@@ -58,8 +68,10 @@ export class FaultInjector implements RequestFaults {
     throw new AwsServiceError('InternalException', 'injected', 500);
   }
 
-  loseResponse(): void {
+  loseResponse(output: unknown): void {
     if (!this.rolls(this.faults.lostResponseRate)) return;
+    for (const entry of entriesOf(output))
+      if (typeof entry.EventId === 'string') this.lostEventIds.push(entry.EventId);
     this.log('PutEvents accepted, then answered with an injected HTTP 500 (lost response)');
     throw new AwsServiceError('InternalException', 'injected after acceptance', 500);
   }
@@ -73,4 +85,10 @@ export class FaultInjector implements RequestFaults {
   private rolls(rate: number): boolean {
     return rate > 0 && this.random() < rate;
   }
+}
+
+/** The result entries of a PutEvents output (either bus), or none. */
+function entriesOf(output: unknown): readonly { readonly EventId?: unknown }[] {
+  const entries = (output as { Entries?: unknown } | null)?.Entries;
+  return Array.isArray(entries) ? (entries as { EventId?: unknown }[]) : [];
 }

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import type { BusKind } from '../../lambdas/outbox/index.js';
+import type { LocalEvent } from '../../local/event-bus-server.js';
 import { freePort } from '../../local/ports.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.js';
 import { seededRandom } from '../../local/seeded-random.js';
@@ -10,6 +12,8 @@ import type { BusEvent } from '../helpers/local-runtime.js';
 
 /** How hard to shake the pipeline. */
 export interface ChaosOptions {
+  /** The bus the relay publishes to; the faults are the same on both. */
+  readonly bus: BusKind;
   /** HTTP commands to send. */
   readonly commands: number;
   /** Orders to spread them over (created as the run goes). */
@@ -34,8 +38,17 @@ export interface ChaosOptions {
   readonly log?: (line: string) => void;
 }
 
+/** What a FIFO subscriber of the Custom Event Bus handed its target. */
+export interface DeliveryReport {
+  readonly delivered: number;
+  readonly lost: number;
+  readonly duplicates: number;
+  readonly orderViolations: number;
+}
+
 /** What a run proved. */
 export interface ChaosReport {
+  readonly bus: BusKind;
   readonly commandsSent: number;
   /** Writes the database holds: creates plus committed transitions. */
   readonly commandsCommitted: number;
@@ -47,6 +60,10 @@ export interface ChaosReport {
   readonly orderViolations: number;
   readonly duplicates: number;
   readonly duplicatePercent: number;
+  /** Duplicates of events whose PutEvents answer the bus lost on purpose (`lostResponseRate`). */
+  readonly duplicatesAfterLostResponse: number;
+  /** Custom Event Bus only: what a FIFO subscriber of every event delivered. */
+  readonly fifoDelivery?: DeliveryReport;
   readonly recordsStillPending: number;
   readonly restarts: number;
   /** 5xx answers and dropped connections the client retried (DynamoDB Local restarting). */
@@ -57,6 +74,7 @@ export interface ChaosReport {
 }
 
 export const DEFAULT_CHAOS: ChaosOptions = {
+  bus: 'classic',
   commands: 400,
   aggregates: 40,
   concurrency: 8,
@@ -89,6 +107,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     persistDir,
     silent: true,
     pollerParallelism: options.pollerParallelism,
+    bus: options.bus,
     // Fail fast into the sweeper's hands: skipped batches stay PENDING.
     maxRetries: 5,
     sweeperGraceSeconds: 2,
@@ -101,6 +120,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     },
   });
   let sweeps = 0;
+  // On the Custom Event Bus, a FIFO subscriber of every event: what a consumer would get.
+  const delivered: LocalEvent[] = [];
+  const observer =
+    runtime.customBusArn === undefined
+      ? undefined
+      : runtime.bus.subscribe(runtime.customBusArn, {
+          name: 'chaos-observer',
+          target: async (events) => void delivered.push(...events),
+        });
   try {
     runtime.bus.setFaults({
       failRate: options.entryFailRate,
@@ -148,9 +176,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       );
       truth = await readTruth(runtime);
     }
+    await observer?.whenIdle();
     const events = runtime.bus.accepted() as unknown as BusEvent[];
+    const lostIds = new Set(runtime.bus.lostResponseEventIds());
+    const lostEventIds = new Set(
+      events.filter((e) => lostIds.has(e.id)).map((e) => e.detail.eventId),
+    );
     return {
-      ...judge(truth, events),
+      bus: options.bus,
+      ...judge(truth, events, lostEventIds),
+      ...(runtime.customBusArn === undefined
+        ? {}
+        : { fifoDelivery: judgeDelivery(truth, delivered as unknown as BusEvent[]) }),
       commandsSent: sent,
       responses,
       restarts: options.restarts,
@@ -276,17 +313,32 @@ async function readTruth(runtime: LocalRuntime): Promise<Truth> {
   }
 }
 
-function judge(truth: Truth, events: readonly BusEvent[]) {
+/** What the FIFO subscriber delivered, against the database: lost, repeated, out of order. */
+function judgeDelivery(truth: Truth, delivered: readonly BusEvent[]): DeliveryReport {
+  const verdict = judge(truth, delivered, new Set());
+  return {
+    delivered: delivered.length,
+    lost: verdict.eventsLost,
+    duplicates: verdict.duplicates,
+    orderViolations: verdict.orderViolations,
+  };
+}
+
+function judge(truth: Truth, events: readonly BusEvent[], lostEventIds: ReadonlySet<string>) {
   const firstSeen = new Map<string, number[]>();
   const seen = new Set<string>();
   let phantomEvents = 0;
+  let duplicatesAfterLostResponse = 0;
   for (const event of events) {
     const { aggregateId, sequence, eventId } = event.detail;
     const last = truth.lastEventSeq.get(aggregateId);
     if (last === undefined || sequence > last || !truth.committedEventIds.has(eventId))
       phantomEvents++;
     const key = `${aggregateId}/${sequence}`;
-    if (seen.has(key)) continue;
+    if (seen.has(key)) {
+      if (lostEventIds.has(eventId)) duplicatesAfterLostResponse++;
+      continue;
+    }
     seen.add(key);
     firstSeen.set(aggregateId, [...(firstSeen.get(aggregateId) ?? []), sequence]);
   }
@@ -311,6 +363,7 @@ function judge(truth: Truth, events: readonly BusEvent[]) {
     orderViolations,
     duplicates,
     duplicatePercent: seen.size === 0 ? 0 : Math.round((duplicates / seen.size) * 1000) / 10,
+    duplicatesAfterLostResponse,
     recordsStillPending: truth.pending,
   };
 }
@@ -333,6 +386,15 @@ export function formatChaosReport(title: string, report: ChaosReport): string {
     ['phantom events', report.phantomEvents],
     ['order violations', report.orderViolations],
     ['duplicates', `${report.duplicates} (${report.duplicatePercent} %)`],
+    ['  of events whose answer was lost', report.duplicatesAfterLostResponse],
+    ...(report.fifoDelivery === undefined
+      ? []
+      : ([
+          ['FIFO subscriber: delivered', report.fifoDelivery.delivered],
+          ['FIFO subscriber: lost', report.fifoDelivery.lost],
+          ['FIFO subscriber: duplicates', report.fifoDelivery.duplicates],
+          ['FIFO subscriber: order violations', report.fifoDelivery.orderViolations],
+        ] as [string, number][])),
     ['records still PENDING', report.recordsStillPending],
     ['DynamoDB Local restarts', report.restarts],
     ['server errors retried by the client', report.serverErrorsRetried],

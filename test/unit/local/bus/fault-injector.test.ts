@@ -10,7 +10,7 @@ describe('FaultInjector', () => {
 
     const entry = faults.entryFailure();
     faults.failRequest();
-    faults.loseResponse();
+    faults.loseResponse({});
     await faults.delay();
 
     expect(entry).toBeUndefined();
@@ -75,12 +75,24 @@ describe('FaultInjector', () => {
     const faults = aFaultInjector({ random: () => 0.5, log });
     faults.set({ lostResponseRate: 1 });
 
-    const error = awsErrorThrownBy(() => faults.loseResponse());
+    const error = awsErrorThrownBy(() => faults.loseResponse({}));
 
     expect(error).toMatchObject({ status: 500, message: 'injected after acceptance' });
     expect(log.lines).toEqual([
       'PutEvents accepted, then answered with an injected HTTP 500 (lost response)',
     ]);
+  });
+
+  it('remembers the ids of the events whose answer it lost, and only those', () => {
+    const faults = aFaultInjector({ random: () => 0.5 });
+    faults.loseResponse({ Entries: [{ EventId: 'kept' }] });
+    faults.set({ lostResponseRate: 1 });
+
+    awsErrorThrownBy(() =>
+      faults.loseResponse({ Entries: [{ EventId: 'a' }, { ErrorCode: 'X' }, { EventId: 'b' }] }),
+    );
+
+    expect(faults.lostResponseEventIds()).toEqual(['a', 'b']);
   });
 
   it('cuts a pending delay short on close', async () => {
@@ -123,7 +135,7 @@ describe('FaultInjector', () => {
 
     faults.entryFailure();
     faults.failRequest();
-    faults.loseResponse();
+    faults.loseResponse({});
 
     expect(random).toHaveBeenCalledTimes(1);
   });
