@@ -78,7 +78,7 @@ export function encryptedCustomBusOutbox() {
   };
 }
 
-/** A consumer of an outbox on a new Custom Event Bus, subscribed to `OrderConfirmed`. */
+/** A consumer of an outbox on a new Custom Event Bus, subscribed to `OrderConfirmed`; `template` synthesizes on first read. */
 export function customBusConsumer(
   props: Partial<Omit<OutboxConsumerProps, 'eventBus' | 'customEventBusArn'>> = {},
 ) {
@@ -89,7 +89,14 @@ export function customBusConsumer(
     detailTypes: ['OrderConfirmed'],
     ...props,
   });
-  return { stack, outbox, consumer, template: Template.fromStack(stack) };
+  return {
+    stack,
+    outbox,
+    consumer,
+    get template() {
+      return Template.fromStack(stack);
+    },
+  };
 }
 
 /** The template value of a CloudFormation attribute of a resource (or of a construct's own). */
