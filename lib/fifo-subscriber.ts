@@ -60,18 +60,7 @@ export interface FifoSubscription {
  */
 export function subscribeFifo(scope: Construct, props: FifoSubscriberProps): FifoSubscription {
   const deadLetterQueue = subscriberDeadLetterQueue(scope);
-  const deliveryRole = new Role(scope, 'DeliveryRole', {
-    // Only EventBridge acting for this account may assume it.
-    assumedBy: new ServicePrincipal('events.amazonaws.com').withConditions({
-      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
-    }),
-    description: 'Lets an EventBridge subscriber send outbox events to its SQS FIFO queue',
-  });
-  Grant.addToPrincipal({
-    grantee: deliveryRole,
-    actions: ['sqs:SendMessage'],
-    resourceArns: [props.target.queueArn, deadLetterQueue.queueArn],
-  });
+  const deliveryRole = createDeliveryRole(scope, [props.target, deadLetterQueue]);
   const subscriber = new CfnSubscriber(scope, 'Subscriber', {
     name: Names.uniqueResourceName(scope, {
       maxLength: 256,
@@ -85,14 +74,7 @@ export function subscribeFifo(scope: Construct, props: FifoSubscriberProps): Fif
     // delivered from the start.
     startingPosition: 'LATEST',
     state: 'RUNNING',
-    filterConfiguration: {
-      filters: [
-        {
-          scope: 'DATA',
-          pattern: Stack.of(scope).toJsonString(renderedPattern(props.eventPattern)),
-        },
-      ],
-    },
+    filterConfiguration: { filters: [dataFilter(scope, props.eventPattern)] },
     transformer: { type: 'RAW' },
     invokeConfiguration: {
       targetArn: props.target.queueArn,
@@ -106,6 +88,31 @@ export function subscribeFifo(scope: Construct, props: FifoSubscriberProps): Fif
   subscriber.node.addDependency(deliveryRole);
   afterEarlierSubscribers(subscriber);
   return { subscriber, deliveryRole, deadLetterQueue };
+}
+
+/**
+ * The role the subscriber delivers with: only EventBridge acting for this account may assume
+ * it, and it may only send to `queues` (a subscriber writes with its role, not under a queue
+ * policy).
+ */
+function createDeliveryRole(scope: Construct, queues: readonly IQueue[]): Role {
+  const role = new Role(scope, 'DeliveryRole', {
+    assumedBy: new ServicePrincipal('events.amazonaws.com').withConditions({
+      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+    }),
+    description: 'Lets an EventBridge subscriber send outbox events to its SQS FIFO queue',
+  });
+  Grant.addToPrincipal({
+    grantee: role,
+    actions: ['sqs:SendMessage'],
+    resourceArns: queues.map((queue) => queue.queueArn),
+  });
+  return role;
+}
+
+/** The classic rule pattern as a filter on the event's data (PutEvents: the envelope). */
+function dataFilter(scope: Construct, pattern: EventPattern): CfnSubscriber.FilterProperty {
+  return { scope: 'DATA', pattern: Stack.of(scope).toJsonString(renderedPattern(pattern)) };
 }
 
 /**
