@@ -146,7 +146,7 @@ export interface TransactionalOutboxProps {
    */
   readonly bus?: OutboxBus;
   /**
-   * The only sources the outbox's events may carry. The policy of a bus the construct
+   * The only sources the outbox's events may carry. The policy of a classic bus the construct
    * creates denies any other source (the canary source of `dynamo-outbox verify` is
    * always allowed), and writers added with `addWriter()` refuse another source at write
    * time, before the relay would be refused by the bus.
@@ -889,28 +889,41 @@ export class TransactionalOutbox extends Construct {
    * warning: a wrong name there loses events silently).
    */
   private eventBusVerifiable(): boolean {
-    const { account: busAccount, label } = this.busIdentity();
+    const { account: busAccount, label, risk } = this.busIdentity();
     const ownAccount = Stack.of(this).account;
     if (Token.compareStrings(busAccount, ownAccount) !== TokenComparison.DIFFERENT) return true;
     Annotations.of(this).addWarningV2(
       'dynamo-outbox:crossAccountBus',
-      `event bus ${label} is in account ${busAccount}: the relay cannot verify that it exists (DescribeEventBus sees only its own account), and PutEvents to a bus that does not exist succeeds. Check the bus ARN: a wrong one loses events.`,
+      `event bus ${label} is in account ${busAccount}: the relay cannot verify that it exists (DescribeEventBus sees only its own account), ${risk}`,
     );
     return false;
   }
 
-  /** The bus's account, and how a message names the bus. */
-  private busIdentity(): { readonly account: string; readonly label: string } {
+  /** The bus's account, how a message names the bus, and what an unchecked wrong bus costs. */
+  private busIdentity(): {
+    readonly account: string;
+    readonly label: string;
+    readonly risk: string;
+  } {
     if (this.classicBus !== undefined) {
-      return { account: this.classicBus.env.account, label: this.classicBus.eventBusName };
+      return {
+        account: this.classicBus.env.account,
+        label: this.classicBus.eventBusName,
+        risk: 'and PutEvents to a bus that does not exist succeeds. Check the bus ARN: a wrong one loses events.',
+      };
     }
-    if (this.customEventBus !== undefined) {
-      return { account: Stack.of(this).account, label: this.customEventBus.name };
-    }
-    // AWS does not document DescribeEventBus on a custom bus shared from another account:
-    // the check is off there too, the unkind reading.
-    const { account } = Arn.split(this.eventBusArn, ArnFormat.SLASH_RESOURCE_NAME);
-    return { account: account ?? Stack.of(this).account, label: this.eventBusArn };
+    // AWS's reference does not document DescribeEventBus on a custom bus shared from another
+    // account: the check is off there too, the unkind reading. PutEvents to a missing custom
+    // bus fails (ResourceNotFoundException), so nothing is lost, only delayed.
+    const { account } =
+      this.customEventBus === undefined
+        ? Arn.split(this.eventBusArn, ArnFormat.SLASH_RESOURCE_NAME)
+        : { account: Stack.of(this).account };
+    return {
+      account: account ?? Stack.of(this).account,
+      label: this.customEventBus?.name ?? this.eventBusArn,
+      risk: 'nor that it is ACTIVE. Check the bus ARN: with a wrong one, events stay PENDING.',
+    };
   }
 
   /**
