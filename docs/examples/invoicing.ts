@@ -6,7 +6,7 @@ import { Inbox, sqsOutboxConsumer } from '../../lambdas/consumer/index.js';
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const inbox = Inbox.fromEnvironment({ client });
 
-/** One invoice line per order event: the write commits with the inbox record, once. */
+/** Keeps each order's latest status for invoicing: the write commits with the inbox record. */
 export const handler = sqsOutboxConsumer(
   inbox,
   async (envelope, context) => [

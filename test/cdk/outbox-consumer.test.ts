@@ -440,6 +440,8 @@ describe('OutboxConsumer on a Custom Event Bus', () => {
 
     const sqsMetrics = alarmMetrics(template).filter((m) => m.namespace === 'AWS/SQS');
 
+    // The outbox's five, the subscriber's and the buffer's dead-letter alarms: no rule's.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
     expect(sqsMetrics.length).toBeGreaterThan(2);
     for (const metric of sqsMetrics) {
       const queue = (metric.dimensions.QueueName as { 'Fn::GetAtt': [string, string] })[
