@@ -1,6 +1,14 @@
 export { createOutboxFunction, lambdaEntry, type OutboxFunctionProps } from './node-function.js';
 export { OrdersServiceStack, type OrdersServiceStackProps } from './orders-service-stack.js';
 export {
+  type CustomOutboxBusProps,
+  type ImportedCustomBusOptions,
+  OutboxBus,
+  type OutboxBusDefinition,
+  type OutboxBusKind,
+  WrongBusKindError,
+} from './outbox-bus.js';
+export {
   type OutboxBusPolicyProps,
   OutboxBusPolicySid,
   outboxBusPolicyDocument,

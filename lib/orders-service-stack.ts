@@ -228,7 +228,12 @@ export class OrdersServiceStack extends Stack {
       value: this.api.url,
       description: 'Base URL of the Orders API (SigV4-signed requests)',
     });
-    new CfnOutput(this, 'EventBusName', { value: this.outbox.eventBus.eventBusName });
+    // A Custom Event Bus is addressed by its ARN only.
+    if (this.outbox.busKind === 'classic') {
+      new CfnOutput(this, 'EventBusName', { value: this.outbox.eventBus.eventBusName });
+    } else {
+      new CfnOutput(this, 'EventBusArn', { value: this.outbox.eventBusArn });
+    }
     new CfnOutput(this, 'OrdersTableName', { value: this.ordersTable.tableName });
     new CfnOutput(this, 'OutboxTableName', { value: this.outbox.table.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.outbox.deadLetterQueue.queueUrl });
@@ -240,9 +245,15 @@ export class OrdersServiceStack extends Stack {
     new CfnOutput(this, 'SweepScheduleDeadLetterQueueUrl', {
       value: this.outbox.sweepScheduleDeadLetterQueue.queueUrl,
     });
-    new CfnOutput(this, 'ShippingRuleDeadLetterQueueUrl', {
-      value: this.shipping.ruleDeadLetterQueue.queueUrl,
-    });
+    if (this.shipping.busKind === 'classic') {
+      new CfnOutput(this, 'ShippingRuleDeadLetterQueueUrl', {
+        value: this.shipping.ruleDeadLetterQueue.queueUrl,
+      });
+    } else {
+      new CfnOutput(this, 'ShippingSubscriberDeadLetterQueueUrl', {
+        value: this.shipping.subscriberDeadLetterQueue.queueUrl,
+      });
+    }
   }
 
   /** The REST API: regional, authorized, throttled, logged and traced; one route per handler. */

@@ -10,7 +10,8 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { type EventPattern, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { Grant } from 'aws-cdk-lib/aws-iam';
+import type { CfnSubscriber } from 'aws-cdk-lib/aws-eventsv2';
+import { Grant, type Role } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -19,7 +20,9 @@ import { Construct } from 'constructs';
 import { InboxVariable } from '../lambdas/consumer/inbox-environment.js';
 import { INBOX_PK, INBOX_TTL_ATTRIBUTE } from '../lambdas/consumer/inbox-schema.js';
 import { SQS_MAX_MESSAGE_BYTES } from './delivered-event-size.js';
+import { type FifoSubscription, subscribeFifo } from './fifo-subscriber.js';
 import { createOutboxFunction } from './node-function.js';
+import { type OutboxBusKind, validateCustomBusArn, WrongBusKindError } from './outbox-bus.js';
 import { ruleTargetDeadLetterQueue } from './rule-target-dead-letter-queue.js';
 
 /**
@@ -50,8 +53,19 @@ import { ruleTargetDeadLetterQueue } from './rule-target-dead-letter-queue.js';
  * ```
  */
 export interface OutboxConsumerProps {
-  /** The bus the outbox publishes to (`outbox.eventBus`). */
-  readonly eventBus: IEventBus;
+  /**
+   * The classic bus the outbox publishes to (`outbox.eventBus`). Give this or
+   * `customEventBusArn`.
+   * @default - none: `customEventBusArn` must be given
+   */
+  readonly eventBus?: IEventBus;
+  /**
+   * ARN of the Custom Event Bus the outbox publishes to (`outbox.eventBusArn`): the consumer
+   * then gets a FIFO subscriber and an SQS FIFO buffer, in order per aggregate. Give this or
+   * `eventBus`.
+   * @default - none: `eventBus` must be given
+   */
+  readonly customEventBusArn?: string;
   /** The consumer's handler file (absolute path), bundled like the outbox's Lambdas. */
   readonly entry: string;
   /**
@@ -122,7 +136,9 @@ export interface OutboxConsumerProps {
 /**
  * A consumer of outbox events: a rule on the bus (by source / detail type) feeding an SQS
  * buffer with its dead-letter queue, the consumer function reading it with partial batch
- * failures, and the inbox table its `Inbox` de-duplicates and orders with.
+ * failures, and the inbox table its `Inbox` de-duplicates and orders with. On a Custom Event
+ * Bus (`customEventBusArn`), a FIFO subscriber feeds an SQS FIFO buffer instead: each
+ * aggregate's events arrive in order, each once within 5 minutes.
  *
  * @example
  * ```ts
@@ -140,39 +156,46 @@ export interface OutboxConsumerProps {
  *   // Shipping sees only some event types of an order, so gaps in sequence are normal.
  *   orderPolicy: 'skip-stale',
  * });
+ * // On a Custom Event Bus: the same consumer, fed in order per aggregate.
+ * new OutboxConsumer(stack, 'Billing', {
+ *   customEventBusArn: 'arn:aws:events:eu-west-1:111122223333:event-busv2/orders/abcdefghijklmnopqrstuvwxy',
+ *   entry: new URL('./billing.ts', import.meta.url).pathname,
+ *   detailTypes: ['OrderConfirmed'],
+ * });
  * ```
  */
 export class OutboxConsumer extends Construct {
   readonly inboxTable: TableV2;
-  /** The buffer the rule fills. */
+  /** Which bus the consumer subscribes to: `classic` (a rule) or `custom` (a FIFO subscriber). */
+  readonly busKind: OutboxBusKind;
+  /** The buffer the rule (or the subscriber) fills: an SQS FIFO queue on a custom bus. */
   readonly queue: Queue;
   /** Messages that failed `maxReceiveCount` times. */
   readonly deadLetterQueue: Queue;
-  /** Events EventBridge could not deliver to the buffer (the rule target's dead-letter queue). */
-  readonly ruleDeadLetterQueue: Queue;
-  /** Fires on any event in {@link ruleDeadLetterQueue}. */
-  readonly ruleDeadLetterAlarm: Alarm;
   /** Fires on any message in {@link deadLetterQueue}: events the handler failed for good. */
   readonly deadLetterAlarm: Alarm;
-  readonly rule: Rule;
   readonly consumerFunction: NodejsFunction;
+  /** The rule and its dead-letter queue and alarm, on a classic bus. */
+  private readonly classic: RuleSubscription | undefined;
+  /** The FIFO subscriber, its role, dead-letter queue and alarm, on a custom bus. */
+  private readonly custom: (FifoSubscription & { readonly alarm: Alarm }) | undefined;
 
   constructor(scope: Construct, id: string, props: OutboxConsumerProps) {
     super(scope, id);
     validateProps(props);
     const timeout = props.timeout ?? Duration.seconds(30);
     const maxReceiveCount = props.maxReceiveCount ?? 5;
+    this.busKind = props.customEventBusArn === undefined ? 'classic' : 'custom';
     this.inboxTable = this.createInbox(props);
     this.deadLetterQueue = this.createDeadLetterQueue();
     this.queue = this.createBuffer(timeout, maxReceiveCount);
-    this.ruleDeadLetterQueue = ruleTargetDeadLetterQueue(this, 'RuleDeadLetterQueue');
-    this.rule = this.subscribe(id, props.eventBus, eventPatternOf(props));
-    this.ruleDeadLetterAlarm = this.alarmOnDeadLetters(
-      'RuleDeadLetterAlarm',
-      `EventBridge could not deliver outbox events to consumer ${id}: they are in its rule dead-letter queue.`,
-      this.metricRuleDeadLetterMessages({ period: Duration.minutes(1) }),
-      props.alarmTopic,
-    );
+    if (props.customEventBusArn === undefined) {
+      this.classic = this.subscribe(id, props);
+      this.custom = undefined;
+    } else {
+      this.classic = undefined;
+      this.custom = this.subscribeFifo(id, props, props.customEventBusArn);
+    }
     this.deadLetterAlarm = this.alarmOnDeadLetters(
       'DeadLetterAlarm',
       `Consumer ${id} failed outbox events ${maxReceiveCount} times: they are in its dead-letter queue, not applied.`,
@@ -180,6 +203,53 @@ export class OutboxConsumer extends Construct {
       props.alarmTopic,
     );
     this.consumerFunction = this.createFunction(id, props, timeout);
+  }
+
+  /** The rule feeding the buffer (classic bus). @throws WrongBusKindError on a custom bus */
+  get rule(): Rule {
+    return this.classicPart('rule').rule;
+  }
+
+  /**
+   * Events EventBridge could not deliver to the buffer (the rule target's dead-letter queue),
+   * on a classic bus. @throws WrongBusKindError on a custom bus
+   */
+  get ruleDeadLetterQueue(): Queue {
+    return this.classicPart('ruleDeadLetterQueue').deadLetterQueue;
+  }
+
+  /** Fires on any event in {@link ruleDeadLetterQueue}. @throws WrongBusKindError on a custom bus */
+  get ruleDeadLetterAlarm(): Alarm {
+    return this.classicPart('ruleDeadLetterAlarm').alarm;
+  }
+
+  /** The FIFO subscriber feeding the buffer (custom bus). @throws WrongBusKindError on a classic bus */
+  get subscriber(): CfnSubscriber {
+    return this.customPart('subscriber').subscriber;
+  }
+
+  /**
+   * The role the subscriber sends to the buffer and its dead-letter queue with (custom bus).
+   * @throws WrongBusKindError on a classic bus
+   */
+  get deliveryRole(): Role {
+    return this.customPart('deliveryRole').deliveryRole;
+  }
+
+  /**
+   * Failure records of events the subscriber could not deliver to the buffer: event ids, not
+   * payloads (custom bus). @throws WrongBusKindError on a classic bus
+   */
+  get subscriberDeadLetterQueue(): Queue {
+    return this.customPart('subscriberDeadLetterQueue').deadLetterQueue;
+  }
+
+  /**
+   * Fires on any record in {@link subscriberDeadLetterQueue} (custom bus).
+   * @throws WrongBusKindError on a classic bus
+   */
+  get subscriberDeadLetterAlarm(): Alarm {
+    return this.customPart('subscriberDeadLetterAlarm').alarm;
   }
 
   /** The inbox its `Inbox` de-duplicates and orders with; applied ids expire by TTL. */
@@ -194,9 +264,13 @@ export class OutboxConsumer extends Construct {
     });
   }
 
-  /** Where messages the handler failed `maxReceiveCount` times wait, 14 days. */
+  /**
+   * Where messages the handler failed `maxReceiveCount` times wait, 14 days: FIFO behind a
+   * FIFO buffer, as SQS requires.
+   */
   private createDeadLetterQueue(): Queue {
     const queue = new Queue(this, 'DeadLetterQueue', {
+      ...(this.busKind === 'custom' ? { fifo: true } : {}),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
@@ -209,9 +283,14 @@ export class OutboxConsumer extends Construct {
     return queue;
   }
 
-  /** The buffer the rule fills and the function drains. */
+  /**
+   * The buffer the rule or the subscriber fills and the function drains. On a custom bus a
+   * FIFO queue, de-duplicated by the id the subscriber sends (the bus's event id), not by
+   * content.
+   */
   private createBuffer(timeout: Duration, maxReceiveCount: number): Queue {
     return new Queue(this, 'Buffer', {
+      ...(this.busKind === 'custom' ? { fifo: true, contentBasedDeduplication: false } : {}),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // AWS's advice for Lambda event sources: six times the function timeout.
@@ -269,22 +348,57 @@ export class OutboxConsumer extends Construct {
     });
   }
 
-  /** The rule feeding the buffer; what it cannot deliver goes to the rule's dead-letter queue. */
-  private subscribe(id: string, eventBus: IEventBus, pattern: EventPattern): Rule {
-    return new Rule(this, 'Rule', {
-      eventBus,
+  /**
+   * The rule feeding the buffer on a classic bus; what it cannot deliver goes to the rule's
+   * dead-letter queue, which alarms.
+   */
+  private subscribe(id: string, props: OutboxConsumerProps): RuleSubscription {
+    const deadLetterQueue = ruleTargetDeadLetterQueue(this, 'RuleDeadLetterQueue');
+    const rule = new Rule(this, 'Rule', {
+      ...(props.eventBus === undefined ? {} : { eventBus: props.eventBus }),
       description: `Outbox events for consumer ${id}`,
-      eventPattern: pattern,
+      eventPattern: eventPatternOf(props),
       targets: [
         new SqsQueue(this.queue, {
           // EventBridge's defaults, stated: a day of retries, then the dead-letter queue
           // instead of dropping the event.
           retryAttempts: 185,
           maxEventAge: Duration.hours(24),
-          deadLetterQueue: this.ruleDeadLetterQueue,
+          deadLetterQueue,
         }),
       ],
     });
+    const alarm = this.alarmOnDeadLetters(
+      'RuleDeadLetterAlarm',
+      `EventBridge could not deliver outbox events to consumer ${id}: they are in its rule dead-letter queue.`,
+      queueDepth(deadLetterQueue, { period: Duration.minutes(1) }),
+      props.alarmTopic,
+    );
+    return { rule, deadLetterQueue, alarm };
+  }
+
+  /**
+   * The FIFO subscriber feeding the buffer on a custom bus; a failure record of what it
+   * cannot deliver goes to its dead-letter queue, which alarms.
+   */
+  private subscribeFifo(
+    id: string,
+    props: OutboxConsumerProps,
+    eventBusArn: string,
+  ): FifoSubscription & { readonly alarm: Alarm } {
+    const subscription = subscribeFifo(this, {
+      eventBusArn,
+      eventPattern: eventPatternOf(props),
+      target: this.queue,
+      description: `Outbox events for consumer ${id}`,
+    });
+    const alarm = this.alarmOnDeadLetters(
+      'SubscriberDeadLetterAlarm',
+      `EventBridge could not deliver outbox events to consumer ${id}: their ids are in its subscriber dead-letter queue.`,
+      queueDepth(subscription.deadLetterQueue, { period: Duration.minutes(1) }),
+      props.alarmTopic,
+    );
+    return { ...subscription, alarm };
   }
 
   /** Fires on any message a dead-letter queue holds, notifying `topic` when given. */
@@ -306,13 +420,56 @@ export class OutboxConsumer extends Construct {
     return alarm;
   }
 
-  /** Events EventBridge could not deliver to the buffer, waiting in the rule's dead-letter queue. */
+  /**
+   * Events EventBridge could not deliver to the buffer, waiting in the rule's dead-letter queue.
+   * @throws WrongBusKindError on a custom bus: see `metricSubscriberDeadLetterMessages()`
+   */
   metricRuleDeadLetterMessages(options?: MetricOptions): Metric {
-    return this.ruleDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-      statistic: 'Maximum',
-      ...options,
-    });
+    return queueDepth(this.classicPart('metricRuleDeadLetterMessages()').deadLetterQueue, options);
   }
+
+  /**
+   * Failure records of events the subscriber could not deliver to the buffer (custom bus).
+   * @throws WrongBusKindError on a classic bus: see `metricRuleDeadLetterMessages()`
+   */
+  metricSubscriberDeadLetterMessages(options?: MetricOptions): Metric {
+    return queueDepth(
+      this.customPart('metricSubscriberDeadLetterMessages()').deadLetterQueue,
+      options,
+    );
+  }
+
+  /** The classic bus's part, or the error naming `member`. */
+  private classicPart(member: string): RuleSubscription {
+    if (this.classic === undefined) {
+      throw new WrongBusKindError(
+        `consumer ${this.node.path} subscribes to a Custom Event Bus with a FIFO subscriber: ${member} is a member of a classic bus consumer`,
+      );
+    }
+    return this.classic;
+  }
+
+  /** The custom bus's part, or the error naming `member`. */
+  private customPart(member: string): FifoSubscription & { readonly alarm: Alarm } {
+    if (this.custom === undefined) {
+      throw new WrongBusKindError(
+        `consumer ${this.node.path} subscribes to a classic bus with a rule: ${member} is a member of a Custom Event Bus consumer`,
+      );
+    }
+    return this.custom;
+  }
+}
+
+/** A rule feeding the buffer, with its dead-letter queue and the alarm on it. */
+interface RuleSubscription {
+  readonly rule: Rule;
+  readonly deadLetterQueue: Queue;
+  readonly alarm: Alarm;
+}
+
+/** The deepest a queue got: a dead-letter queue's depth, read as `Maximum`. */
+function queueDepth(queue: Queue, options?: MetricOptions): Metric {
+  return queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', ...options });
 }
 
 /** The rule's pattern: the one given, or built from `sources` and `detailTypes`. */
@@ -335,6 +492,14 @@ function validateProps(props: OutboxConsumerProps): void {
   }
   if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1_000) {
     throw new Error(`maxReceiveCount must be an integer in 1..1000, got ${maxReceiveCount}`);
+  }
+  if ((props.eventBus === undefined) === (props.customEventBusArn === undefined)) {
+    throw new Error(
+      `an OutboxConsumer needs eventBus (a classic bus) or customEventBusArn (a Custom Event Bus), exactly one: got ${props.eventBus === undefined ? 'neither' : `eventBus ${props.eventBus.node.path} and customEventBusArn ${props.customEventBusArn}`}`,
+    );
+  }
+  if (props.customEventBusArn !== undefined) {
+    validateCustomBusArn('customEventBusArn', props.customEventBusArn);
   }
   if (Object.keys(eventPatternOf(props)).length === 0) {
     throw new Error(

@@ -6,6 +6,7 @@ import {
   type OutboxMetricName,
   SERVICE_DIMENSION,
 } from '../lambdas/outbox/metrics.js';
+import { type CustomBusMetricName, EVENTS_DEDUPLICATED_METRIC } from './custom-bus-contract.js';
 
 /** The Lambda of an outbox that emits a metric. */
 export type OutboxMetricEmitter = 'relay' | 'sweeper';
@@ -32,7 +33,7 @@ const MINUTE = Duration.minutes(1);
 const SWEEP_PERIOD = Duration.minutes(5);
 
 /** Every metric the relay (lambdas/relay/relay.ts) and the sweeper (sweeper.ts) emit. */
-const METRIC_DEFAULTS: Readonly<Record<OutboxMetricName, MetricDefaults>> = {
+const METRIC_DEFAULTS: Readonly<Record<OutboxMetricName | CustomBusMetricName, MetricDefaults>> = {
   [OutboxMetric.eventsPublished]: {
     emitters: ['relay', 'sweeper'],
     statistic: 'Sum',
@@ -63,6 +64,8 @@ const METRIC_DEFAULTS: Readonly<Record<OutboxMetricName, MetricDefaults>> = {
     period: SWEEP_PERIOD,
   },
   [OutboxMetric.sweptRecords]: { emitters: ['sweeper'], statistic: 'Sum', period: MINUTE },
+  // Only a relay on a Custom Event Bus: the bus answers DEDUPLICATED to a repeat.
+  [EVENTS_DEDUPLICATED_METRIC]: { emitters: ['relay'], statistic: 'Sum', period: MINUTE },
 };
 
 /**
@@ -71,7 +74,7 @@ const METRIC_DEFAULTS: Readonly<Record<OutboxMetricName, MetricDefaults>> = {
  * `serviceNames` are the relay's and the sweeper's service names.
  */
 export function outboxMetric(
-  metricName: OutboxMetricName,
+  metricName: OutboxMetricName | CustomBusMetricName,
   serviceNames: Readonly<Record<OutboxMetricEmitter, string>>,
   options: OutboxMetricOptions = {},
 ): Metric {

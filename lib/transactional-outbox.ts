@@ -1,5 +1,7 @@
 import {
   Annotations,
+  Arn,
+  ArnFormat,
   Duration,
   Lazy,
   Names,
@@ -32,6 +34,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { type CfnEventBus, EventBus, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { CfnEventBus as CfnCustomEventBus } from 'aws-cdk-lib/aws-eventsv2';
 import {
   AnyPrincipal,
   Effect,
@@ -41,6 +44,7 @@ import {
   Policy,
   PolicyStatement,
 } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   type Function as CdkFunction,
   FilterCriteria,
@@ -74,8 +78,15 @@ import { AGGREGATE_TYPE_PATTERN } from '../lambdas/outbox/write-input.js';
 import { ANY_EVENT_SOURCE, WriterVariable } from '../lambdas/outbox/writer-environment.js';
 import { RelayDefaults, RelayVariable } from '../lambdas/relay/config.js';
 import { SweeperDefaults, SweeperVariable } from '../lambdas/sweeper/config.js';
+import {
+  type CustomBusMetricName,
+  CustomBusVariable,
+  EVENTS_DEDUPLICATED_METRIC,
+} from './custom-bus-contract.js';
+import { createCustomEventBus } from './custom-event-bus.js';
 import { maxWriterEntryBytes } from './delivered-event-size.js';
 import { createOutboxFunction } from './node-function.js';
+import { type OutboxBus, type OutboxBusKind, WrongBusKindError } from './outbox-bus.js';
 import { type OutboxBusPolicyProps, outboxBusPolicyDocument } from './outbox-bus-policy.js';
 import { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
 import { type OutboxMetricOptions, outboxMetric } from './outbox-metric.js';
@@ -126,7 +137,16 @@ export interface TransactionalOutboxProps {
    */
   readonly eventBus?: IEventBus;
   /**
-   * The only sources the outbox's events may carry. The policy of a bus the construct
+   * Which bus to publish to: the classic bus, `OutboxBus.classic(eventBus?)`, or the enhanced
+   * Custom Event Bus, `OutboxBus.custom(props?)` (a new one) or
+   * `OutboxBus.fromCustomBusArn(arn)`, which keeps each aggregate's events in order for FIFO
+   * subscribers and drops repeats within 5 minutes (docs/construct.md "Choosing a bus"). A
+   * custom bus gets no bus policy. Give `bus` or `eventBus`, not both.
+   * @default - OutboxBus.classic(eventBus)
+   */
+  readonly bus?: OutboxBus;
+  /**
+   * The only sources the outbox's events may carry. The policy of a classic bus the construct
    * creates denies any other source (the canary source of `dynamo-outbox verify` is
    * always allowed), and writers added with `addWriter()` refuse another source at write
    * time, before the relay would be refused by the bus.
@@ -330,8 +350,15 @@ export interface OutboxWriterGrantOptions {
 export class TransactionalOutbox extends Construct {
   /** The outbox table. */
   readonly table: ITableV2;
-  /** The bus the relay publishes to. */
-  readonly eventBus: IEventBus;
+  /** Which bus the relay and the sweeper publish to: `classic` or `custom` (see `bus`). */
+  readonly busKind: OutboxBusKind;
+  /**
+   * ARN of the bus the relay and the sweeper publish to: the classic bus's, or the Custom
+   * Event Bus's (`…:event-busv2/<name>/<id>`, how that bus is addressed).
+   */
+  readonly eventBusArn: string;
+  /** The Custom Event Bus the construct created (`OutboxBus.custom()`), else undefined. */
+  readonly customEventBus: CfnCustomEventBus | undefined;
   /** The relay Lambda. */
   readonly relayFunction: NodejsFunction;
   /** Poison records, each with its full payload: never publishable as they are. */
@@ -366,6 +393,10 @@ export class TransactionalOutbox extends Construct {
 
   /** Whether the relay and the sweeper describe the bus before publishing (own account). */
   private readonly eventBusVerified: boolean;
+  /** The classic bus, or undefined on a custom bus: see {@link eventBus}. */
+  private readonly classicBus: IEventBus | undefined;
+  /** The customer managed key of a custom bus, which its publishers decrypt with. */
+  private readonly busKey: IKey | undefined;
 
   constructor(scope: Construct, id: string, props: TransactionalOutboxProps = {}) {
     super(scope, id);
@@ -375,7 +406,12 @@ export class TransactionalOutbox extends Construct {
     this.alarmTopic = props.alarmTopic;
     this.table = props.table ?? this.createTable(props);
     this.busEventSources = busEventSourcesOf(props.eventSources);
-    this.eventBus = props.eventBus ?? this.createBus();
+    const bus = this.placeBus(props);
+    this.busKind = bus.kind;
+    this.classicBus = bus.classicBus;
+    this.customEventBus = bus.customEventBus;
+    this.eventBusArn = bus.eventBusArn;
+    this.busKey = bus.key;
     this.eventBusVerified = this.eventBusVerifiable();
     this.writerEnvironment = this.createWriterEnvironment(props);
     this.deadLetterQueue = this.createDeadLetterQueue('DeadLetterQueue');
@@ -390,6 +426,40 @@ export class TransactionalOutbox extends Construct {
     this.onlyDeliveryMaySendToDeadLetterQueue();
     this.alarms = this.createAlarms(props);
     this.dashboard = props.dashboard === false ? undefined : this.createDashboard(props);
+  }
+
+  /**
+   * The classic bus the relay publishes to (given, or created with its policy).
+   *
+   * @throws WrongBusKindError on an outbox with a Custom Event Bus: use `eventBusArn`
+   *   (and `customEventBus` for the one the construct created)
+   */
+  get eventBus(): IEventBus {
+    if (this.classicBus === undefined) {
+      throw new WrongBusKindError(
+        `outbox ${this.node.path} publishes to a Custom Event Bus, not a classic one: use eventBusArn (or customEventBus) instead of eventBus`,
+      );
+    }
+    return this.classicBus;
+  }
+
+  /** The bus as `bus` (or `eventBus`) says: given, or created here. */
+  private placeBus(props: TransactionalOutboxProps): PlacedBus {
+    const bus = props.bus?.definition ?? { kind: 'classic', eventBus: props.eventBus };
+    if (bus.kind === 'classic') {
+      const classicBus = bus.eventBus ?? this.createBus();
+      return { kind: 'classic', classicBus, eventBusArn: classicBus.eventBusArn };
+    }
+    if ('create' in bus) {
+      const customEventBus = createCustomEventBus(this, 'CustomBus', bus.create);
+      return {
+        kind: 'custom',
+        customEventBus,
+        eventBusArn: customEventBus.attrEventBusArn,
+        key: bus.create.encryptionKey,
+      };
+    }
+    return { kind: 'custom', eventBusArn: bus.eventBusArn, key: bus.encryptionKey };
   }
 
   /** What `OutboxWriter.fromEnvironment()` needs to write records this outbox relays. */
@@ -580,11 +650,13 @@ export class TransactionalOutbox extends Construct {
   allowPublishing(role: IRole): Grant {
     this.addBusPublisher(role);
     // On the role only: a statement added to the bus's policy would fight its `Policy`.
-    return Grant.addToPrincipal({
+    const put = Grant.addToPrincipal({
       grantee: role,
       actions: ['events:PutEvents'],
-      resourceArns: [this.eventBus.eventBusArn],
+      resourceArns: [this.eventBusArn],
     });
+    const decrypt = this.grantBusKeyDecrypt(role);
+    return decrypt === undefined ? put : put.combine(decrypt);
   }
 
   /**
@@ -674,8 +746,11 @@ export class TransactionalOutbox extends Construct {
       statement(
         'PublishToTheBus',
         ['events:DescribeEventBus', 'events:PutEvents'],
-        [this.eventBus.eventBusArn],
+        [this.eventBusArn],
       ),
+      ...(this.busKey === undefined
+        ? []
+        : [statement('DecryptWithTheBusKey', ['kms:Decrypt'], [this.busKey.keyArn])]),
     ];
   }
 
@@ -731,6 +806,11 @@ export class TransactionalOutbox extends Construct {
    * ```
    */
   busPolicyProps(): OutboxBusPolicyProps {
+    if (this.busKind === 'custom') {
+      throw new WrongBusKindError(
+        `outbox ${this.node.path} publishes to a Custom Event Bus, which gets no classic bus policy (docs/construct.md "Choosing a bus")`,
+      );
+    }
     return {
       eventBusArn: this.eventBus.eventBusArn,
       publisherRoleArns: Lazy.list({ produce: () => this.busPublishers.map((r) => r.roleArn) }),
@@ -773,7 +853,7 @@ export class TransactionalOutbox extends Construct {
   private deliveryEnvironment(props: TransactionalOutboxProps): Record<string, string> {
     const retention = props.retention ?? Duration.days(DeliveryDefaults.retentionDays);
     return {
-      [DeliveryVariable.eventBusName]: this.eventBus.eventBusName,
+      ...this.busEnvironment(),
       [DeliveryVariable.outboxTableName]: this.table.tableName,
       [DeliveryVariable.dlqUrl]: this.deadLetterQueue.queueUrl,
       [DeliveryVariable.retentionDays]: String(retention.toDays({ integral: false })),
@@ -790,19 +870,60 @@ export class TransactionalOutbox extends Construct {
   }
 
   /**
+   * Where the delivering Lambdas publish: the classic bus by name (exactly the variables of
+   * before the Custom Event Bus), or the custom bus by kind and ARN, its only address.
+   */
+  private busEnvironment(): Record<string, string> {
+    if (this.classicBus !== undefined) {
+      return { [DeliveryVariable.eventBusName]: this.classicBus.eventBusName };
+    }
+    return {
+      [CustomBusVariable.busKind]: 'custom',
+      [CustomBusVariable.eventBusArn]: this.eventBusArn,
+    };
+  }
+
+  /**
    * Whether the delivering Lambdas can prove the bus exists: `DescribeEventBus` sees only
    * buses of the caller's own account, so a bus of another account goes unchecked (with a
    * warning: a wrong name there loses events silently).
    */
   private eventBusVerifiable(): boolean {
-    const busAccount = this.eventBus.env.account;
+    const { account: busAccount, label, risk } = this.busIdentity();
     const ownAccount = Stack.of(this).account;
     if (Token.compareStrings(busAccount, ownAccount) !== TokenComparison.DIFFERENT) return true;
     Annotations.of(this).addWarningV2(
       'dynamo-outbox:crossAccountBus',
-      `event bus ${this.eventBus.eventBusName} is in account ${busAccount}: the relay cannot verify that it exists (DescribeEventBus sees only its own account), and PutEvents to a bus that does not exist succeeds. Check the bus ARN: a wrong one loses events.`,
+      `event bus ${label} is in account ${busAccount}: the relay cannot verify that it exists (DescribeEventBus sees only its own account), ${risk}`,
     );
     return false;
+  }
+
+  /** The bus's account, how a message names the bus, and what an unchecked wrong bus costs. */
+  private busIdentity(): {
+    readonly account: string;
+    readonly label: string;
+    readonly risk: string;
+  } {
+    if (this.classicBus !== undefined) {
+      return {
+        account: this.classicBus.env.account,
+        label: this.classicBus.eventBusName,
+        risk: 'and PutEvents to a bus that does not exist succeeds. Check the bus ARN: a wrong one loses events.',
+      };
+    }
+    // AWS's reference does not document DescribeEventBus on a custom bus shared from another
+    // account: the check is off there too, the unkind reading. PutEvents to a missing custom
+    // bus fails (ResourceNotFoundException), so nothing is lost, only delayed.
+    const { account } =
+      this.customEventBus === undefined
+        ? Arn.split(this.eventBusArn, ArnFormat.SLASH_RESOURCE_NAME)
+        : { account: Stack.of(this).account };
+    return {
+      account: account ?? Stack.of(this).account,
+      label: this.customEventBus?.name ?? this.eventBusArn,
+      risk: 'nor that it is ACTIVE. Check the bus ARN: with a wrong one, events stay PENDING.',
+    };
   }
 
   /**
@@ -811,17 +932,41 @@ export class TransactionalOutbox extends Construct {
    * reads `grantSendMessages()` adds.
    */
   private grantDelivery(grantee: IGrantable): void {
-    this.eventBus.grantPutEventsTo(grantee);
+    if (this.classicBus === undefined) {
+      // `events:` actions on the `event-busv2` ARN: the Custom Event Bus shares Classic's IAM
+      // namespace (an `eventsv2:` action grants nothing).
+      Grant.addToPrincipal({
+        grantee,
+        actions: ['events:PutEvents'],
+        resourceArns: [this.eventBusArn],
+      });
+      this.grantBusKeyDecrypt(grantee);
+    } else {
+      this.classicBus.grantPutEventsTo(grantee);
+    }
     if (this.eventBusVerified)
       Grant.addToPrincipal({
         grantee,
         actions: ['events:DescribeEventBus'],
-        resourceArns: [this.eventBus.eventBusArn],
+        resourceArns: [this.eventBusArn],
       });
     Grant.addToPrincipal({
       grantee,
       actions: ['sqs:SendMessage'],
       resourceArns: [this.deadLetterQueue.queueArn],
+    });
+  }
+
+  /**
+   * `kms:Decrypt` on the customer managed key of a custom bus: every publisher of such a
+   * bus needs it (docs/construct.md "Choosing a bus"). Nothing without a key.
+   */
+  private grantBusKeyDecrypt(grantee: IGrantable): Grant | undefined {
+    if (this.busKey === undefined) return undefined;
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt'],
+      resourceArns: [this.busKey.keyArn],
     });
   }
 
@@ -855,8 +1000,9 @@ export class TransactionalOutbox extends Construct {
   }
 
   /**
-   * Adds a consumer of this outbox's events: rule, SQS buffer with DLQ, inbox table, function.
-   * Its alarm notifies this outbox's `alarmTopic` unless the props name another.
+   * Adds a consumer of this outbox's events: rule, SQS buffer with DLQ, inbox table, function
+   * (on a Custom Event Bus: a FIFO subscriber and an SQS FIFO buffer instead of the rule).
+   * Its alarms notify this outbox's `alarmTopic` unless the props name another.
    *
    * @example
    * ```ts
@@ -872,11 +1018,16 @@ export class TransactionalOutbox extends Construct {
    * });
    * ```
    */
-  addConsumer(id: string, props: Omit<OutboxConsumerProps, 'eventBus'>): OutboxConsumer {
+  addConsumer(
+    id: string,
+    props: Omit<OutboxConsumerProps, 'eventBus' | 'customEventBusArn'>,
+  ): OutboxConsumer {
     return new OutboxConsumer(this, id, {
       ...(this.alarmTopic === undefined ? {} : { alarmTopic: this.alarmTopic }),
       ...props,
-      eventBus: this.eventBus,
+      ...(this.classicBus === undefined
+        ? { customEventBusArn: this.eventBusArn }
+        : { eventBus: this.classicBus }),
     });
   }
 
@@ -901,7 +1052,15 @@ export class TransactionalOutbox extends Construct {
    * });
    * ```
    */
-  metric(metricName: OutboxMetricName, options?: OutboxMetricOptions): Metric {
+  metric(
+    metricName: OutboxMetricName | CustomBusMetricName,
+    options?: OutboxMetricOptions,
+  ): Metric {
+    if (metricName === EVENTS_DEDUPLICATED_METRIC && this.busKind !== 'custom') {
+      throw new WrongBusKindError(
+        `metric '${metricName}' is emitted only on a Custom Event Bus: outbox ${this.node.path} publishes to a classic bus, which never de-duplicates`,
+      );
+    }
     return outboxMetric(
       metricName,
       { relay: this.serviceName, sweeper: this.sweeperServiceName },
@@ -917,6 +1076,16 @@ export class TransactionalOutbox extends Construct {
   /** Events the relay published (EMF metric). */
   metricEventsPublished(options?: MetricOptions): Metric {
     return this.metric(OutboxMetric.eventsPublished, options);
+  }
+
+  /**
+   * Entries the Custom Event Bus answered `DEDUPLICATED`: repeats of an event it accepted
+   * less than 5 minutes before, counted as delivered (EMF metric of the relay).
+   *
+   * @throws WrongBusKindError on a classic bus, which never de-duplicates
+   */
+  metricEventsDeduplicated(options?: MetricOptions): Metric {
+    return this.metric(EVENTS_DEDUPLICATED_METRIC, options);
   }
 
   /** How far behind the stream the relay publishes, in ms: now − oldest record of a batch (EMF). */
@@ -957,6 +1126,7 @@ export class TransactionalOutbox extends Construct {
       graph('Events published', [
         this.metricEventsPublished(),
         this.metric(OutboxMetric.eventsPublished, { emitter: 'sweeper' }),
+        ...(this.busKind === 'custom' ? [this.metricEventsDeduplicated()] : []),
       ]),
       graph('Deferred and retried', [
         this.metricRecordsDeferred(),
@@ -1137,6 +1307,18 @@ export class TransactionalOutbox extends Construct {
   }
 }
 
+/** The bus an outbox ended up with: exactly one of a classic bus and a custom bus's ARN. */
+interface PlacedBus {
+  readonly kind: OutboxBusKind;
+  readonly eventBusArn: string;
+  /** The classic bus, given or created. */
+  readonly classicBus?: IEventBus;
+  /** The Custom Event Bus the construct created. */
+  readonly customEventBus?: CfnCustomEventBus;
+  /** The customer managed key of a custom bus. */
+  readonly key?: IKey;
+}
+
 /** The execution role of a function the construct created (always one of its own). */
 function roleOf(fn: CdkFunction): IRole {
   if (fn.role === undefined) throw new Error(`${fn.node.path} has no execution role`);
@@ -1229,6 +1411,11 @@ function validateProps(props: TransactionalOutboxProps): void {
   range('deadLetterAlarmThreshold', props.deadLetterAlarmThreshold, 0, 1_000_000);
   range('relayErrorsAlarmThreshold', props.relayErrorsAlarmThreshold, 0, 1_000_000);
   validateEventSources(props.eventSources);
+  if (props.eventBus !== undefined && props.bus !== undefined) {
+    throw new Error(
+      `give eventBus or bus, not both: got eventBus ${props.eventBus.node.path} and bus OutboxBus.${props.bus.kind}(…); for that classic bus pass bus: OutboxBus.classic(eventBus)`,
+    );
+  }
   if (props.table && props.table.tableStreamArn === undefined) {
     throw new Error(
       `table ${props.table.node.path} has no stream: the outbox needs a stream with NEW_IMAGE`,

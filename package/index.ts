@@ -28,6 +28,14 @@
  */
 
 export {
+  type CustomOutboxBusProps,
+  type ImportedCustomBusOptions,
+  OutboxBus,
+  type OutboxBusDefinition,
+  type OutboxBusKind,
+  WrongBusKindError,
+} from '../lib/outbox-bus.js';
+export {
   type OutboxBusPolicyProps,
   OutboxBusPolicySid,
   outboxBusPolicyDocument,

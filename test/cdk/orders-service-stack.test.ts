@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { MethodLoggingLevel, TokenAuthorizer } from 'aws-cdk-lib/aws-apigateway';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -12,6 +13,7 @@ import {
   lambdaEntry,
   OrdersServiceStack,
   type OrdersServiceStackProps,
+  OutboxBus,
   TransactionalOutbox,
 } from '../../lib/index.js';
 import { testApp, testStack } from '../helpers/cdk.js';
@@ -300,6 +302,24 @@ describe('OrdersServiceStack', () => {
     expect(stack.outbox.table).toBeDefined();
   });
 
+  it("outputs the bus ARN and the shipping subscriber's dead-letter queue on a Custom Event Bus", () => {
+    const { template: custom, stack: customStack } = synth({ outbox: { bus: OutboxBus.custom() } });
+    const outputs = Object.keys(custom.toJSON().Outputs);
+
+    custom.hasOutput('EventBusArn', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OutboxCustomBus'), 'EventBusArn'] },
+    });
+    custom.hasOutput('ShippingSubscriberDeadLetterQueueUrl', {
+      Value: {
+        Ref: customStack.getLogicalId(
+          customStack.shipping.subscriberDeadLetterQueue.node.defaultChild as never,
+        ),
+      },
+    });
+    expect(outputs).not.toContain('EventBusName');
+    expect(outputs).not.toContain('ShippingRuleDeadLetterQueueUrl');
+  });
+
   it('uses the authorizer passed in props instead of IAM', () => {
     const { template: custom } = synth({
       createAuthorizer: (scope) =>
@@ -369,6 +389,22 @@ describe('cdk-nag (AwsSolutions)', () => {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('finds nothing unacknowledged on a Custom Event Bus with a customer managed key and two FIFO consumers', () => {
+    const app = testApp();
+    const encryptionKey = new Key(new Stack(app, 'Keys'), 'BusKey', { enableKeyRotation: true });
+    const stack = new OrdersServiceStack(app, 'Orders', {
+      outbox: { bus: OutboxBus.custom({ encryptionKey }) },
+    });
+    stack.outbox.addConsumer('Billing', {
+      entry: lambdaEntry('shipping/handler.ts'),
+      detailTypes: ['OrderConfirmed'],
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    expect(() => app.synth()).not.toThrow();
+    Template.fromStack(stack).resourceCountIs('AWS::EventsV2::Subscriber', 2);
   });
 
   it('finds nothing unacknowledged with a web ACL attached (APIG3 met, not acknowledged)', () => {

@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IConstruct } from 'constructs';
+import { WrongBusKindError } from '../../lib/outbox-bus.js';
 
 /**
  * An app whose stacks skip Lambda bundling: templates in milliseconds. The one test that
@@ -121,21 +122,39 @@ export function dashboardMetrics(template: Template): ReferencedMetric[] {
   );
 }
 
-/** What every public `metricXxx()` method of a construct returns, its tokens resolved. */
+/**
+ * What every public `metricXxx()` method of a construct returns, its tokens resolved. A
+ * method of the other bus kind (it throws `WrongBusKindError`, e.g. `metricEventsDeduplicated()`
+ * on a classic outbox) names no metric of this deployment and is left out; any other error
+ * is thrown.
+ */
 export function metricMethods(construct: IConstruct, label: string): ReferencedMetric[] {
   const names = Object.getOwnPropertyNames(Object.getPrototypeOf(construct)).filter((name) =>
     /^metric[A-Z]/.test(name),
   );
-  return names.map((name) => {
+  return names.flatMap((name) => {
     const method = Reflect.get(construct, name) as (this: IConstruct) => Metric;
-    const metric = method.call(construct);
-    return {
-      namespace: metric.namespace,
-      metricName: metric.metricName,
-      dimensions: Stack.of(construct).resolve(metric.dimensions ?? {}) as Record<string, unknown>,
-      from: `${label}.${name}()`,
-    };
+    const metric = metricOfThisBusKind(() => method.call(construct));
+    if (metric === undefined) return [];
+    return [
+      {
+        namespace: metric.namespace,
+        metricName: metric.metricName,
+        dimensions: Stack.of(construct).resolve(metric.dimensions ?? {}) as Record<string, unknown>,
+        from: `${label}.${name}()`,
+      },
+    ];
   });
+}
+
+/** The metric `read` returns, or undefined when it belongs to the other bus kind. */
+function metricOfThisBusKind(read: () => Metric): Metric | undefined {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof WrongBusKindError) return undefined;
+    throw error;
+  }
 }
 
 const ACCOUNT = '123456789012';
@@ -191,8 +210,8 @@ export function deployedEnvironment(template: Template, logicalId: string): Reco
 
 /**
  * Logical ids of the queues something dead-letters into: a Lambda's `DLQ_URL`, an event
- * source mapping's on-failure destination, a rule target's dead-letter queue, a queue's
- * redrive target.
+ * source mapping's on-failure destination, a rule target's dead-letter queue, a subscriber's
+ * on-failure queue, a queue's redrive target.
  */
 export function deadLetterQueueIds(template: Template): Set<string> {
   const ids = new Set<string>();
@@ -220,6 +239,9 @@ export function deadLetterQueueIds(template: Template): Set<string> {
       for (const target of (p.Targets as { DeadLetterConfig?: { Arn?: unknown } }[]) ?? []) {
         add(target.DeadLetterConfig?.Arn);
       }
+    }
+    if (resource.Type === 'AWS::EventsV2::Subscriber') {
+      add((p.OnFailureConfiguration as { Arn?: unknown } | undefined)?.Arn);
     }
     if (resource.Type === 'AWS::SQS::Queue') {
       add((p.RedrivePolicy as { deadLetterTargetArn?: unknown } | undefined)?.deadLetterTargetArn);
