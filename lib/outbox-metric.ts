@@ -6,7 +6,6 @@ import {
   type OutboxMetricName,
   SERVICE_DIMENSION,
 } from '../lambdas/outbox/metrics.js';
-import { type CustomBusMetricName, EVENTS_DEDUPLICATED_METRIC } from './custom-bus-contract.js';
 
 /** The Lambda of an outbox that emits a metric. */
 export type OutboxMetricEmitter = 'relay' | 'sweeper';
@@ -33,12 +32,13 @@ const MINUTE = Duration.minutes(1);
 const SWEEP_PERIOD = Duration.minutes(5);
 
 /** Every metric the relay (lambdas/relay/relay.ts) and the sweeper (sweeper.ts) emit. */
-const METRIC_DEFAULTS: Readonly<Record<OutboxMetricName | CustomBusMetricName, MetricDefaults>> = {
+const METRIC_DEFAULTS: Readonly<Record<OutboxMetricName, MetricDefaults>> = {
   [OutboxMetric.eventsPublished]: {
     emitters: ['relay', 'sweeper'],
     statistic: 'Sum',
     period: MINUTE,
   },
+  // Emitted on both buses (always 0 on a classic bus, which never de-duplicates).
   [OutboxMetric.eventsDeduplicated]: {
     emitters: ['relay', 'sweeper'],
     statistic: 'Sum',
@@ -64,8 +64,6 @@ const METRIC_DEFAULTS: Readonly<Record<OutboxMetricName | CustomBusMetricName, M
     period: SWEEP_PERIOD,
   },
   [OutboxMetric.sweptRecords]: { emitters: ['sweeper'], statistic: 'Sum', period: MINUTE },
-  // Only a relay on a Custom Event Bus: the bus answers DEDUPLICATED to a repeat.
-  [EVENTS_DEDUPLICATED_METRIC]: { emitters: ['relay'], statistic: 'Sum', period: MINUTE },
 };
 
 /**
@@ -74,7 +72,7 @@ const METRIC_DEFAULTS: Readonly<Record<OutboxMetricName | CustomBusMetricName, M
  * `serviceNames` are the relay's and the sweeper's service names.
  */
 export function outboxMetric(
-  metricName: OutboxMetricName | CustomBusMetricName,
+  metricName: OutboxMetricName,
   serviceNames: Readonly<Record<OutboxMetricEmitter, string>>,
   options: OutboxMetricOptions = {},
 ): Metric {

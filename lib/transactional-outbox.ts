@@ -78,11 +78,6 @@ import { AGGREGATE_TYPE_PATTERN } from '../lambdas/outbox/write-input.js';
 import { ANY_EVENT_SOURCE, WriterVariable } from '../lambdas/outbox/writer-environment.js';
 import { RelayDefaults, RelayVariable } from '../lambdas/relay/config.js';
 import { SweeperDefaults, SweeperVariable } from '../lambdas/sweeper/config.js';
-import {
-  type CustomBusMetricName,
-  CustomBusVariable,
-  EVENTS_DEDUPLICATED_METRIC,
-} from './custom-bus-contract.js';
 import { createCustomEventBus } from './custom-event-bus.js';
 import { maxWriterEntryBytes } from './delivered-event-size.js';
 import { createOutboxFunction } from './node-function.js';
@@ -878,8 +873,8 @@ export class TransactionalOutbox extends Construct {
       return { [DeliveryVariable.eventBusName]: this.classicBus.eventBusName };
     }
     return {
-      [CustomBusVariable.busKind]: 'custom',
-      [CustomBusVariable.eventBusArn]: this.eventBusArn,
+      [DeliveryVariable.busKind]: 'custom',
+      [DeliveryVariable.eventBusArn]: this.eventBusArn,
     };
   }
 
@@ -1053,10 +1048,10 @@ export class TransactionalOutbox extends Construct {
    * ```
    */
   metric(
-    metricName: OutboxMetricName | CustomBusMetricName,
+    metricName: OutboxMetricName,
     options?: OutboxMetricOptions,
   ): Metric {
-    if (metricName === EVENTS_DEDUPLICATED_METRIC && this.busKind !== 'custom') {
+    if (metricName === OutboxMetric.eventsDeduplicated && this.busKind !== 'custom') {
       throw new WrongBusKindError(
         `metric '${metricName}' is emitted only on a Custom Event Bus: outbox ${this.node.path} publishes to a classic bus, which never de-duplicates`,
       );
@@ -1085,7 +1080,7 @@ export class TransactionalOutbox extends Construct {
    * @throws WrongBusKindError on a classic bus, which never de-duplicates
    */
   metricEventsDeduplicated(options?: MetricOptions): Metric {
-    return this.metric(EVENTS_DEDUPLICATED_METRIC, options);
+    return this.metric(OutboxMetric.eventsDeduplicated, options);
   }
 
   /** How far behind the stream the relay publishes, in ms: now − oldest record of a batch (EMF). */

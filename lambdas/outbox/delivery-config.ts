@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { busPublisher } from './bus-publisher.js';
-import { BUS_KINDS, type BusTarget, CUSTOM_BUS_ARN_PATTERN } from './bus-target.js';
+import { BUS_KINDS, type BusKind, type BusTarget, CUSTOM_BUS_ARN_PATTERN } from './bus-target.js';
 import { OutboxDelivery } from './delivery.js';
 import { intVariable } from './environment.js';
 import { OutboxError } from './errors.js';
@@ -31,6 +31,16 @@ export const DeliveryVariable = {
   safetyMarginMs: 'SAFETY_MARGIN_MS',
   verifyEventBus: 'VERIFY_EVENT_BUS',
 } as const;
+
+/**
+ * The variables that name the bus, by kind: a deployment sets one kind's and not the
+ * other's (the environment contract checks this).
+ * @internal
+ */
+export const DeliveryBusVariables: Readonly<Record<BusKind, readonly string[]>> = {
+  classic: [DeliveryVariable.eventBusName],
+  custom: [DeliveryVariable.busKind, DeliveryVariable.eventBusArn],
+};
 
 /**
  * What a delivering Lambda uses when a variable is not set; the construct sets these values.

@@ -17,12 +17,14 @@ import {
 import { describe, expect, it } from 'vitest';
 import { inboxEnvSchema } from '../../lambdas/consumer/inbox-environment.js';
 import { ordersEnvSchema } from '../../lambdas/orders/config.js';
+import type { BusKind } from '../../lambdas/outbox/bus-target.js';
+import { DeliveryBusVariables } from '../../lambdas/outbox/delivery-config.js';
 import { TelemetryVariable } from '../../lambdas/outbox/metrics.js';
 import { WriterVariable } from '../../lambdas/outbox/writer-environment.js';
 import { relayEnvSchema } from '../../lambdas/relay/config.js';
 import { shippingEnvSchema } from '../../lambdas/shipping/config.js';
 import { sweeperEnvSchema } from '../../lambdas/sweeper/config.js';
-import { OrdersServiceStack, TransactionalOutbox } from '../../lib/index.js';
+import { OrdersServiceStack, OutboxBus, TransactionalOutbox } from '../../lib/index.js';
 import { testApp, testStack } from '../helpers/cdk.js';
 
 /** Set on every function the project creates: Node's own, read by the runtime. */
@@ -48,8 +50,16 @@ function variablesSet(stack: Stack, fn: LambdaFunction): string[] {
   return Object.keys(resource.Properties.Environment?.Variables ?? {});
 }
 
-function ordersStackReaders(): { stack: Stack; readers: Reader[] } {
-  const stack = new OrdersServiceStack(testApp(), 'Orders');
+/** What a delivering Lambda reads on a bus of this kind: not the other kind's bus variables. */
+const onBus = (kind: BusKind, reads: readonly string[]) => {
+  const other = DeliveryBusVariables[kind === 'classic' ? 'custom' : 'classic'];
+  return reads.filter((v) => !other.includes(v));
+};
+
+function ordersStackReaders(kind: BusKind): { stack: Stack; readers: Reader[] } {
+  const stack = new OrdersServiceStack(testApp(), 'Orders', {
+    ...(kind === 'custom' ? { outbox: { bus: OutboxBus.custom() } } : {}),
+  });
   const orders = Object.entries(stack.functions).map(([name, fn]) => ({
     name: `orders ${name}`,
     fn,
@@ -62,12 +72,12 @@ function ordersStackReaders(): { stack: Stack; readers: Reader[] } {
       {
         name: 'relay',
         fn: stack.outbox.relayFunction,
-        reads: [...keysOf(relayEnvSchema), ...SERVICE_AND_NAMESPACE],
+        reads: onBus(kind, [...keysOf(relayEnvSchema), ...SERVICE_AND_NAMESPACE]),
       },
       {
         name: 'sweeper',
         fn: stack.outbox.sweeperFunction,
-        reads: [...keysOf(sweeperEnvSchema), ...SERVICE_AND_NAMESPACE],
+        reads: onBus(kind, [...keysOf(sweeperEnvSchema), ...SERVICE_AND_NAMESPACE]),
       },
       {
         name: 'shipping consumer',
@@ -78,8 +88,8 @@ function ordersStackReaders(): { stack: Stack; readers: Reader[] } {
   };
 }
 
-describe('the environment contract', () => {
-  const { stack, readers } = ordersStackReaders();
+describe.each(['classic', 'custom'] as const)('the environment contract on the %s bus', (kind) => {
+  const { stack, readers } = ordersStackReaders(kind);
 
   it.each(readers.map((r) => [r.name, r] as const))(
     'sets exactly what the %s reads',
@@ -94,7 +104,9 @@ describe('the environment contract', () => {
       }).toEqual({ readButNotSet: [], setButNotRead: [] });
     },
   );
+});
 
+describe('the environment contract', () => {
   it('gives a writer added with addWriter() exactly what OutboxWriter.fromEnvironment() reads', () => {
     const stack = testStack();
     const outbox = new TransactionalOutbox(stack, 'Outbox');
