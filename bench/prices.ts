@@ -29,3 +29,17 @@ export const PRICE_NOTE = [
   'Lambda $0.20 per million requests and $0.0000133334 per GB-second on arm64. ',
   'These are assumptions to re-check, not quotes.',
 ].join('');
+
+/** Where AWS publishes EventBridge prices. */
+export const EVENTBRIDGE_PRICING_URL = 'https://aws.amazon.com/eventbridge/pricing/';
+
+/**
+ * Why the cost model has no Custom Event Bus column: its billing dimensions are known
+ * (/work/research/custom-bus-aws.md §1.12), its prices are not, and none is invented.
+ */
+export const CUSTOM_BUS_PRICE_NOTE = [
+  'The Custom Event Bus (EVENT_BUS_KIND=custom) is not priced: no published price for it was found to cite. ',
+  'It bills ingestion and delivery per KB, each rounded up, plus retention ',
+  '(https://raw.githubusercontent.com/aws/agent-toolkit-for-aws/main/skills/specialized-skills/serverless-skills/amazon-eventbridge-event-bus/references/cost-and-quotas.md), ',
+  `unlike the classic bus's 64 KB chunks; check ${EVENTBRIDGE_PRICING_URL}.`,
+].join('');

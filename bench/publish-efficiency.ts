@@ -1,3 +1,4 @@
+import { MAX_CUSTOM_BUS_ENTRIES } from '../lambdas/outbox/custom-bus-publisher.js';
 import {
   MAX_PUT_EVENTS_ENTRIES,
   OrderedPublisher,
@@ -7,12 +8,13 @@ import { storedEventSize } from '../lambdas/outbox/put-events-entry.js';
 import { naiveRelay, ourRelay, type Relay, type RelaySetup } from './relays.js';
 import { pairedRatio, type Repeated, repeated } from './stats.js';
 import { lambdaBatches, type StreamBatch } from './stream-batches.js';
-import { StubEventBus, StubOutboxTable } from './stubs.js';
+import { StubCustomBus, StubEventBus, StubOutboxTable } from './stubs.js';
 import { publishWorkloads, type Workload, type WorkloadSizes } from './workloads.js';
 
 /**
  * Issue 7, figure 1: PutEvents calls per event, ours against the physical minimum and
- * against the naive relay, over the same stream batches.
+ * against the naive relay, over the same stream batches; and ours on the Custom Event Bus
+ * (100 entries per call) over the same batches, against its own floors.
  */
 
 /** The figures of one workload; every `Repeated` is in PutEvents calls per event. */
@@ -34,10 +36,21 @@ export interface PublishScenario {
    * longest first (the relay hands them over in order of first appearance).
    */
   readonly longestFirst: Repeated;
+  /** Ours publishing to the Custom Event Bus (100 entries per call), same batches. */
+  readonly custom: Repeated;
+  /** Σ over invocations of ⌈events / 100⌉. */
+  readonly customMinByCount: Repeated;
+  /** Σ over invocations of max(count at 100, bytes, longest aggregate chain). */
+  readonly customMinOrderSafe: Repeated;
   /** Paired ratios (median of per-run ratios). */
   readonly oursOverMin: number;
   readonly oursOverOrderSafe: number;
   readonly oursOverNaive: number;
+  /** Custom bus ÷ the larger of its count floor and the byte floor. */
+  readonly customOverMin: number;
+  readonly customOverOrderSafe: number;
+  /** Custom bus ÷ classic bus, both ours, over the same batches. */
+  readonly customOverClassic: number;
 }
 
 /** Calls and floors of one run of one workload. */
@@ -50,12 +63,18 @@ interface RunFigures {
   readonly minByBytes: number;
   readonly minOrderSafe: number;
   readonly longestFirst: number;
+  readonly custom: number;
+  readonly customMinByCount: number;
+  readonly customMinOrderSafe: number;
 }
 
-/** The floors of a batch: no relay can merge events of two invocations. */
-function floors(batch: StreamBatch, maxRequestBytes: number) {
+/** Which bus ours publishes to. */
+type BusKind = 'classic' | 'custom';
+
+/** The floors of a batch for a bus taking `maxEntries` per call: no relay can merge events of two invocations. */
+function floors(batch: StreamBatch, maxRequestBytes: number, maxEntries: number) {
   const events = batch.records.flatMap((r) => r.events);
-  const byCount = Math.ceil(events.length / MAX_PUT_EVENTS_ENTRIES);
+  const byCount = Math.ceil(events.length / maxEntries);
   const bytes = events.reduce((sum, e) => sum + storedEventSize(e), 0);
   const byBytes = Math.ceil(bytes / maxRequestBytes);
   const chains = new Map<string, number>();
@@ -70,10 +89,20 @@ async function relayAll(
   make: (setup: RelaySetup) => Relay,
   workload: Workload,
   batches: readonly StreamBatch[],
+  busKind: BusKind = 'classic',
 ): Promise<number> {
   const bus = new StubEventBus({ maxRequestBytes: workload.maxRequestBytes });
+  const customBus =
+    busKind === 'custom'
+      ? new StubCustomBus({ maxRequestBytes: workload.maxRequestBytes })
+      : undefined;
   const table = new StubOutboxTable(workload.records);
-  const relay = make({ bus, table, maxRequestBytes: workload.maxRequestBytes });
+  const relay = make({
+    bus,
+    ...(customBus ? { customBus } : {}),
+    table,
+    maxRequestBytes: workload.maxRequestBytes,
+  });
   for (const batch of batches) {
     const response = await relay(batch.event);
     if ((response?.batchItemFailures?.length ?? 0) > 0)
@@ -81,8 +110,14 @@ async function relayAll(
         `${workload.key}: a batch reported failures, which this workload cannot have`,
       );
   }
-  bus.verify(workload.records);
-  return bus.calls.length;
+  if (customBus === undefined) {
+    bus.verify(workload.records);
+    return bus.calls.length;
+  }
+  if (bus.calls.length > 0)
+    throw new Error(`${workload.key}: the custom-bus relay published to the classic bus`);
+  customBus.verify(workload.records);
+  return customBus.calls.length;
 }
 
 /** Calls OrderedPublisher makes for the batches when each batch's longest chains go first. */
@@ -116,11 +151,16 @@ async function runWorkload(workload: Workload): Promise<RunFigures> {
   let minByCount = 0;
   let minByBytes = 0;
   let minOrderSafe = 0;
+  let customMinByCount = 0;
+  let customMinOrderSafe = 0;
   for (const batch of batches) {
-    const f = floors(batch, workload.maxRequestBytes);
+    const f = floors(batch, workload.maxRequestBytes, MAX_PUT_EVENTS_ENTRIES);
     minByCount += f.byCount;
     minByBytes += f.byBytes;
     minOrderSafe += f.orderSafe;
+    const custom = floors(batch, workload.maxRequestBytes, MAX_CUSTOM_BUS_ENTRIES);
+    customMinByCount += custom.byCount;
+    customMinOrderSafe += custom.orderSafe;
   }
   return {
     events: workload.events,
@@ -131,6 +171,9 @@ async function runWorkload(workload: Workload): Promise<RunFigures> {
     minByBytes,
     minOrderSafe,
     longestFirst: await longestChainsFirst(workload, batches),
+    custom: await relayAll(ourRelay, workload, batches, 'custom'),
+    customMinByCount,
+    customMinOrderSafe,
   };
 }
 
@@ -155,7 +198,7 @@ export async function measurePublishEfficiency(
       entry.figures.push(figures);
       runs.set(workload.key, entry);
       options.log?.(
-        `  publish ${workload.key} run ${r + 1}: ours ${figures.ours} calls, naive ${figures.naive}, min ${figures.minOrderSafe}`,
+        `  publish ${workload.key} run ${r + 1}: ours ${figures.ours} calls, naive ${figures.naive}, min ${figures.minOrderSafe}; custom bus ${figures.custom}, min ${figures.customMinOrderSafe}`,
       );
     }
   }
@@ -168,7 +211,12 @@ export async function measurePublishEfficiency(
     const minByBytes = perEvent((f) => f.minByBytes);
     const minOrderSafe = perEvent((f) => f.minOrderSafe);
     const longestFirst = perEvent((f) => f.longestFirst);
+    const custom = perEvent((f) => f.custom);
+    const customMinOrderSafe = perEvent((f) => f.customMinOrderSafe);
     const physical = repeated(figures.map((f) => Math.max(f.minByCount, f.minByBytes) / f.events));
+    const customPhysical = repeated(
+      figures.map((f) => Math.max(f.customMinByCount, f.minByBytes) / f.events),
+    );
     return {
       key,
       label,
@@ -180,9 +228,15 @@ export async function measurePublishEfficiency(
       minByBytes,
       minOrderSafe,
       longestFirst,
+      custom,
+      customMinByCount: perEvent((f) => f.customMinByCount),
+      customMinOrderSafe,
       oursOverMin: pairedRatio(ours, physical),
       oursOverOrderSafe: pairedRatio(ours, minOrderSafe),
       oursOverNaive: pairedRatio(ours, naive),
+      customOverMin: pairedRatio(custom, customPhysical),
+      customOverOrderSafe: pairedRatio(custom, customMinOrderSafe),
+      customOverClassic: pairedRatio(custom, ours),
     };
   });
 }

@@ -1,14 +1,16 @@
+import { MAX_CUSTOM_BUS_ENTRIES } from '../lambdas/outbox/custom-bus-publisher.js';
 import { MAX_PUT_EVENTS_ENTRIES, type OutboxRecord } from '../lambdas/outbox/index.js';
 import { naiveRelay, ourRelay, type RelaySetup } from './relays.js';
 import { median, pairedRatio, type Repeated, repeated } from './stats.js';
 import { lambdaBatches, type StreamBatch } from './stream-batches.js';
-import { StubEventBus, StubOutboxTable } from './stubs.js';
+import { StubCustomBus, StubEventBus, StubOutboxTable } from './stubs.js';
 import { buildRecords, type CommandShape } from './workloads.js';
 
 /**
  * Issue 7, figure 2: how long one 100-record batch takes with a simulated PutEvents
  * round trip (in-process stub), ours against the naive relay and the theoretical bound;
- * and the relay's own cost per record at zero latency.
+ * and the relay's own cost per record at zero latency. Ours runs twice: publishing to the
+ * classic bus and to the Custom Event Bus (100 entries per call), each against its bound.
  */
 
 /** `PUBLISH_CONCURRENCY` as the construct deploys it. */
@@ -47,12 +49,14 @@ export function batchShapes(records = 100): Shape[] {
 /**
  * The least time any order-keeping relay needs, at a given round-trip latency and number
  * of calls in flight: every call costs one round trip; an aggregate's events go one call
- * after the other (its chain), and ⌈events / 10⌉ calls spread over `concurrency` slots.
+ * after the other (its chain), and ⌈events / entries per call⌉ calls spread over
+ * `concurrency` slots.
  */
 export function relayBoundMs(
   records: readonly OutboxRecord[],
   latencyMs: number,
   concurrency: number,
+  maxEntriesPerCall: number = MAX_PUT_EVENTS_ENTRIES,
 ): number {
   const chains = new Map<string, number>();
   let events = 0;
@@ -60,28 +64,36 @@ export function relayBoundMs(
     chains.set(record.pk, (chains.get(record.pk) ?? 0) + record.events.length);
     events += record.events.length;
   }
-  const calls = Math.ceil(events / MAX_PUT_EVENTS_ENTRIES);
+  const calls = Math.ceil(events / maxEntriesPerCall);
   return latencyMs * Math.max(Math.max(0, ...chains.values()), Math.ceil(calls / concurrency));
 }
 
+/** A relay and its bus: ours on the classic bus, the naive relay, ours on the Custom Event Bus. */
+type RelayKind = 'ours' | 'naive' | 'custom';
+
 /** Time of one batch through a fresh relay over fresh stubs. */
-async function timeBatch(
-  kind: 'ours' | 'naive',
-  batch: StreamBatch,
-  latencyMs: number,
-): Promise<number> {
+async function timeBatch(kind: RelayKind, batch: StreamBatch, latencyMs: number): Promise<number> {
+  const customBus = kind === 'custom' ? new StubCustomBus({ latencyMs }) : undefined;
   const setup: RelaySetup = {
     bus: new StubEventBus({ latencyMs }),
+    ...(customBus ? { customBus } : {}),
     table: new StubOutboxTable(batch.records),
     concurrency: DEPLOYED_CONCURRENCY,
   };
-  const relay = kind === 'ours' ? ourRelay(setup) : naiveRelay(setup);
+  const relay = kind === 'naive' ? naiveRelay(setup) : ourRelay(setup);
   const start = performance.now();
   await relay(batch.event);
   const ms = performance.now() - start;
-  setup.bus.verify(batch.records);
+  (customBus ?? setup.bus).verify(batch.records);
   return ms;
 }
+
+/** The relays in the order they run in repeat `r`: rotated, so none always runs on a warmer process. */
+const RELAY_KINDS: readonly RelayKind[] = ['ours', 'naive', 'custom'];
+const runOrder = (r: number): RelayKind[] => {
+  const first = r % RELAY_KINDS.length;
+  return [...RELAY_KINDS.slice(first), ...RELAY_KINDS.slice(0, first)];
+};
 
 /** Figures of one shape at the simulated latency. */
 export interface RelayTimeFigure {
@@ -97,6 +109,14 @@ export interface RelayTimeFigure {
   readonly naive: Repeated;
   readonly oursOverNaive: number;
   readonly oursOverBound: number;
+  /** Ours on the Custom Event Bus (100 entries per call). */
+  readonly custom: Repeated;
+  /** Its bound at the deployed concurrency, with 100 entries per call. */
+  readonly customBoundMs: number;
+  readonly customBoundSerialMs: number;
+  /** Paired: custom bus ÷ classic bus, both ours. */
+  readonly customOverClassic: number;
+  readonly customOverBound: number;
 }
 
 /** Per-record cost at zero latency. */
@@ -107,6 +127,9 @@ export interface RelayOverheadFigure {
   readonly ours: Repeated;
   readonly naive: Repeated;
   readonly oursOverNaive: number;
+  /** Ours on the Custom Event Bus, µs per record. */
+  readonly custom: Repeated;
+  readonly customOverClassic: number;
 }
 
 export interface RelayTimeResult {
@@ -137,29 +160,21 @@ export async function measureRelayTime(options: RelayTimeOptions): Promise<Relay
 
   // Warm-up: let the JIT see every path once before anything is timed.
   for (const shape of shapes)
-    for (let i = 0; i < 20; i++) {
-      await timeBatch('ours', shape.batch, 0);
-      await timeBatch('naive', shape.batch, 0);
-    }
+    for (let i = 0; i < 20; i++)
+      for (const kind of runOrder(0)) await timeBatch(kind, shape.batch, 0);
 
   const timing: RelayTimeFigure[] = [];
   for (const shape of shapes) {
     if (options.timedShapes && !options.timedShapes.includes(shape.key)) continue;
-    const ours: number[] = [];
-    const naive: number[] = [];
+    const times: Record<RelayKind, number[]> = { ours: [], naive: [], custom: [] };
     for (let r = 0; r < options.repeats; r++) {
-      // Alternate which goes first, so neither always runs on a warmer process.
-      if (r % 2 === 0) {
-        ours.push(await timeBatch('ours', shape.batch, options.latencyMs));
-        naive.push(await timeBatch('naive', shape.batch, options.latencyMs));
-      } else {
-        naive.push(await timeBatch('naive', shape.batch, options.latencyMs));
-        ours.push(await timeBatch('ours', shape.batch, options.latencyMs));
-      }
+      for (const kind of runOrder(r))
+        times[kind].push(await timeBatch(kind, shape.batch, options.latencyMs));
       options.log?.(
-        `  relay ${shape.key} run ${r + 1}: ours ${ours.at(-1)?.toFixed(1)} ms, naive ${naive.at(-1)?.toFixed(1)} ms`,
+        `  relay ${shape.key} run ${r + 1}: ours ${times.ours.at(-1)?.toFixed(1)} ms, naive ${times.naive.at(-1)?.toFixed(1)} ms, custom bus ${times.custom.at(-1)?.toFixed(1)} ms`,
       );
     }
+    const { ours, naive, custom } = times;
     const records = shape.batch.records;
     const chains = new Map<string, number>();
     for (const record of records)
@@ -167,6 +182,13 @@ export async function measureRelayTime(options: RelayTimeOptions): Promise<Relay
     const bound = relayBoundMs(records, options.latencyMs, DEPLOYED_CONCURRENCY);
     const oursRuns = repeated(ours);
     const naiveRuns = repeated(naive);
+    const customRuns = repeated(custom);
+    const customBound = relayBoundMs(
+      records,
+      options.latencyMs,
+      DEPLOYED_CONCURRENCY,
+      MAX_CUSTOM_BUS_ENTRIES,
+    );
     timing.push({
       key: shape.key,
       label: shape.label,
@@ -178,12 +200,17 @@ export async function measureRelayTime(options: RelayTimeOptions): Promise<Relay
       naive: naiveRuns,
       oursOverNaive: pairedRatio(oursRuns, naiveRuns),
       oursOverBound: median(ours) / bound,
+      custom: customRuns,
+      customBoundMs: customBound,
+      customBoundSerialMs: relayBoundMs(records, options.latencyMs, 1, MAX_CUSTOM_BUS_ENTRIES),
+      customOverClassic: pairedRatio(customRuns, oursRuns),
+      customOverBound: median(custom) / customBound,
     });
   }
 
   const overhead: RelayOverheadFigure[] = [];
   for (const shape of shapes) {
-    const perRecord = async (kind: 'ours' | 'naive') => {
+    const perRecord = async (kind: RelayKind) => {
       const times: number[] = [];
       for (let i = 0; i < options.overheadIterations; i++)
         times.push(await timeBatch(kind, shape.batch, 0));
@@ -191,21 +218,26 @@ export async function measureRelayTime(options: RelayTimeOptions): Promise<Relay
     };
     const ours: number[] = [];
     const naive: number[] = [];
+    const custom: number[] = [];
     for (let r = 0; r < options.repeats; r++) {
       ours.push(await perRecord('ours'));
       naive.push(await perRecord('naive'));
+      custom.push(await perRecord('custom'));
     }
     const oursRuns = repeated(ours);
     const naiveRuns = repeated(naive);
+    const customRuns = repeated(custom);
     overhead.push({
       key: shape.key,
       label: shape.label,
       ours: oursRuns,
       naive: naiveRuns,
       oursOverNaive: pairedRatio(oursRuns, naiveRuns),
+      custom: customRuns,
+      customOverClassic: pairedRatio(customRuns, oursRuns),
     });
     options.log?.(
-      `  overhead ${shape.key}: ours ${oursRuns.median.toFixed(1)} µs/record, naive ${naiveRuns.median.toFixed(1)}`,
+      `  overhead ${shape.key}: ours ${oursRuns.median.toFixed(1)} µs/record, naive ${naiveRuns.median.toFixed(1)}, custom bus ${customRuns.median.toFixed(1)}`,
     );
   }
   return {

@@ -4,7 +4,9 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { BusTarget } from '../lambdas/outbox/bus-target.js';
 import {
+  busPublisher,
   MAX_PUT_EVENTS_ENTRIES,
   OrderedPublisher,
   OutboxDelivery,
@@ -14,12 +16,18 @@ import { OutboxStore } from '../lambdas/outbox/outbox-store.js';
 import { toPutEventsEntry } from '../lambdas/outbox/put-events-entry.js';
 import { Quarantine } from '../lambdas/outbox/quarantine.js';
 import { relayStreamBatch } from '../lambdas/relay/index.js';
-import { type StubEventBus, type StubOutboxTable, unusedQueue } from './stubs.js';
+import {
+  type StubCustomBus,
+  type StubEventBus,
+  type StubOutboxTable,
+  unusedQueue,
+} from './stubs.js';
 
 /**
  * The two relays the benchmarks compare, over the same stubs: ours (the real
  * `relayStreamBatch` with the real store, publisher and quarantine, configured as the
- * construct deploys it), and the naive relay of public samples.
+ * construct deploys it), and the naive relay of public samples. Ours publishes to the
+ * classic bus or to the Custom Event Bus: the same relay code, only the adapter differs.
  */
 
 export const BUS_NAME = 'orders-bus';
@@ -31,6 +39,12 @@ export type Relay = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchRespons
 /** Settings both relays share. */
 export interface RelaySetup {
   readonly bus: StubEventBus;
+  /**
+   * When set, ours publishes to this Custom Event Bus (`EVENT_BUS_KIND=custom`) and `bus`
+   * stays unused; the naive relay always publishes to `bus`.
+   * @default - ours publishes to `bus`
+   */
+  readonly customBus?: StubCustomBus;
   readonly table: StubOutboxTable;
   /** @default 1 MiB */
   readonly maxRequestBytes?: number;
@@ -42,14 +56,22 @@ const silent = new Logger({ serviceName: 'outbox-bench', logLevel: 'SILENT' });
 const noMetrics = { addMetric: () => undefined };
 const lambdaContext = { getRemainingTimeInMillis: () => 60_000 };
 
-/** Our relay: `relayStreamBatch` with the construct's defaults (`PUBLISH_CONCURRENCY` 4). */
+/**
+ * Our relay: `relayStreamBatch` with the construct's defaults (`PUBLISH_CONCURRENCY` 4), its
+ * publisher built by `busPublisher` as `createOutboxDelivery` builds it.
+ */
 export function ourRelay(setup: RelaySetup): Relay {
+  const target: BusTarget = setup.customBus
+    ? { kind: 'custom', eventBusArn: setup.customBus.arn }
+    : { kind: 'classic', eventBusName: BUS_NAME };
   const delivery = new OutboxDelivery({
     store: new OutboxStore({ client: setup.table.client, tableName: TABLE_NAME }),
     publisher: new OrderedPublisher({
-      eventBridge: setup.bus.client,
-      eventBusName: BUS_NAME,
-      maxRequestBytes: setup.maxRequestBytes ?? 1024 * 1024,
+      publisher: busPublisher(target, {
+        maxRequestBytes: setup.maxRequestBytes ?? 1024 * 1024,
+        eventBridge: setup.bus.client,
+        ...(setup.customBus ? { eventBridgeV2: setup.customBus.client } : {}),
+      }),
       concurrency: setup.concurrency ?? 4,
     }),
     quarantine: new Quarantine({ sqs: unusedQueue, queueUrl: 'https://sqs.invalid/dlq' }),

@@ -3,7 +3,7 @@ import type { CommandCostModel, RelayDuration } from './cost-model.js';
 import { bytes, ms, num, ratio, usd } from './format.js';
 import { type LatencyResult, POLL_INTERVAL_MS, pollingFloorMs } from './latency.js';
 import type { MachineInfo } from './machine.js';
-import { PRICE_NOTE } from './prices.js';
+import { CUSTOM_BUS_PRICE_NOTE, PRICE_NOTE } from './prices.js';
 import type { PublishScenario } from './publish-efficiency.js';
 import type { RelayTimeResult } from './relay-time.js';
 import { renderMarkdown, renderText, type Table } from './table.js';
@@ -69,6 +69,39 @@ export function publishTable(scenarios: readonly PublishScenario[], repeats: num
   };
 }
 
+export function publishCustomTable(scenarios: readonly PublishScenario[], repeats: number): Table {
+  return {
+    title: '1b. Publish efficiency on the Custom Event Bus: PutEvents calls per event',
+    columns: [
+      'workload',
+      'ours, classic bus',
+      'ours, custom bus',
+      'min (count, 100)',
+      'min (bytes)',
+      'order-safe min (100)',
+      'custom ÷ min',
+      'custom ÷ order-safe',
+      'custom ÷ classic',
+    ],
+    rows: scenarios.map((s) => [
+      s.label,
+      perEvent(s.ours.median),
+      perEvent(s.custom.median),
+      perEvent(s.customMinByCount.median),
+      perEvent(s.minByBytes.median),
+      perEvent(s.customMinOrderSafe.median),
+      ratio(s.customOverMin),
+      ratio(s.customOverOrderSafe),
+      ratio(s.customOverClassic),
+    ]),
+    notes: [
+      `The batches of table 1 (median of ${repeats} run(s)), relayed by the same relayStreamBatch with its publisher built by busPublisher({ kind: 'custom' }): CustomBusPublisher, up to 100 entries per call and one per aggregate (EventGroupId = the aggregate key), over an in-process eventbridgev2 stub of an ACTIVE Custom Event Bus.`,
+      'min (count, 100) = Σ per invocation ⌈events / 100⌉; min (bytes) as in table 1 (the Custom Event Bus documents no request limit, so the adapter keeps the classic entry-size formula and limit); order-safe min (100) = Σ max(count, bytes, longest per-aggregate chain). "custom ÷ min" divides by the larger of the two minimums.',
+      'custom ÷ classic = median of per-run ratios of ours on the two buses over the same batches.',
+    ],
+  };
+}
+
 export function relayTimeTable(result: RelayTimeResult, repeats: number): Table {
   return {
     title: `2. Relay time: one 100-record batch, PutEvents ${result.latencyMs} ms`,
@@ -109,6 +142,42 @@ export function overheadTable(result: RelayTimeResult, repeats: number): Table {
     ]),
     notes: [
       `Median over ${repeats} run(s) of the median of ${result.overheadIterations} batches each; stubs answer at once (no SDK serialization, no network): what remains is decoding, planning, publishing and marking logic.`,
+    ],
+  };
+}
+
+export function relayTimeCustomTable(result: RelayTimeResult, repeats: number): Table {
+  const overhead = new Map(result.overhead.map((o) => [o.key, o]));
+  return {
+    title: `2c. Relay time on the Custom Event Bus: one 100-record batch, PutEvents ${result.latencyMs} ms`,
+    columns: [
+      'batch',
+      'ours, classic bus',
+      'ours, custom bus',
+      'bound, custom (4 in flight)',
+      'bound, custom (1 in flight)',
+      'custom ÷ classic',
+      'custom ÷ bound',
+      'own cost, custom (0 ms)',
+      'own cost, custom ÷ classic',
+    ],
+    rows: result.timing.map((t) => {
+      const o = overhead.get(t.key);
+      return [
+        t.label,
+        ms(t.ours.median),
+        ms(t.custom.median),
+        ms(t.customBoundMs),
+        ms(t.customBoundSerialMs),
+        ratio(t.customOverClassic, 3),
+        ratio(t.customOverBound),
+        o ? `${num(o.custom.median, 1)} µs` : '—',
+        o ? ratio(o.customOverClassic) : '—',
+      ];
+    }),
+    notes: [
+      `Median of ${repeats} run(s), the three relays in rotating order; ours on the Custom Event Bus is the same relay with the custom-bus adapter (up to 100 entries per call, one per aggregate), over an eventbridgev2 stub answering each PutEvents after ${result.latencyMs} ms.`,
+      'bound, custom = latency × max(longest per-aggregate chain, ⌈⌈events / 100⌉ / calls in flight⌉). own cost = µs per record at zero latency, measured as in table 2b.',
     ],
   };
 }
@@ -188,6 +257,7 @@ export function costTables(costs: readonly CommandCostModel[], duration: RelayDu
       ],
       notes: [
         PRICE_NOTE,
+        CUSTOM_BUS_PRICE_NOTE,
         `Relay invocations at the batch size measured in local mode (${num(duration.batchSize, 1)} records per invocation at the rate of section 4, batching window 0); relay duration measured in-process on a ${duration.recordsTimed}-record batch with 20 ms PutEvents and 5 ms DynamoDB round trips (ours ${ms(duration.oursMs)}, naive ${ms(duration.naiveMs)}), billed per ms at 512 MB; floor duration = the bound of section 2 (${ms(duration.boundMs)}).`,
         "Floor = the transaction floor, PutEvents and the relay's invocations at the bound duration: what any outbox on Streams → EventBridge pays. Ours adds the pending index (for the sweeper), the status read (ordering and de-duplication) and the marking (so the sweeper knows what was delivered).",
         'Dual write = PutItem of the entity (1 WCU per KB) then PutEvents from the command Lambda: cheaper, and loses or invents events on a crash between the two (see the README).',
@@ -315,11 +385,16 @@ export function coldStartTable(cold: ColdStartResult): Table {
 /** Every table of the run, in order. */
 export function allTables(results: BenchResults): Table[] {
   const tables: Table[] = [];
-  if (results.publish) tables.push(publishTable(results.publish, results.repeats.publish));
+  if (results.publish)
+    tables.push(
+      publishTable(results.publish, results.repeats.publish),
+      publishCustomTable(results.publish, results.repeats.publish),
+    );
   if (results.relay)
     tables.push(
       relayTimeTable(results.relay, results.repeats.relay),
       overheadTable(results.relay, results.repeats.relay),
+      relayTimeCustomTable(results.relay, results.repeats.relay),
     );
   if (results.writes) tables.push(writeCostTable(results.writes));
   if (results.costs && results.duration)
@@ -348,6 +423,8 @@ export function findings(results: BenchResults): string[] {
     out.push(
       `One hot aggregate gets no batching at all (${perEvent(c.ours.median)} calls per event, like the naive relay): by design, a call never carries two events of one aggregate, so that a partial failure cannot reorder them. The same holds for relay time: a 100-record hot batch takes 100 round trips.`,
     );
+  const buses = busComparison(results);
+  if (buses) out.push(buses);
   const cold = results.cold?.lambdas;
   const zod = cold?.[0]?.ours.composition.find((o) => o.origin === 'zod');
   if (cold?.[0] && zod)
@@ -379,6 +456,40 @@ export function findings(results: BenchResults): string[] {
     );
   }
   return out;
+}
+
+/** The Custom Event Bus against the classic bus, from sections 1 and 2 (whichever ran). */
+function busComparison(results: BenchResults): string | undefined {
+  const a = results.publish?.find((s) => s.key === 'a');
+  const c = results.publish?.find((s) => s.key === 'c');
+  const spread = results.relay?.timing.find((t) => t.key === 'spread');
+  const hot = results.relay?.timing.find((t) => t.key === 'hot');
+  const wide: string[] = [];
+  if (a)
+    wide.push(
+      `over many aggregates (workload a) ours makes ${perEvent(a.custom.median)} PutEvents calls per event against ${perEvent(a.ours.median)} (${ratio(a.customOverClassic)}; the 100-entry count minimum is ${perEvent(a.customMinByCount.median)})`,
+    );
+  if (spread)
+    wide.push(
+      `a 100-aggregate batch at ${results.relay?.latencyMs} ms per call takes ${ms(spread.custom.median)} against ${ms(spread.ours.median)} (${ratio(spread.customOverClassic, 3)}; bound ${ms(spread.customBoundMs)})`,
+    );
+  const narrow: string[] = [];
+  if (c)
+    narrow.push(
+      `${perEvent(c.custom.median)} PutEvents calls per event against ${perEvent(c.ours.median)}`,
+    );
+  if (hot)
+    narrow.push(`${ms(hot.custom.median)} against ${ms(hot.ours.median)} for a 100-record batch`);
+  const sentences: string[] = [];
+  if (wide.length > 0)
+    sentences.push(
+      `Custom Event Bus against classic bus (ours on both, same batches): ${wide.join('; ')}.`,
+    );
+  if (narrow.length > 0)
+    sentences.push(
+      `One hot aggregate, custom against classic: ${narrow.join(', and ')}. A call still carries at most one event of an aggregate, so 100 entries per call help only across aggregates.`,
+    );
+  return sentences.length === 0 ? undefined : sentences.join(' ');
 }
 
 /** RESULTS.md. */
