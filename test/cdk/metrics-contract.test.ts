@@ -13,9 +13,11 @@ import { OutboxMetric } from '../../lambdas/outbox/metrics.js';
 import {
   lambdaEntry,
   OrdersServiceStack,
+  OutboxBus,
   type OutboxConsumer,
   TransactionalOutbox,
 } from '../../lib/index.js';
+import { type EventBusServer, startEventBusServer } from '../../local/event-bus-server.js';
 import { lambdaContext } from '../helpers/api-events.js';
 import {
   alarmMetrics,
@@ -63,6 +65,18 @@ const deployments: readonly { readonly name: string; readonly build: () => Deplo
       const stack = testStack();
       const outbox = new TransactionalOutbox(stack, 'Outbox', { serviceName: 'payments' });
       return { stack, outbox, consumers: [] };
+    },
+  },
+  {
+    name: 'a TransactionalOutbox on a Custom Event Bus with a consumer',
+    build: () => {
+      const stack = testStack();
+      const outbox = new TransactionalOutbox(stack, 'Outbox', { bus: OutboxBus.custom() });
+      const consumer = outbox.addConsumer('Shipping', {
+        entry: lambdaEntry('shipping/handler.ts'),
+        detailTypes: ['OrderConfirmed'],
+      });
+      return { stack, outbox, consumers: [consumer] };
     },
   },
   {
@@ -184,6 +198,21 @@ function everyOutboxMetric(outbox: TransactionalOutbox): ReferencedMetric[] {
   }));
 }
 
+/** The local Custom Event Bus, and the variables that send the relay and the sweeper there. */
+async function localCustomBus(): Promise<{
+  readonly server: EventBusServer;
+  readonly environment: Record<string, string>;
+}> {
+  const server = await startEventBusServer({ port: 0, customBuses: [{ name: 'orders' }] });
+  return {
+    server,
+    environment: {
+      EVENT_BUS_ARN: server.customBusArn('orders'),
+      AWS_ENDPOINT_URL_EVENTBRIDGEV2: server.url,
+    },
+  };
+}
+
 const logicalIdOf = (stack: Stack, fn: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(fn.node.defaultChild as CfnFunction);
 
@@ -200,6 +229,10 @@ describe.each(deployments)('the metrics of $name', ({ build }) => {
   beforeAll(async () => {
     deployment = build();
     const { stack, outbox, consumers } = deployment;
+    // A Custom Event Bus is reached over its own protocol: the local twin stands in for it
+    // (same operations, same answers), at the bus ARN it knows.
+    const customBus = outbox.busKind === 'custom' ? await localCustomBus() : undefined;
+    const busOverride = customBus?.environment ?? {};
     template = Template.fromStack(stack);
     referenced = [
       ...alarmMetrics(template),
@@ -208,14 +241,20 @@ describe.each(deployments)('the metrics of $name', ({ build }) => {
       ...everyOutboxMetric(outbox),
       ...consumers.flatMap((consumer) => metricMethods(consumer, consumer.node.id)),
     ];
-    emitted = [
-      ...(await relayEmits(
-        deployedEnvironment(template, logicalIdOf(stack, outbox.relayFunction)),
-      )),
-      ...(await sweeperEmits(
-        deployedEnvironment(template, logicalIdOf(stack, outbox.sweeperFunction)),
-      )),
-    ];
+    try {
+      emitted = [
+        ...(await relayEmits({
+          ...deployedEnvironment(template, logicalIdOf(stack, outbox.relayFunction)),
+          ...busOverride,
+        })),
+        ...(await sweeperEmits({
+          ...deployedEnvironment(template, logicalIdOf(stack, outbox.sweeperFunction)),
+          ...busOverride,
+        })),
+      ];
+    } finally {
+      await customBus?.server.close();
+    }
   });
 
   it('include outbox metrics and AWS metrics from alarms, the dashboard and the metric methods', () => {
