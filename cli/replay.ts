@@ -80,6 +80,11 @@ export interface ReplayReport {
   readonly skipped: readonly SkippedRecord[];
   /** Records EventBridge refused this time (poison): not re-published. */
   readonly failed: readonly { readonly sequence: number; readonly failure: PublishFailure }[];
+  /**
+   * Of the events re-published, those a Custom Event Bus answered `DEDUPLICATED`: published
+   * less than 5 minutes before, so not put on the bus again.
+   */
+  readonly deduplicated?: number;
 }
 
 /**
@@ -155,6 +160,7 @@ export async function replayAggregate(
     records: result.accepted.length,
     events: planned.filter((e) => accepted.has(e.eventId)),
     failed,
+    ...(result.eventsDeduplicated > 0 ? { deduplicated: result.eventsDeduplicated } : {}),
   };
 }
 
@@ -212,6 +218,10 @@ export function renderReplay(report: ReplayReport): string {
   if (report.events.length > 0)
     lines.push(
       fields(report.events.map((e) => [`  ${e.sequence}`, `${e.detailType} ${e.eventId}`])),
+    );
+  if (report.deduplicated !== undefined)
+    lines.push(
+      `${report.deduplicated} of them the Custom Event Bus suppressed as repeats (published less than 5 minutes before): replay them once the window has passed, or read them from the bus's retention with a subscriber`,
     );
   if (report.nextSeq !== undefined)
     lines.push(`stopped at --max: the rest goes out with --from-seq ${report.nextSeq}`);

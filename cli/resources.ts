@@ -3,6 +3,7 @@ import {
   DescribeStacksCommand,
   type Output,
 } from '@aws-sdk/client-cloudformation';
+import { isCustomBusArn } from '../lambdas/outbox/index.js';
 import { CliError, type ErrorContext } from './errors.js';
 
 /** The stack outputs `--stack` reads (those of `lib/orders-service-stack.ts`). */
@@ -13,6 +14,12 @@ export const STACK_OUTPUT_KEYS = {
   relayFunctionName: 'RelayFunctionName',
   streamFailureQueueUrl: 'StreamFailureQueueUrl',
 } as const;
+
+/**
+ * The output a stack on a Custom Event Bus has instead of `EventBusName`: the bus's ARN,
+ * the only way eventbridgev2 names a bus.
+ */
+export const CUSTOM_BUS_OUTPUT_KEY = 'EventBusArn';
 
 /** What `npm start` runs, unless the environment says otherwise (see docs/local-mode.md). */
 export const LOCAL_DEFAULTS = {
@@ -206,6 +213,9 @@ export async function resolveResources(
     const value = outputValue(outputs, key);
     if (value !== undefined) fromStack[name] = value;
   }
+  const busArn = outputValue(outputs, CUSTOM_BUS_OUTPUT_KEY);
+  if (fromStack.eventBusName === undefined && busArn !== undefined && isCustomBusArn(busArn))
+    fromStack.eventBusName = busArn;
   return {
     target,
     origin: `stack ${options.stack}`,

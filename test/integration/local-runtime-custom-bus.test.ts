@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAggregate } from '../../cli/aggregate-records.js';
+import { createClients } from '../../cli/clients.js';
+import { renderReplay, replayAggregate } from '../../cli/replay.js';
+import { resolveResources } from '../../cli/resources.js';
 import type { LocalRuntime } from '../../local/runtime.js';
 import {
   type BusEvent,
@@ -71,4 +75,40 @@ describe('local mode on the Custom Event Bus (OUTBOX_BUS=custom)', () => {
 
     expect(eventsOf(await busEvents(runtime), id).map((e) => e.detail.sequence)).toEqual([1, 2]);
   }, 60_000);
+
+  it('replays an aggregate to the custom bus: within five minutes every event is a suppressed repeat', async () => {
+    const { body } = await call(runtime, 'POST', '/orders', orderBody('c-replay'));
+    const id = body.id as string;
+    await waitForEvents(runtime, (all) => eventsOf(all, id).length === 1);
+    await waitUntilQuiet(runtime);
+    const resources = await resolveResources(
+      { local: true, bus: runtime.customBusArn },
+      {
+        env: {
+          DYNAMODB_PORT: new URL(runtime.dynamoDbEndpoint).port,
+          BUS_PORT: String(runtime.bus.port),
+        },
+      },
+    );
+    const clients = createClients(resources.target);
+
+    try {
+      const report = await replayAggregate(
+        {
+          tableName: 'outbox',
+          eventBusName: runtime.customBusArn ?? '',
+          aggregate: parseAggregate(`Order#${id}`),
+        },
+        clients,
+      );
+
+      expect(report.deduplicated).toBe(1);
+      expect(renderReplay(report)).toContain(
+        '1 of them the Custom Event Bus suppressed as repeats',
+      );
+      expect(eventsOf(await busEvents(runtime), id)).toHaveLength(1);
+    } finally {
+      clients.destroy();
+    }
+  });
 });

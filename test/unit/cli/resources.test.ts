@@ -46,4 +46,31 @@ describe('resolveResources with --stack', () => {
       'no dead-letter queue URL: stack Orders has no output DeadLetterQueueUrl; pass --dlq-url',
     );
   });
+
+  it("takes a Custom Event Bus's ARN as the bus of a stack that outputs EventBusArn", async () => {
+    const arn =
+      'arn:aws:events:eu-west-1:111122223333:event-busv2/orders/abcdefghij0123456789klmno';
+
+    const found = await resolveResources(
+      { stack: 'Orders' },
+      aStack([{ OutputKey: 'EventBusArn', OutputValue: arn }]),
+    );
+
+    expect(found.eventBusName).toBe(arn);
+  });
+
+  it('keeps EventBusName over a classic bus ARN output', async () => {
+    const found = await resolveResources(
+      { stack: 'Orders' },
+      aStack([
+        { OutputKey: 'EventBusName', OutputValue: 'orders-bus' },
+        {
+          OutputKey: 'EventBusArn',
+          OutputValue: 'arn:aws:events:eu-west-1:111122223333:event-bus/orders-bus',
+        },
+      ]),
+    );
+
+    expect(found.eventBusName).toBe('orders-bus');
+  });
 });
