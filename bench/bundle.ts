@@ -69,7 +69,7 @@ export interface Bundle {
   readonly mapBytes: number;
   /** Deflate (level 9) of the script and its map: about what the asset zip holds. */
   readonly zippedBytes: number;
-  /** The packages the bundle imports at run time (the external AWS SDK clients). */
+  /** The external AWS SDK packages the bundle imports at init (a dynamic `import()` loads on first use). */
   readonly externals: readonly string[];
   /** Minified bytes in the script by origin (a package, or the project's own code), largest first. */
   readonly composition: readonly { readonly origin: string; readonly bytes: number }[];
@@ -96,8 +96,13 @@ export async function bundle(entry: string, outDir: string): Promise<Bundle> {
   const externals = new Set<string>();
   const origins = new Map<string, number>();
   for (const output of Object.values(result.metafile.outputs)) {
+    // What init loads: a dynamic import() is loaded on first use, not at cold start.
     for (const imported of output.imports)
-      if (imported.external && imported.path.startsWith('@aws-sdk/'))
+      if (
+        imported.external &&
+        imported.kind !== 'dynamic-import' &&
+        imported.path.startsWith('@aws-sdk/')
+      )
         externals.add(imported.path.split('/').slice(0, 2).join('/'));
     for (const [input, { bytesInOutput }] of Object.entries(output.inputs))
       origins.set(originOf(input), (origins.get(originOf(input)) ?? 0) + bytesInOutput);

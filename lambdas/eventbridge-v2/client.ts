@@ -2,7 +2,6 @@
  * A minimal client for EventBridge's enhanced custom event bus (`eventbridgev2`), until
  * `@aws-sdk/client-eventbridgev2` can be installed. See docs/eventbridge-v2-client.md.
  */
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sha256 } from '@smithy/core/checksum';
 import {
   loadConfig,
@@ -132,7 +131,7 @@ export class EventBridgeV2Client {
         ? credentials
         : credentials
           ? async () => credentials
-          : defaultProvider(),
+          : defaultCredentials(),
     );
     this.signer = new SignatureV4({
       service: 'events',
@@ -230,4 +229,16 @@ function memoizeCredentials(
       identity.expiration !== undefined && identity.expiration.getTime() - Date.now() < 300_000,
     (identity) => identity.expiration !== undefined,
   );
+}
+
+/**
+ * The default credential chain, loaded on the first request: a relay on a classic bus bundles
+ * this client but never creates it, and should not load the chain at cold start for it.
+ */
+function defaultCredentials(): AwsCredentialIdentityProvider {
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+  return async (options) => {
+    chain ??= import('@aws-sdk/credential-provider-node').then((m) => m.defaultProvider());
+    return (await chain)(options);
+  };
 }

@@ -1,5 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { EventBridgeV2Client } from '../eventbridge-v2/index.js';
+import type { EventBridgeV2Client } from '../eventbridge-v2/client.js';
 import type { BusTarget } from './bus-target.js';
 import { CustomBusPublisher } from './custom-bus-publisher.js';
 import { EventBridgePublisher } from './event-bridge-publisher.js';
@@ -29,7 +29,7 @@ export function busPublisher(bus: BusTarget, options: BusPublisherOptions = {}):
   };
   if (bus.kind === 'custom')
     return new CustomBusPublisher({
-      client: options.eventBridgeV2 ?? new EventBridgeV2Client({}),
+      client: options.eventBridgeV2 ?? lazyEventBridgeV2Client(),
       eventBusArn: bus.eventBusArn,
       ...settings,
     });
@@ -38,4 +38,17 @@ export function busPublisher(bus: BusTarget, options: BusPublisherOptions = {}):
     eventBusName: bus.eventBusName,
     ...settings,
   });
+}
+
+/**
+ * A client created on its first call: a relay on the classic bus never loads the eventbridgev2
+ * client and its signing and CBOR code at cold start (bench section 5b).
+ */
+function lazyEventBridgeV2Client(): EventBridgeV2Client {
+  let client: Promise<EventBridgeV2Client> | undefined;
+  const send = async (command: Parameters<EventBridgeV2Client['send']>[0]) => {
+    client ??= import('../eventbridge-v2/client.js').then((m) => new m.EventBridgeV2Client({}));
+    return (await client).send(command);
+  };
+  return { send } as unknown as EventBridgeV2Client;
 }

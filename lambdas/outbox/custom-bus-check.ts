@@ -1,4 +1,5 @@
-import { DescribeEventBusCommand, type EventBridgeV2Client } from '../eventbridge-v2/index.js';
+import type { EventBridgeV2Client } from '../eventbridge-v2/client.js';
+import { DescribeEventBusCommand } from '../eventbridge-v2/commands.js';
 import type { EventBusVerdict } from './event-bus-check.js';
 
 const EXISTS: EventBusVerdict = { kind: 'exists' };

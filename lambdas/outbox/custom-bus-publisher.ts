@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
+import type { EventBridgeV2Client } from '../eventbridge-v2/client.js';
 import {
-  type EventBridgeV2Client,
   PutEventsCommand,
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
-} from '../eventbridge-v2/index.js';
+} from '../eventbridge-v2/commands.js';
 import { CustomBusCheck } from './custom-bus-check.js';
 import { classifyCustomBusEntryError, classifyCustomBusRequestError } from './custom-bus-errors.js';
 import { OutboxError } from './errors.js';
