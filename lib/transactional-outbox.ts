@@ -1047,10 +1047,7 @@ export class TransactionalOutbox extends Construct {
    * });
    * ```
    */
-  metric(
-    metricName: OutboxMetricName,
-    options?: OutboxMetricOptions,
-  ): Metric {
+  metric(metricName: OutboxMetricName, options?: OutboxMetricOptions): Metric {
     if (metricName === OutboxMetric.eventsDeduplicated && this.busKind !== 'custom') {
       throw new WrongBusKindError(
         `metric '${metricName}' is emitted only on a Custom Event Bus: outbox ${this.node.path} publishes to a classic bus, which never de-duplicates`,
