@@ -3,7 +3,19 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MiddlewareStack } from '@smithy/types';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DescribeEventBusCommand,
+  PutEventsCommand as PutEventsV2Command,
+} from '../../lambdas/eventbridge-v2/index.js';
 import { AwsCallRecorder } from '../helpers/aws-call-recorder.js';
+import {
+  aClient,
+  anEntry,
+  BUS_ARN,
+  errorAnswer,
+  publishedAnswer,
+  ScriptedHandler,
+} from '../helpers/eventbridge-v2.js';
 
 const config = {
   region: 'us-east-1',
@@ -58,6 +70,36 @@ describe('the AWS call recorder', () => {
     ]);
   });
 
+  it('records a call through our eventbridgev2 client under the service id EventBridgeV2', async () => {
+    recorder = AwsCallRecorder.install();
+    const client = aClient(
+      new ScriptedHandler(publishedAnswer(1), errorAnswer(404, 'ResourceNotFoundException')),
+    );
+    const entries = [anEntry()];
+
+    await recorder.run('Outbox/Relay', async () => {
+      await client.send(new PutEventsV2Command({ EventBusArn: BUS_ARN, Entries: entries }));
+      await client
+        .send(new DescribeEventBusCommand({ EventBusArn: BUS_ARN }))
+        .catch(() => undefined);
+    });
+
+    expect(recorder.calls()).toEqual([
+      {
+        caller: 'Outbox/Relay',
+        service: 'EventBridgeV2',
+        operation: 'PutEvents',
+        input: { EventBusArn: BUS_ARN, Entries: entries },
+      },
+      {
+        caller: 'Outbox/Relay',
+        service: 'EventBridgeV2',
+        operation: 'DescribeEventBus',
+        input: { EventBusArn: BUS_ARN },
+      },
+    ]);
+  });
+
   it('records a call that fails, and calls left running in the background of a run', async () => {
     recorder = AwsCallRecorder.install();
     const failing = offline(new DynamoDBClient(config), new Error('AccessDenied'));
@@ -92,10 +134,12 @@ describe('the AWS call recorder', () => {
     const uninstalled = AwsCallRecorder.install();
     uninstalled.uninstall();
     const client = offline(new DynamoDBClient(config));
+    const v2 = aClient(new ScriptedHandler(publishedAnswer(1)));
 
-    await uninstalled.run('GetOrder', () =>
-      client.send(new GetItemCommand({ TableName: 'orders', Key: {} })),
-    );
+    await uninstalled.run('GetOrder', async () => {
+      await client.send(new GetItemCommand({ TableName: 'orders', Key: {} }));
+      await v2.send(new PutEventsV2Command({ EventBusArn: BUS_ARN, Entries: [anEntry()] }));
+    });
 
     expect(uninstalled.calls()).toEqual([]);
   });

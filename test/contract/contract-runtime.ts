@@ -8,7 +8,11 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
-import { type EventBusServer, startEventBusServer } from '../../local/event-bus-server.js';
+import {
+  type CustomBusDefinition,
+  type EventBusServer,
+  startEventBusServer,
+} from '../../local/event-bus-server.js';
 import { freePort } from '../../local/ports.js';
 import { toLambdaRecord } from '../../local/stream-poller.js';
 import { createTable } from '../../local/tables.js';
@@ -23,13 +27,15 @@ const ENDPOINT_VARIABLES = [
   'AWS_ENDPOINT_URL_DYNAMODB',
   'AWS_ENDPOINT_URL_EVENTBRIDGE',
   'AWS_ENDPOINT_URL_SQS',
+  // Our eventbridgev2 client reads it at each request, as the official client would.
+  'AWS_ENDPOINT_URL_EVENTBRIDGEV2',
 ] as const;
 
 /**
  * The services a contract run needs, on loopback: DynamoDB Local with every table of the
  * template (shaped as the template deploys it, named by {@link LocalResourceNames}) and the
- * local EventBridge/SQS endpoint. The real handlers reach them through the standard
- * `AWS_ENDPOINT_URL_*` variables.
+ * local EventBridge/SQS endpoint, the Custom Event Bus's RPC v2 CBOR route included. The
+ * real handlers reach them through the standard `AWS_ENDPOINT_URL_*` variables.
  *
  * @example
  * const runtime = await ContractRuntime.start(template);
@@ -90,12 +96,30 @@ export class ContractRuntime {
   }
 
   /**
-   * Replaces the bus by one on the same port that knows these bus names: what a handler
+   * Replaces the bus by one on the same port that knows these bus names and has these
+   * Custom Event Buses (named by {@link LocalResourceNames.customBusName}): what a handler
    * sees when a bus that did not exist is created.
+   *
+   * @throws Error if the local bus gives a Custom Event Bus another ARN than the one the
+   * functions' environment names
    */
-  async restartBus(knownBuses: readonly string[]): Promise<EventBusServer> {
+  async restartBus(
+    knownBuses: readonly string[],
+    customBuses: readonly CustomBusDefinition[] = [],
+  ): Promise<EventBusServer> {
     await this.currentBus.close();
-    this.currentBus = await startEventBusServer({ port: this.busPort, eventBuses: knownBuses });
+    this.currentBus = await startEventBusServer({
+      port: this.busPort,
+      eventBuses: knownBuses,
+      customBuses,
+    });
+    for (const { name } of customBuses) {
+      const expected = this.names.customBusLocalArn(name);
+      if (this.currentBus.customBusArn(name) !== expected)
+        throw new Error(
+          `the local bus named ${name} ${this.currentBus.customBusArn(name)}, not ${expected}`,
+        );
+    }
     return this.currentBus;
   }
 
@@ -161,7 +185,7 @@ export class ContractRuntime {
   }
 
   private pointSdkAt(dynamoDbEndpoint: string, busUrl: string): void {
-    const values = [dynamoDbEndpoint, busUrl, busUrl];
+    const values = [dynamoDbEndpoint, busUrl, busUrl, busUrl];
     ENDPOINT_VARIABLES.forEach((name, i) => {
       this.savedEndpoints.set(name, process.env[name]);
       process.env[name] = values[i];

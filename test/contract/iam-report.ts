@@ -68,7 +68,7 @@ function usedBy(users: readonly NeededPermission[]): string {
   if (users.length === 0) return 'used by nothing';
   const reasons = new Map<string, number>();
   for (const u of users) {
-    const key = u.by === 'code' ? `code: ${u.reason}` : `Lambda: ${u.reason}`;
+    const key = u.by === 'code' ? `code: ${u.reason}` : `AWS: ${u.reason}`;
     reasons.set(key, (reasons.get(key) ?? 0) + 1);
   }
   return [...reasons]

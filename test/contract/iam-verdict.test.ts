@@ -47,6 +47,31 @@ describe('the IAM verdict of a role', () => {
     expect(verdict).toEqual(['missing events:DescribeEventBus {Outbox/Bus.Arn}']);
   });
 
+  it('fails if the role lacks events:DescribeEventBus on the Custom Event Bus it publishes to', () => {
+    const customBus = '{Outbox/CustomBus.EventBusArn}';
+
+    const verdict = kindsOf(
+      [allow('events:PutEvents', customBus)],
+      [need('events:PutEvents', customBus), need('events:DescribeEventBus', customBus)],
+    );
+
+    expect(verdict).toEqual([`missing events:DescribeEventBus ${customBus}`]);
+  });
+
+  it('fails if the Custom Event Bus is granted under the eventsv2 prefix, which IAM has no actions for', () => {
+    const customBus = '{Outbox/CustomBus.EventBusArn}';
+
+    const verdict = kindsOf(
+      [allow('eventsv2:PutEvents', customBus)],
+      [need('events:PutEvents', customBus)],
+    );
+
+    expect(verdict).toEqual([
+      `missing events:PutEvents ${customBus}`,
+      `unused eventsv2:PutEvents ${customBus}`,
+    ]);
+  });
+
   it('fails if the action is allowed on another resource only', () => {
     const verdict = kindsOf(
       [allow('dynamodb:GetItem', '{OrdersTable.Arn}')],

@@ -1,16 +1,25 @@
 import { describe, expect, it } from 'vitest';
+import { customBusArn } from '../../local/bus/custom-bus-arn.js';
 import type { RecordedAwsCall } from '../helpers/aws-call-recorder.js';
 import { LocalResourceNames } from './local-resource-names.js';
-import { permissionsOfCall, platformPermissions, UnmappedCallError } from './needed-permissions.js';
+import {
+  permissionsOfCall,
+  platformPermissions,
+  subscriberPermissions,
+  UnmappedCallError,
+} from './needed-permissions.js';
 import { StackTemplate, type TemplateResource } from './stack-template.js';
 
 const QUEUE_ENDPOINT = 'http://127.0.0.1:4010';
+/** The ARN the local bus gives the Custom Event Bus named `CustomBus` (its logical id). */
+const LOCAL_CUSTOM_BUS_ARN = customBusArn('us-east-1', '000000000000', 'CustomBus');
 
 function templateOf(more: Record<string, TemplateResource> = {}): StackTemplate {
   return StackTemplate.fromJson({
     Orders: { Type: 'AWS::DynamoDB::GlobalTable', Properties: {} },
     Outbox: { Type: 'AWS::DynamoDB::GlobalTable', Properties: {} },
     Bus: { Type: 'AWS::Events::EventBus', Properties: {} },
+    CustomBus: { Type: 'AWS::EventsV2::EventBus', Properties: { Name: 'orders' } },
     Dlq: { Type: 'AWS::SQS::Queue', Properties: {} },
     Fn: {
       Type: 'AWS::Lambda::Function',
@@ -89,6 +98,49 @@ describe('the permissions a call needs', () => {
     ).toEqual(['sqs:SendMessage {Dlq.Arn} (SendMessage)']);
   });
 
+  it('needs events:PutEvents and events:DescribeEventBus on the event-busv2 ARN of the Custom Event Bus a call addresses', () => {
+    const publish = call('EventBridgeV2', 'PutEvents', {
+      EventBusArn: LOCAL_CUSTOM_BUS_ARN,
+      Entries: [{ Source: 'a' }, { Source: 'b' }],
+    });
+    const check = call('EventBridgeV2', 'DescribeEventBus', { EventBusArn: LOCAL_CUSTOM_BUS_ARN });
+
+    expect([...needsOf(publish), ...needsOf(check)]).toEqual([
+      'events:PutEvents {CustomBus.EventBusArn} (PutEvents)',
+      'events:DescribeEventBus {CustomBus.EventBusArn} (DescribeEventBus)',
+    ]);
+  });
+
+  it('marks a Custom Event Bus ARN that is not the local ARN of a template bus: another id is another bus', () => {
+    const recreated = LOCAL_CUSTOM_BUS_ARN.replace(/[a-z0-9]{25}$/, 'z'.repeat(25));
+
+    const needs = needsOf(call('EventBridgeV2', 'PutEvents', { EventBusArn: recreated }));
+
+    expect(needs).toEqual([
+      `events:PutEvents arn:not-in-template:events:event-busv2/CustomBus/${'z'.repeat(25)} (PutEvents)`,
+    ]);
+  });
+
+  it('gives a function the local ARN of the Custom Event Bus whose EventBusArn its environment names', () => {
+    const template = templateOf({
+      Fn: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Environment: {
+            Variables: {
+              EVENT_BUS_KIND: 'custom',
+              EVENT_BUS_ARN: { 'Fn::GetAtt': ['CustomBus', 'EventBusArn'] },
+            },
+          },
+        },
+      },
+    });
+
+    const environment = new LocalResourceNames(template, QUEUE_ENDPOINT).environmentOf('Fn');
+
+    expect(environment).toEqual({ EVENT_BUS_KIND: 'custom', EVENT_BUS_ARN: LOCAL_CUSTOM_BUS_ARN });
+  });
+
   it('marks a resource that is not in the template, so that only a wildcard grant could allow it', () => {
     const needs = needsOf(call('DynamoDB', 'GetItem', { TableName: 'hard-coded' }));
 
@@ -161,5 +213,66 @@ describe('what Lambda does with the role on the function behalf', () => {
       'sqs:DeleteMessage {Dlq.Arn}',
       'sqs:GetQueueAttributes {Dlq.Arn}',
     ]);
+  });
+});
+
+/** A FIFO subscriber sending to `Buffer`, its failure records to `onFailure` (`null`: none). */
+function subscriberTemplate(
+  queues: Record<string, TemplateResource> = {},
+  onFailure: unknown = { 'Fn::GetAtt': ['SubscriberDlq', 'Arn'] },
+): StackTemplate {
+  return templateOf({
+    Buffer: { Type: 'AWS::SQS::Queue', Properties: { FifoQueue: true } },
+    SubscriberDlq: { Type: 'AWS::SQS::Queue', Properties: { FifoQueue: true } },
+    ...queues,
+    Subscriber: {
+      Type: 'AWS::EventsV2::Subscriber',
+      Properties: {
+        EventBusArn: { 'Fn::GetAtt': ['CustomBus', 'EventBusArn'] },
+        Type: 'FIFO',
+        InvokeConfiguration: {
+          TargetArn: { 'Fn::GetAtt': ['Buffer', 'Arn'] },
+          RoleArn: { 'Fn::GetAtt': ['DeliveryRole', 'Arn'] },
+        },
+        ...(onFailure === null ? {} : { OnFailureConfiguration: { Arn: onFailure } }),
+      },
+    },
+  });
+}
+
+describe('what EventBridge does with a subscriber delivery role', () => {
+  it('sends to the target queue and writes failure records to the dead-letter queue', () => {
+    const needs = subscriberPermissions(subscriberTemplate(), 'Subscriber').map(
+      (p) => `${p.by} ${p.action} ${p.resource}`,
+    );
+
+    expect(needs).toEqual([
+      'platform sqs:SendMessage {Buffer.Arn}',
+      'platform sqs:SendMessage {SubscriberDlq.Arn}',
+    ]);
+  });
+
+  it('needs nothing for a dead-letter queue the subscriber does not have', () => {
+    const needs = subscriberPermissions(subscriberTemplate({}, null), 'Subscriber').map(
+      (p) => `${p.action} ${p.resource}`,
+    );
+
+    expect(needs).toEqual(['sqs:SendMessage {Buffer.Arn}']);
+  });
+
+  it('fails if the target queue is KMS-encrypted, whose key the role would need too', () => {
+    const template = subscriberTemplate({
+      Buffer: { Type: 'AWS::SQS::Queue', Properties: { KmsMasterKeyId: { Ref: 'Key' } } },
+    });
+
+    expect(() => subscriberPermissions(template, 'Subscriber')).toThrow(UnmappedCallError);
+  });
+
+  it('fails if a destination is not a queue of the template', () => {
+    const template = subscriberTemplate({}, 'arn:aws:sqs:us-east-1:111122223333:elsewhere');
+
+    expect(() => subscriberPermissions(template, 'Subscriber')).toThrow(
+      'subscriber destination arn:aws:sqs:us-east-1:111122223333:elsewhere',
+    );
   });
 });

@@ -8,7 +8,10 @@ export interface NeededPermission {
   readonly action: string;
   /** The resource as the template's policies name it, e.g. `{Outbox/Table.Arn}`. */
   readonly resource: string;
-  /** `code`: a call the handler made; `platform`: what Lambda does with the role for it. */
+  /**
+   * `code`: a call the handler made; `platform`: what AWS does with the role — Lambda for
+   * the function, EventBridge with a subscriber's delivery role.
+   */
   readonly by: 'code' | 'platform';
   /** The call (`TransactWriteItems/Put`) or the platform feature that needs it. */
   readonly reason: string;
@@ -82,6 +85,11 @@ const transactGet: Mapper = (input, names) =>
     detail: 'Get',
   }));
 
+/** One action on the Custom Event Bus a request addresses by ARN (no per-entry bus there). */
+const onCustomBus =
+  (action: string): Mapper =>
+  (input, names) => [{ action, resource: names.customBusArn(String(input.EventBusArn)) }];
+
 const putEvents: Mapper = (input, names) =>
   ((input.Entries as { EventBusName?: unknown }[] | undefined) ?? []).map((entry) => ({
     action: 'events:PutEvents',
@@ -91,7 +99,11 @@ const putEvents: Mapper = (input, names) =>
 /**
  * Each operation and the IAM actions it needs, on which resources, from the Service
  * Authorization Reference (DynamoDB, EventBridge, SQS) and DynamoDB's "Using IAM with
- * transactions". An operation missing here fails the contract (UnmappedCallError).
+ * transactions"; the Custom Event Bus's (`EventBridgeV2`) from its user guide: its actions
+ * are `events:`, shared with the classic bus, on the `event-busv2` ARN (eb-custom-bus-names),
+ * `events:PutEvents` on the bus and `events:DescribeEventBus` "to confirm the bus is ACTIVE"
+ * (eb-custom-bus-permissions). An operation missing here fails the contract
+ * (UnmappedCallError).
  */
 const MAPPERS: Readonly<Record<string, Readonly<Record<string, Mapper>>>> = {
   DynamoDB: {
@@ -115,6 +127,10 @@ const MAPPERS: Readonly<Record<string, Readonly<Record<string, Mapper>>>> = {
         resource: names.busArn(String(input.Name ?? 'default')),
       },
     ],
+  },
+  EventBridgeV2: {
+    PutEvents: onCustomBus('events:PutEvents'),
+    DescribeEventBus: onCustomBus('events:DescribeEventBus'),
   },
   SQS: {
     SendMessage: onQueue('sqs:SendMessage'),
@@ -256,4 +272,53 @@ function eventSourcePermissions(template: StackTemplate, mappingId: string): Nee
     );
   }
   return needs;
+}
+
+/**
+ * What EventBridge does with a FIFO subscriber's delivery role (`InvokeConfiguration.RoleArn`
+ * of an `AWS::EventsV2::Subscriber`): no code of ours uses it, so its needs are the ones
+ * AWS documents. It sends to the target queue — "The role needs `sqs:SendMessage` on the
+ * queue" (eb-custom-bus-target-sqs; EventBridge calls `SendMessageBatch`, which the
+ * single-message action authorizes) — and writes the failure record of an event it gave up
+ * on to the `OnFailureConfiguration` queue (eb-custom-bus-retry). The user guide does not say
+ * which principal writes that record; AWS's eventbridgev2 skill says the role must carry
+ * `sqs:SendMessage` on the dead-letter queue too, so the contract needs it (the less kind
+ * reading: without it, a record would be lost).
+ *
+ * @throws UnmappedCallError for a target or destination other than an unencrypted or
+ * SSE-SQS queue (a KMS key adds `kms:GenerateDataKey` and `kms:Decrypt`)
+ */
+export function subscriberPermissions(
+  template: StackTemplate,
+  subscriberId: string,
+): NeededPermission[] {
+  const properties = template.resource(subscriberId).Properties ?? {};
+  const invoke = properties.InvokeConfiguration as { TargetArn?: unknown } | undefined;
+  const onFailure = (properties.OnFailureConfiguration as { Arn?: unknown } | undefined)?.Arn;
+  const send = (arn: unknown, reason: string) =>
+    platform(['sqs:SendMessage'], subscriberQueueArn(template, arn), reason);
+  return [
+    ...send(invoke?.TargetArn, "EventBridge delivers to the subscriber's target queue"),
+    ...(onFailure === undefined
+      ? []
+      : send(
+          onFailure,
+          "EventBridge writes the failure record to the subscriber's dead-letter queue",
+        )),
+  ];
+}
+
+/** The rendered ARN of a queue of the template a subscriber sends to, if it is one the contract knows. */
+function subscriberQueueArn(template: StackTemplate, arn: unknown): string {
+  const rendered = template.render(arn ?? '');
+  const queue = template.resources[template.referencedId(arn) ?? ''];
+  if (queue?.Type !== 'AWS::SQS::Queue') {
+    throw new UnmappedCallError(`subscriber destination ${rendered}: add what its delivery needs`);
+  }
+  if (queue.Properties?.KmsMasterKeyId !== undefined) {
+    throw new UnmappedCallError(
+      `${rendered} is KMS-encrypted: add kms:GenerateDataKey and kms:Decrypt`,
+    );
+  }
+  return rendered;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grantsOf } from './role-grants.js';
+import { grantsOf, grantsOfRole, roleIdOf } from './role-grants.js';
 import {
   StackTemplate,
   type TemplateResource,
@@ -152,5 +152,43 @@ describe('the grants of a function role', () => {
     );
 
     expect(() => grantsOf(template, 'Fn')).toThrow(UnsupportedTemplateError);
+  });
+
+  it('reads a role no function assumes, such as a subscriber delivery role', () => {
+    const template = templateOf(
+      {},
+      {
+        DeliveryRole: { Type: 'AWS::IAM::Role', Properties: {} },
+        DeliveryPolicy: policy(
+          [{ Ref: 'DeliveryRole' }],
+          [
+            {
+              Effect: 'Allow',
+              Action: 'sqs:SendMessage',
+              Resource: { 'Fn::GetAtt': ['Buffer', 'Arn'] },
+            },
+          ],
+        ),
+      },
+    );
+
+    const grants = grantsOfRole(template, 'DeliveryRole');
+
+    expect(grants).toEqual([
+      {
+        effect: 'Allow',
+        action: 'sqs:SendMessage',
+        resource: '{Buffer.Arn}',
+        policy: 'DeliveryPolicy',
+      },
+    ]);
+  });
+
+  it('fails if a subscriber delivers with a role that is not a role of the template', () => {
+    const template = templateOf();
+
+    expect(() =>
+      roleIdOf(template, 'Table', 'arn:aws:iam::111122223333:role/somebody-else'),
+    ).toThrow(UnsupportedTemplateError);
   });
 });

@@ -36,15 +36,38 @@ const UNSUPPORTED_ELEMENTS = ['NotAction', 'NotResource', 'Condition', 'NotPrinc
  * grantsOf(template, 'OutboxRelay5EB66629'); // [{ effect: 'Allow', action: 'events:PutEvents', … }]
  */
 export function grantsOf(template: StackTemplate, functionId: string): Grant[] {
-  const roleId = template.referencedId(template.resource(functionId).Properties?.Role);
-  if (roleId === undefined || template.resource(roleId).Type !== 'AWS::IAM::Role') {
-    throw new UnsupportedTemplateError(
-      `${template.pathOf(functionId)}: its role is not a role of this template`,
-    );
-  }
+  return grantsOfRole(
+    template,
+    roleIdOf(template, functionId, template.resource(functionId).Properties?.Role),
+  );
+}
+
+/**
+ * Every action-on-resource a role of the template states, as {@link grantsOf} reads them:
+ * for a role no function of ours assumes (a subscriber's delivery role).
+ *
+ * @throws UnsupportedTemplateError for what it cannot evaluate
+ */
+export function grantsOfRole(template: StackTemplate, roleId: string): Grant[] {
   return documentsOfRole(template, roleId).flatMap(({ policy, document }) =>
     statementsOf(document).flatMap((statement) => grantsOfStatement(template, policy, statement)),
   );
+}
+
+/**
+ * The logical id of the role a resource names (a function's `Role`, a subscriber's
+ * `InvokeConfiguration.RoleArn`).
+ *
+ * @throws UnsupportedTemplateError when it is not a role of this template
+ */
+export function roleIdOf(template: StackTemplate, ownerId: string, roleArn: unknown): string {
+  const roleId = template.referencedId(roleArn);
+  if (roleId === undefined || template.resources[roleId]?.Type !== 'AWS::IAM::Role') {
+    throw new UnsupportedTemplateError(
+      `${template.pathOf(ownerId)}: its role is not a role of this template`,
+    );
+  }
+  return roleId;
 }
 
 function documentsOfRole(

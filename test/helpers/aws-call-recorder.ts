@@ -3,12 +3,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EventBridgeV2Client } from '../../lambdas/eventbridge-v2/index.js';
 
 /** One AWS API call a function made, as its SDK client sent it. */
 export interface RecordedAwsCall {
   /** Who made it: the name given to {@link AwsCallRecorder.run}. */
   readonly caller: string;
-  /** The SDK's service id, e.g. `DynamoDB`, `EventBridge`, `SQS`. */
+  /** The SDK's service id, e.g. `DynamoDB`, `EventBridge`, `SQS`, `EventBridgeV2`. */
   readonly service: string;
   /** The API operation, e.g. `TransactWriteItems` (a document client's `TransactWrite` too). */
   readonly operation: string;
@@ -19,7 +20,7 @@ export interface RecordedAwsCall {
 type Send = (this: SdkClient, command: SdkCommand, ...rest: unknown[]) => unknown;
 
 interface SdkClient {
-  readonly config: { readonly serviceId?: string };
+  readonly config?: { readonly serviceId?: string };
 }
 
 interface SdkCommand {
@@ -32,12 +33,27 @@ interface SendOwner {
   send: Send;
 }
 
+/** A prototype whose `send` to wrap, and the service id of the calls made through it. */
+interface WrappedSend {
+  readonly owner: SendOwner;
+  /** The service id, for a client without the SDK's `config.serviceId`. */
+  readonly serviceId?: string;
+}
+
+/**
+ * The service id of the calls made through our own eventbridgev2 client, which is not a
+ * Smithy `Client` and has no `config.serviceId`: the SDK client's name, `EventBridgeV2`
+ * (eb-custom-bus-names).
+ */
+const EVENTBRIDGE_V2_SERVICE_ID = 'EventBridgeV2';
+
 /**
  * Records every AWS API call made through an SDK v3 client — real clients, real endpoints —
  * and attributes it to the function whose invocation made it. It wraps `send` on the
- * clients' shared base class, so clients a handler module created at import are recorded
- * too; calls made outside {@link run} (the test's own set-up) are not. Every attempt is
- * recorded, failed ones included: IAM authorizes a request before it can fail otherwise.
+ * clients' shared base class, and on our own `EventBridgeV2Client` (service id
+ * `EventBridgeV2`), so clients a handler module created at import are recorded too; calls
+ * made outside {@link run} (the test's own set-up) are not. Every command is recorded,
+ * failed ones included: IAM authorizes a request before it can fail otherwise.
  *
  * @example
  * const recorder = AwsCallRecorder.install();
@@ -55,7 +71,7 @@ export class AwsCallRecorder {
   /** Starts recording (call {@link uninstall} when done). */
   static install(): AwsCallRecorder {
     const recorder = new AwsCallRecorder();
-    for (const owner of sendOwners()) recorder.wrap(owner);
+    for (const wrapped of sendOwners()) recorder.wrap(wrapped);
     return recorder;
   }
 
@@ -74,11 +90,11 @@ export class AwsCallRecorder {
     for (const restore of this.restores.splice(0)) restore();
   }
 
-  private wrap(owner: SendOwner): void {
+  private wrap({ owner, serviceId }: WrappedSend): void {
     const original = owner.send;
     const recorder = this;
     owner.send = function send(this: SdkClient, command: SdkCommand, ...rest: unknown[]) {
-      recorder.record(this, command);
+      recorder.record(serviceId ?? this.config?.serviceId ?? 'unknown', command);
       return original.call(this, command, ...rest);
     };
     this.restores.push(() => {
@@ -86,13 +102,13 @@ export class AwsCallRecorder {
     });
   }
 
-  private record(client: SdkClient, command: SdkCommand): void {
+  private record(service: string, command: SdkCommand): void {
     const caller = this.caller.getStore();
     if (caller === undefined) return;
     const sent = command.clientCommand ?? command;
     this.recorded.push({
       caller,
-      service: client.config.serviceId ?? 'unknown',
+      service,
       operation: sent.constructor.name.replace(/Command$/, ''),
       input: sent.input,
     });
@@ -100,18 +116,27 @@ export class AwsCallRecorder {
 }
 
 /**
- * The prototypes whose `send` the clients use: the smithy `Client` base class they share
- * (one copy today; several if the dependency tree ever holds more than one).
+ * The prototypes whose `send` the clients use: the smithy `Client` base class the SDK
+ * clients share (one copy today; several if the dependency tree ever holds more than one),
+ * and our `EventBridgeV2Client`, which the SDK's base class does not cover.
  */
-function sendOwners(): SendOwner[] {
+function sendOwners(): WrappedSend[] {
   const owners = new Set<SendOwner>();
   for (const client of [DynamoDBClient, DynamoDBDocumentClient, EventBridgeClient, SQSClient]) {
-    let prototype: unknown = client.prototype;
-    while (prototype !== null && !Object.hasOwn(prototype as object, 'send')) {
-      prototype = Object.getPrototypeOf(prototype);
-    }
-    if (prototype === null) throw new Error(`${client.name} has no send method to record`);
-    owners.add(prototype as SendOwner);
+    owners.add(sendOwnerOf(client));
   }
-  return [...owners];
+  return [
+    ...[...owners].map((owner) => ({ owner })),
+    { owner: sendOwnerOf(EventBridgeV2Client), serviceId: EVENTBRIDGE_V2_SERVICE_ID },
+  ];
+}
+
+/** The nearest prototype of a client class that defines `send` itself. */
+function sendOwnerOf(client: { readonly name: string; readonly prototype: unknown }): SendOwner {
+  let prototype: unknown = client.prototype;
+  while (prototype !== null && !Object.hasOwn(prototype as object, 'send')) {
+    prototype = Object.getPrototypeOf(prototype);
+  }
+  if (prototype === null) throw new Error(`${client.name} has no send method to record`);
+  return prototype as SendOwner;
 }
