@@ -8,6 +8,8 @@
  *   Lane     lambdas/relay/relay.ts            one poller of the event source mapping
  *            (a shard, or one ParallelizationFactor slot of it) and its invocations
  *   Sweeper  lambdas/sweeper/sweeper.ts        the scheduled sweeper, one at a time
+ *   Bus      EventBridge: the classic bus, or (CUSTOM_BUS) the Custom Event Bus with its
+ *            de-duplication and a FIFO subscriber (a step of Environment)
  * Lane and Sweeper both run `deliver` (lambdas/outbox/delivery.ts): read the states of
  * the records and their predecessors, plan (planDelivery, lambdas/outbox/ordering.ts),
  * publish each aggregate's chain in order (OrderedPublisher), and mark every accepted
@@ -24,12 +26,36 @@
  *       form: when a record is accepted, its transaction has committed
  *                                                      assertion in accept()
  *
+ * The bus: the classic EventBridge bus by default; with -DCUSTOM_BUS the enhanced Custom
+ * Event Bus (lambdas/outbox/custom-bus-publisher.ts): each entry carries EventGroupId =
+ * the aggregate key and DeduplicationId = the event's eventId; a repeat of a key the bus
+ * already PUBLISHED comes back DEDUPLICATED, which the relay counts as accepted; a FIFO
+ * subscriber hands each group's events to its target in the order they were PUBLISHED.
+ * "Accepted" in (1)-(4) then means PUBLISHED, put on the bus as a new event, and two more
+ * properties are checked:
+ *   (5) each committed record is put on the bus as a new event exactly once: never
+ *       PUBLISHED twice                                assertion in accept()
+ *       and eventually PUBLISHED                       (2)
+ *   (6) the FIFO subscriber hands the records of each aggregate to its target in sequence
+ *       order, each once                 assertion in the subscriber step (Environment)
+ * The de-duplication window (5 minutes of wall-clock time) is unbounded here: the model
+ * has no time, and a window of steps would stand for nothing real. DEDUP_WINDOW_EXPIRES
+ * lets it close at any moment, which is what a time window is once time is abstracted.
+ *
  * Broken variants, to show that each property can fail (compile-time switches):
  *   NO_PREDECESSOR_CHECK  planDelivery ignores the predecessor: (1) fails
  *                         (kept as outbox-no-predecessor-check.pml)
  *   NO_SWEEPER            no sweeper: (2) fails once a stream record is lost
  *   MARK_BEFORE_PUBLISH   mark DELIVERED, then publish: (3) fails
  *   WRITER_NOT_ATOMIC     outbox Put, then entity Update, as two calls: (4) fails
+ * and, with CUSTOM_BUS:
+ *   NO_DEDUP              a bus that does not de-duplicate (or an adapter that sends a
+ *                         new DeduplicationId per call): (5) fails
+ *   DEDUP_WINDOW_EXPIRES  the window closes at any moment: (5) fails
+ *   DEDUPLICATED_IS_FAILURE  the relay takes DEDUPLICATED for a retryable failure: (2)
+ *                         fails, the aggregate's next record is never published
+ *   UNORDERED_SUBSCRIBER  the subscriber hands over any queued event of a group, not
+ *                         the oldest (an UNORDERED subscriber): (6) fails
  */
 
 /* ---- bounds (override with spin -DNAME=value) ------------------------------------------ */
@@ -52,7 +78,7 @@
 #define ROUNDS 2 /* delivery rounds of one relay invocation (PREDECESSOR_WAIT_MS) */
 #endif
 #ifndef FAULTS
-#define FAULTS 1 /* crashes and failed calls, anywhere in the relay and the sweeper */
+#define FAULTS 1 /* crashes, failed calls, lost answers, anywhere in the relay and the sweeper */
 #endif
 #ifndef DROPS
 #define DROPS 1 /* stream records that never reach the relay */
@@ -104,7 +130,27 @@ byte drops = DROPS;
    are set and checked within one atomic step, so they are always false in a state */
 bool prop1_inOrder, prop3_acceptedFirst, prop4_committedOnly;
 
-/* property (2): all transactions ended, and every committed record was accepted */
+#ifdef CUSTOM_BUS
+/* The Custom Event Bus. `accepted` above is what it PUBLISHED (put on the bus as new
+   events). Its de-duplication keys: the pair (EventGroupId, DeduplicationId) of a record's
+   events is (its pk, its eventIds), and the eventIds were drawn by the transaction that
+   wrote it, which wrote to that one aggregate: bit t stands for the keys of transaction t.
+   Only a PUBLISHED entry opens a key's window. */
+mask dedupKeys;
+/* stream records handed to a lane and not yet checkpointed past, in all lanes: the FIFO
+   subscriber waits for the relay to be idle */
+byte backlog;
+/* The FIFO subscriber: per group (aggregate), the PUBLISHED records in the order they
+   were PUBLISHED (group a's queue in fifo[a*K ..], fifoLen[a] of them), how many it handed
+   to its target (fifoHead[a]), and which (handed). */
+byte fifo[NR];
+byte fifoLen[NA], fifoHead[NA];
+mask handed;
+bool prop5_newOnce, prop6_fifoInOrder;
+#endif
+
+/* property (2): all transactions ended, and every committed record was accepted (on the
+   custom bus: PUBLISHED, which is the other half of (5)) */
 #define allAccepted (writersDone == NW && accepted == committed)
 
 /* r := a set bit of m (m != 0), any one */
@@ -126,26 +172,62 @@ inline who() {
 }
 
 /* ---- EventBridge, and the table's conditional update --------------------------------------- */
-/* PutEvents accepted record r: all its events, in order */
-inline accept(r) {
-  if
-  :: !has(accepted, r) -> who(); printf("PutEvents accepted a%d#%d\n", REC(r))
-  :: else -> who(); printf("PutEvents accepted a%d#%d again (a duplicate)\n", REC(r))
-  fi;
-  /* (4) only what a committed transaction wrote is ever published (a transaction still
-     open could yet be cancelled) */
+/* (4) only what a committed transaction wrote is ever published (a transaction still open
+   could yet be cancelled) */
+inline committedOnly(r) {
   prop4_committedOnly = (outcome[txnOf[r]] == COMMITTED);
   assert(prop4_committedOnly);
-  prop4_committedOnly = false;
+  prop4_committedOnly = false
+}
+
+/* the first acceptance of record r: (1) the first acceptance of record n+1 only after the
+   first acceptance of n */
+inline firstAcceptance(r) {
+  prop1_inOrder = (idxOf(r) == 0 || has(accepted, r - 1));
+  assert(prop1_inOrder);
+  prop1_inOrder = false;
+  accepted = accepted | (1 << r)
+}
+
+/* PutEvents with record r: all its events, in order. The bus accepts it (classic), or
+   PUBLISHES it or answers DEDUPLICATED (custom); either answer is a success for the relay
+   (under DEDUPLICATED_IS_FAILURE, `refused` is set instead). */
+inline accept(r) {
+#ifndef CUSTOM_BUS
   if
   :: !has(accepted, r) ->
-     /* (1) the first acceptance of record n+1 only after the first acceptance of n */
-     prop1_inOrder = (idxOf(r) == 0 || has(accepted, r - 1));
-     assert(prop1_inOrder);
-     prop1_inOrder = false;
-     accepted = accepted | (1 << r)
-  :: else -> skip /* same eventIds, same sequences: consumers drop it */
+     who(); printf("PutEvents accepted a%d#%d\n", REC(r));
+     committedOnly(r);
+     firstAcceptance(r)
+  :: else -> /* same eventIds, same sequences: consumers drop it */
+     who(); printf("PutEvents accepted a%d#%d again (a duplicate)\n", REC(r));
+     committedOnly(r)
   fi
+#else
+  if
+  :: has(dedupKeys, txnOf[r]) -> /* a repeat within the window: suppressed */
+     who(); printf("PutEvents a%d#%d: DEDUPLICATED\n", REC(r));
+     committedOnly(r);
+#ifdef DEDUPLICATED_IS_FAILURE
+     refused = true;
+#endif
+     skip
+  :: else ->
+     who(); printf("PutEvents a%d#%d: PUBLISHED\n", REC(r));
+     committedOnly(r);
+     /* (5) never put on the bus as a new event twice */
+     prop5_newOnce = !has(accepted, r);
+     assert(prop5_newOnce);
+     prop5_newOnce = false;
+     firstAcceptance(r);
+#ifndef NO_DEDUP
+     dedupKeys = dedupKeys | (1 << txnOf[r]);
+#endif
+     /* on to the FIFO subscriber's queue of the group */
+     fifo[aggOf(r) * K + fifoLen[aggOf(r)]] = r;
+     fifoLen[aggOf(r)]++
+  fi
+#endif
 }
 
 /* UpdateItem SET status = DELIVERED, condition status = PENDING */
@@ -167,9 +249,36 @@ inline markDelivered(r) {
 /* ---- one delivery pass (delivery.ts), shared by the relay and the sweeper ---------------- */
 /* in: todo, done (what this invocation finished already, counts as DELIVERED);
    out: done (grown), deferred (blocked by a PENDING predecessor); crashed: Lambda died */
+#ifndef DEDUPLICATED_IS_FAILURE
 #define DELIVERY_LOCALS \
   mask todo, done, deferred, need, chain, marking, satisfied; \
   byte st[NR]; byte r, a, s; bool blocked, crashed
+#define NO_ANSWER skip
+#else
+/* refused: the bus's answer to the last put was DEDUPLICATED, taken for a failure */
+#define DELIVERY_LOCALS \
+  mask todo, done, deferred, need, chain, marking, satisfied; \
+  byte st[NR]; byte r, a, s; bool blocked, crashed, refused
+#define NO_ANSWER refused = false
+#endif
+
+/* the publisher's verdict on a put of r that was answered: accepted, so its chain goes
+   on and its mark starts; or (DEDUPLICATED_IS_FAILURE) retried until out of time */
+inline settle(r) {
+#ifdef DEDUPLICATED_IS_FAILURE
+  if
+  :: refused ->
+     refused = false;
+     who(); printf("a%d#%d unfinished: DEDUPLICATED taken for a failure until out of time\n", REC(r));
+     chain = chain & ~aggMask(aggOf(r))
+  :: else ->
+#endif
+     chain = chain & ~(1 << r);
+     marking = marking | (1 << r)
+#ifdef DEDUPLICATED_IS_FAILURE
+  fi
+#endif
+}
 
 /* a crash (timeout, out of memory, …) instead of the next step */
 #define CRASH faults > 0 -> faults--; who(); printf("crashes\n"); crashed = true
@@ -309,12 +418,27 @@ inline deliver(sweeping) {
        :: true ->
 #ifndef MARK_BEFORE_PUBLISH
           accept(r);
+          settle(r)
+       :: faults > 0 ->
+          /* the call landed, but its answer was lost (a timeout, a dropped connection): a
+             call without an answer, which the publisher sends again while time remains */
+          faults--;
+          who(); printf("PutEvents a%d#%d landed, its answer was lost\n", REC(r));
+          accept(r);
+          NO_ANSWER;
+          if
+          :: true -> /* sent again by a later step: r stays first in its chain */
+             skip
+          :: true ->
+             who(); printf("a%d#%d unfinished: out of time to send it again\n", REC(r));
+             chain = chain & ~aggMask(aggOf(r))
+          fi
 #else
           markDelivered(r);
           done = done | (1 << r);
-#endif
           chain = chain & ~(1 << r);
           marking = marking | (1 << r)
+#endif
        fi;
        r = 0
      }
@@ -353,6 +477,14 @@ inline deliver(sweeping) {
   :: else -> break \
   od; \
   r = 0
+
+#ifdef CUSTOM_BUS
+#define BACKLOG_GROWS backlog++
+#define CHECKPOINT(p) backlog = backlog - ((p) - lo); lane[l].cp = (p)
+#else
+#define BACKLOG_GROWS skip
+#define CHECKPOINT(p) lane[l].cp = (p)
+#endif
 
 /* ---- the relay: one lane's event source mapping and its invocations (relay.ts) ------------ */
 /* Declared first, so the lanes are processes 0 .. NL-1: lane number = _pid. */
@@ -421,14 +553,14 @@ end:
        if
        :: i == hi ->
           printf("lane %d: batch done, checkpoint at %d\n", l, hi);
-          lane[l].cp = hi
+          CHECKPOINT(hi)
        :: i < hi ->
           printf("lane %d: batch failed, retried from position %d\n", l, i);
-          lane[l].cp = i
+          CHECKPOINT(i)
        :: i < hi && faults > 0 ->
           faults--;
           printf("lane %d: retries exhausted, positions %d..%d discarded\n", l, lo, hi - 1);
-          lane[l].cp = hi
+          CHECKPOINT(hi)
        fi;
        lo = 0; hi = 0; i = 0; round = 0;
        RESET_DELIVERY_LOCALS
@@ -449,10 +581,10 @@ end:
 #endif
 #undef l
 
-/* ---- writers and the stream: the environment of the relay ----------------------------- */
-/* One process for all writers and the stream: its steps interleave with each other and
-   with everything else in every order, and (all of them being finite) weak fairness of
-   the one process gets each of them done. */
+/* ---- writers, the stream, the FIFO subscriber: the environment of the relay -------------- */
+/* One process for all writers, the stream and (custom bus) the FIFO subscriber: its steps
+   interleave with each other and with everything else in every order, and (all of them
+   being finite) weak fairness of the one process gets each of them done. */
 inline putOutboxRecord(a, s, t) {
   /* Put outbox record (condition attribute_not_exists): sk = s+1, prevSeq = s */
   status[a * K + s] = PENDING;
@@ -463,7 +595,7 @@ inline putOutboxRecord(a, s, t) {
 }
 
 active proctype Environment() {
-  byte t, a, r, l;
+  byte t, a, r, l, i;
   byte wv[NT], ws[NT]; /* what writer t read of its entity: version, lastEventSeq */
   mask toRead, haveRead, havePut;
   d_step {
@@ -582,6 +714,7 @@ end:
           od;
           lane[l].rec[lane[l].n] = r;
           lane[l].n++;
+          BACKLOG_GROWS;
           printf("stream: a%d#%d -> lane %d\n", REC(r), l)
        :: drops > 0 ->
           drops--;
@@ -589,6 +722,53 @@ end:
        fi;
        r = 0; l = 0
      }
+#ifdef CUSTOM_BUS
+  :: atomic {
+       /* AWS's side of a custom bus: a FIFO subscriber hands each group's events to its
+          target (an SQS FIFO queue) in the order they were PUBLISHED. Its own retries and
+          dead-letter queue are AWS's, and not modelled: the model ends at the hand-off.
+          It moves once the outbox is at rest: every transaction ended, no record PENDING
+          (so none is PUBLISHED any more), the stream and the relay idle. That loses
+          nothing: nothing else reads what it does and the queues it reads only grow, so
+          its steps commute with every other step; a FIFO subscriber hands over each queue
+          in order, whenever it runs. Running it last keeps its progress out of every
+          other state (it multiplied the states by 4). */
+       writersDone == NW && pending == 0 && unstreamed == 0 && backlog == 0 &&
+       accepted != handed ->
+       /* a group with events queued, and its oldest */
+       i = accepted & ~handed;
+       pick(i, r);
+       a = aggOf(r);
+       i = fifoHead[a];
+#ifdef UNORDERED_SUBSCRIBER
+       /* broken: any of its queued events */
+       do
+       :: i + 1 < fifoLen[a] -> i++
+       :: break
+       od;
+#endif
+       r = fifo[a * K + i];
+       printf("subscriber: a%d#%d to its target\n", REC(r));
+       /* (6) the target gets record n of an aggregate as that aggregate's n-th event */
+       prop6_fifoInOrder = (idxOf(r) == fifoHead[a]);
+       assert(prop6_fifoInOrder);
+       prop6_fifoInOrder = false;
+       fifo[a * K + i] = 0;
+       fifoHead[a]++;
+       handed = handed | (1 << r);
+       a = 0; r = 0; i = 0
+     }
+#endif
+#ifdef DEDUP_WINDOW_EXPIRES
+  :: atomic {
+       /* broken: the de-duplication window of a key closes, at any moment */
+       dedupKeys != 0 ->
+       pick(dedupKeys, t);
+       dedupKeys = dedupKeys & ~(1 << t);
+       printf("bus: the window of T%d's eventIds closed\n", t);
+       t = 0
+     }
+#endif
   od
 }
 
