@@ -22,7 +22,7 @@ type ModelFile = (typeof MODEL_FILES)[number];
 const MAX_DEPTH = 100_000;
 /** pan stops (and the search is reported incomplete) rather than exhaust the machine. */
 const MEMORY_LIMIT_MB = 4096;
-/** Standalone the whole file takes ~45 s on 2 cores; this is for a machine under load. */
+/** Standalone the whole file takes ~70 s on 2 cores; this is for a machine under load. */
 const SETUP_TIMEOUT_MS = 420_000;
 
 /** One pan run: a model, its compile-time switches, and what is checked. */
