@@ -91,6 +91,11 @@ import { ruleTargetDeadLetterQueue } from './rule-target-dead-letter-queue.js';
 export { OUTBOX_METRICS_NAMESPACE } from '../lambdas/outbox/metrics.js';
 export type { OutboxMetricEmitter, OutboxMetricOptions } from './outbox-metric.js';
 
+/** A Custom Event Bus suppresses a repeat within 5 minutes (eb-custom-bus-what-is). */
+const CUSTOM_BUS_DEDUP_WINDOW = Duration.minutes(5);
+/** Grace + the default 1-minute interval stays a minute inside that window. */
+const CUSTOM_BUS_SWEEPER_GRACE = Duration.minutes(3);
+
 /**
  * Properties of a {@link TransactionalOutbox}. Every one is optional: the defaults give an
  * outbox fit for production.
@@ -236,7 +241,11 @@ export interface TransactionalOutboxProps {
   /**
    * How long a record stays PENDING before the sweeper delivers it (at most 1 day). Longer
    * than the relay's usual lag, so the two rarely race (a race duplicates, never reorders).
-   * @default - 5 minutes
+   * On a Custom Event Bus, keep it plus `sweepInterval` under the bus's 5-minute
+   * de-duplication window: a sweep that repeats an event the relay published (its marking
+   * lost) is then answered `DEDUPLICATED` instead of delivered twice (a synth warning says
+   * when it is not).
+   * @default - 5 minutes on a classic bus; 3 minutes on a Custom Event Bus
    */
   readonly sweeperGracePeriod?: Duration;
   /**
@@ -1167,13 +1176,30 @@ export class TransactionalOutbox extends Construct {
     return sweeper;
   }
 
+  /**
+   * The sweeper's grace period. On a Custom Event Bus a sweep's repeat of an event the relay
+   * published comes grace + up to one interval after the write: inside the 5-minute
+   * de-duplication window it is suppressed, outside it is a second delivery.
+   */
+  private sweeperGrace(props: TransactionalOutboxProps): Duration {
+    if (this.busKind !== 'custom')
+      return props.sweeperGracePeriod ?? Duration.seconds(SweeperDefaults.graceSeconds);
+    const grace = props.sweeperGracePeriod ?? CUSTOM_BUS_SWEEPER_GRACE;
+    const interval = props.sweepInterval ?? Duration.minutes(1);
+    const latest = grace.toSeconds() + interval.toSeconds();
+    if (latest >= CUSTOM_BUS_DEDUP_WINDOW.toSeconds())
+      Annotations.of(this).addWarningV2(
+        'dynamo-outbox:sweepOutsideDedupWindow',
+        `sweeperGracePeriod (${grace.toSeconds()} s) + sweepInterval (${interval.toSeconds()} s) reach the Custom Event Bus's 5-minute de-duplication window: an event the sweeper repeats after a lost marking is delivered twice (consumers' inboxes still drop it); keep them under 300 s together`,
+      );
+    return grace;
+  }
+
   /** What the sweeper reads besides the delivery settings (see `sweeper/config.ts`). */
   private sweeperEnvironment(props: TransactionalOutboxProps): Record<string, string> {
     return {
       [TelemetryVariable.serviceName]: this.sweeperServiceName,
-      [SweeperVariable.graceSeconds]: String(
-        props.sweeperGracePeriod?.toSeconds() ?? SweeperDefaults.graceSeconds,
-      ),
+      [SweeperVariable.graceSeconds]: String(this.sweeperGrace(props).toSeconds()),
       [SweeperVariable.maxRecordsPerRun]: String(
         props.sweeperMaxRecordsPerRun ?? SweeperDefaults.maxRecordsPerRun,
       ),

@@ -374,3 +374,51 @@ describe('bus prop validation', () => {
     expect(() => new TransactionalOutbox(testStack(), 'Outbox', props())).toThrow(message);
   });
 });
+
+describe('the sweeper on a Custom Event Bus', () => {
+  /** The sweeper's GRACE_SECONDS in the template. */
+  const graceOf = (template: Template): unknown => {
+    const sweepers = template.findResources('AWS::Lambda::Function', {
+      Properties: {
+        Environment: { Variables: Match.objectLike({ GRACE_SECONDS: Match.anyValue() }) },
+      },
+    });
+    const [sweeper] = Object.values(sweepers) as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    }[];
+    return sweeper?.Properties.Environment.Variables.GRACE_SECONDS;
+  };
+  const windowWarnings = (outbox: TransactionalOutbox) =>
+    outbox.node.metadata.filter(
+      (m) => m.type === 'aws:cdk:warning' && String(m.data).includes('de-duplication window'),
+    );
+
+  it('waits 3 minutes by default, so that a repeat after a lost marking falls inside the 5-minute window', () => {
+    const stack = testStack();
+
+    const outbox = new TransactionalOutbox(stack, 'Outbox', { bus: OutboxBus.custom() });
+
+    expect(graceOf(Template.fromStack(stack))).toBe('180');
+    expect(windowWarnings(outbox)).toEqual([]);
+  });
+
+  it('keeps the 5-minute grace on a classic bus', () => {
+    const stack = testStack();
+
+    new TransactionalOutbox(stack, 'Outbox');
+
+    expect(graceOf(Template.fromStack(stack))).toBe('300');
+  });
+
+  it('warns at synth when grace and interval together reach the window', () => {
+    const stack = testStack();
+
+    const outbox = new TransactionalOutbox(stack, 'Outbox', {
+      bus: OutboxBus.custom(),
+      sweeperGracePeriod: Duration.minutes(4),
+      sweepInterval: Duration.minutes(1),
+    });
+
+    expect(windowWarnings(outbox)).toHaveLength(1);
+  });
+});
