@@ -7,7 +7,6 @@ import {
 } from '../eventbridge-v2/commands.js';
 import { CustomBusCheck } from './custom-bus-check.js';
 import { classifyCustomBusEntryError, classifyCustomBusRequestError } from './custom-bus-errors.js';
-import { OutboxError } from './errors.js';
 import type { EventBusVerdict } from './event-bus-check.js';
 import type {
   EntryResult,
@@ -16,8 +15,9 @@ import type {
   PublishLimits,
   PutOutcome,
 } from './event-publisher.js';
+import { publishLimits, refusalOf, verdictOf } from './publish-adapter.js';
 import { MISSING_RESULT_CODE } from './publish-errors.js';
-import { DEFAULT_MAX_REQUEST_BYTES, storedEventSize } from './put-events-entry.js';
+import { storedEventSize } from './put-events-entry.js';
 
 /** eventbridgev2 PutEvents takes 1 to 100 entries (API_PutEvents, `Entries`). @internal */
 export const MAX_CUSTOM_BUS_ENTRIES = 100;
@@ -49,8 +49,6 @@ export interface CustomBusPublisherOptions {
   readonly verifyEventBus?: boolean;
 }
 
-const EXISTS: EventBusVerdict = { kind: 'exists' };
-
 /**
  * The enhanced Custom Event Bus behind the publishing port. Each entry carries
  * `EventGroupId` = the aggregate key, so a FIFO subscriber delivers an aggregate's events in
@@ -68,11 +66,7 @@ export class CustomBusPublisher implements EventPublisher {
   private readonly busCheck: CustomBusCheck | undefined;
 
   constructor(options: CustomBusPublisherOptions) {
-    const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-    if (!Number.isSafeInteger(maxRequestBytes) || maxRequestBytes < 1) {
-      throw new OutboxError(`maxRequestBytes must be a positive integer, got ${maxRequestBytes}`);
-    }
-    this.limits = { maxEntriesPerCall: MAX_CUSTOM_BUS_ENTRIES, maxRequestBytes };
+    this.limits = publishLimits(MAX_CUSTOM_BUS_ENTRIES, options.maxRequestBytes);
     this.client = options.client;
     this.eventBusArn = options.eventBusArn;
     this.busCheck =
@@ -86,7 +80,7 @@ export class CustomBusPublisher implements EventPublisher {
   }
 
   verifyBus(): Promise<EventBusVerdict> {
-    return this.busCheck?.verify() ?? Promise.resolve(EXISTS);
+    return verdictOf(this.busCheck);
   }
 
   async put(entries: readonly PublishEntry[]): Promise<PutOutcome> {
@@ -98,7 +92,7 @@ export class CustomBusPublisher implements EventPublisher {
       const output = await this.client.send(command);
       return { answered: true, results: entries.map((_, i) => resultOf(output.Entries?.[i])) };
     } catch (error) {
-      return refusalOf(error ?? new Error('PutEvents failed'));
+      return refusalOf(error, classifyCustomBusRequestError);
     }
   }
 }
@@ -143,17 +137,5 @@ function resultOf(entry: PutEventsResultEntry | undefined): EntryResult {
       code,
       message: entry?.ErrorMessage ?? 'the Custom Event Bus returned no result for this entry',
     },
-  };
-}
-
-/** A request the client threw for (after its own retries), classified as a whole. */
-function refusalOf(error: unknown): PutOutcome {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const httpStatus = e.$metadata?.httpStatusCode;
-  return {
-    answered: false,
-    kind: classifyCustomBusRequestError(error),
-    failure: { code: e.name ?? 'Error', message: e.message ?? String(error) },
-    ...(httpStatus === undefined ? {} : { httpStatus }),
   };
 }

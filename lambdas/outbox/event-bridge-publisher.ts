@@ -3,7 +3,6 @@ import {
   PutEventsCommand,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
-import { OutboxError } from './errors.js';
 import { EventBusCheck, type EventBusVerdict } from './event-bus-check.js';
 import type {
   EntryResult,
@@ -12,13 +11,9 @@ import type {
   PublishLimits,
   PutOutcome,
 } from './event-publisher.js';
+import { publishLimits, refusalOf, verdictOf } from './publish-adapter.js';
 import { classifyEntryError, classifyRequestError, MISSING_RESULT_CODE } from './publish-errors.js';
-import {
-  DEFAULT_MAX_REQUEST_BYTES,
-  MAX_PUT_EVENTS_ENTRIES,
-  storedEventSize,
-  toPutEventsEntry,
-} from './put-events-entry.js';
+import { MAX_PUT_EVENTS_ENTRIES, storedEventSize, toPutEventsEntry } from './put-events-entry.js';
 
 /** Configuration of an {@link EventBridgePublisher}. @internal */
 export interface EventBridgePublisherOptions {
@@ -38,8 +33,6 @@ export interface EventBridgePublisherOptions {
   readonly verifyEventBus?: boolean;
 }
 
-const EXISTS: EventBusVerdict = { kind: 'exists' };
-
 /**
  * The classic EventBridge bus behind the publishing port: `PutEvents` with at most 10
  * entries, sized by the documented entry-size formula, each answer classified by
@@ -53,11 +46,7 @@ export class EventBridgePublisher implements EventPublisher {
   private readonly busCheck: EventBusCheck | undefined;
 
   constructor(options: EventBridgePublisherOptions) {
-    const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-    if (!Number.isSafeInteger(maxRequestBytes) || maxRequestBytes < 1) {
-      throw new OutboxError(`maxRequestBytes must be a positive integer, got ${maxRequestBytes}`);
-    }
-    this.limits = { maxEntriesPerCall: MAX_PUT_EVENTS_ENTRIES, maxRequestBytes };
+    this.limits = publishLimits(MAX_PUT_EVENTS_ENTRIES, options.maxRequestBytes);
     this.eventBridge = options.eventBridge;
     this.eventBusName = options.eventBusName;
     this.busCheck =
@@ -71,7 +60,7 @@ export class EventBridgePublisher implements EventPublisher {
   }
 
   verifyBus(): Promise<EventBusVerdict> {
-    return this.busCheck?.verify() ?? Promise.resolve(EXISTS);
+    return verdictOf(this.busCheck);
   }
 
   async put(entries: readonly PublishEntry[]): Promise<PutOutcome> {
@@ -82,7 +71,7 @@ export class EventBridgePublisher implements EventPublisher {
       const output = await this.eventBridge.send(command);
       return { answered: true, results: entries.map((_, i) => resultOf(output.Entries?.[i])) };
     } catch (error) {
-      return refusalOf(error ?? new Error('PutEvents failed'));
+      return refusalOf(error, classifyRequestError);
     }
   }
 }
@@ -101,17 +90,5 @@ function resultOf(entry: PutEventsResultEntry | undefined): EntryResult {
       code,
       message: entry?.ErrorMessage ?? 'EventBridge returned no result for this entry',
     },
-  };
-}
-
-/** A request the SDK threw for (after its own retries), classified as a whole. */
-function refusalOf(error: unknown): PutOutcome {
-  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const httpStatus = e.$metadata?.httpStatusCode;
-  return {
-    answered: false,
-    kind: classifyRequestError(error),
-    failure: { code: e.name ?? 'Error', message: e.message ?? String(error) },
-    ...(httpStatus === undefined ? {} : { httpStatus }),
   };
 }
