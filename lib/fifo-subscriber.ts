@@ -1,10 +1,10 @@
-import { Duration, Names, Stack, Validations } from 'aws-cdk-lib';
+import { Names, Stack } from 'aws-cdk-lib';
 import type { EventPattern } from 'aws-cdk-lib/aws-events';
 import { CfnSubscriber } from 'aws-cdk-lib/aws-eventsv2';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { type IQueue, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { SQS_MAX_MESSAGE_BYTES } from './delivered-event-size.js';
+import { eventBridgeDeadLetterQueue } from './event-bridge-dead-letter-queue.js';
 
 /**
  * The SQS FIFO parameters of the subscriber, in JSONata over the delivered event: the group
@@ -59,7 +59,12 @@ export interface FifoSubscription {
  * const { subscriber } = subscribeFifo(this, { eventBusArn, eventPattern, target: buffer, description });
  */
 export function subscribeFifo(scope: Construct, props: FifoSubscriberProps): FifoSubscription {
-  const deadLetterQueue = subscriberDeadLetterQueue(scope);
+  // FIFO, so the failure records of one aggregate stay in order (AWS documents no requirement
+  // either way; its own FIFO-subscriber sample uses a FIFO queue).
+  const deadLetterQueue = eventBridgeDeadLetterQueue(scope, 'SubscriberDeadLetterQueue', {
+    writer: 'subscriber',
+    fifo: true,
+  });
   const deliveryRole = createDeliveryRole(scope, [props.target, deadLetterQueue]);
   const subscriber = new CfnSubscriber(scope, 'Subscriber', {
     name: Names.uniqueResourceName(scope, {
@@ -113,30 +118,6 @@ function createDeliveryRole(scope: Construct, queues: readonly IQueue[]): Role {
 /** The classic rule pattern as a filter on the event's data (PutEvents: the envelope). */
 function dataFilter(scope: Construct, pattern: EventPattern): CfnSubscriber.FilterProperty {
   return { scope: 'DATA', pattern: Stack.of(scope).toJsonString(renderedPattern(pattern)) };
-}
-
-/**
- * Where the subscriber puts a failure record of an event it gave up on. FIFO, so the
- * records of one aggregate stay in order (AWS documents no requirement either way; its own
- * FIFO-subscriber sample uses a FIFO queue); content-based de-duplication because AWS does
- * not document that a failure record carries a de-duplication id, which a FIFO queue
- * requires otherwise. SSE-SQS, TLS only, 14 days.
- */
-function subscriberDeadLetterQueue(scope: Construct): Queue {
-  const queue = new Queue(scope, 'SubscriberDeadLetterQueue', {
-    fifo: true,
-    contentBasedDeduplication: true,
-    encryption: QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-    maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
-  });
-  Validations.of(queue).acknowledge({
-    id: 'AwsSolutions-SQS3',
-    reason:
-      'This queue is itself a dead-letter queue: the one of an EventBridge subscriber (OnFailureConfiguration), which cdk-nag does not recognize.',
-  });
-  return queue;
 }
 
 /** Makes `subscriber` wait for every other subscriber on its bus created before it in its stack. */

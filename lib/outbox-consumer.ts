@@ -20,10 +20,10 @@ import { Construct } from 'constructs';
 import { InboxVariable } from '../lambdas/consumer/inbox-environment.js';
 import { INBOX_PK, INBOX_TTL_ATTRIBUTE } from '../lambdas/consumer/inbox-schema.js';
 import { SQS_MAX_MESSAGE_BYTES } from './delivered-event-size.js';
+import { eventBridgeDeadLetterQueue } from './event-bridge-dead-letter-queue.js';
 import { type FifoSubscription, subscribeFifo } from './fifo-subscriber.js';
 import { createOutboxFunction } from './node-function.js';
 import { type OutboxBusKind, validateCustomBusArn, WrongBusKindError } from './outbox-bus.js';
-import { ruleTargetDeadLetterQueue } from './rule-target-dead-letter-queue.js';
 
 /**
  * Properties of an {@link OutboxConsumer}: what it subscribes to, its handler, and how its
@@ -353,7 +353,9 @@ export class OutboxConsumer extends Construct {
    * dead-letter queue, which alarms.
    */
   private subscribe(id: string, props: OutboxConsumerProps): RuleSubscription {
-    const deadLetterQueue = ruleTargetDeadLetterQueue(this, 'RuleDeadLetterQueue');
+    const deadLetterQueue = eventBridgeDeadLetterQueue(this, 'RuleDeadLetterQueue', {
+      writer: 'rule target',
+    });
     const rule = new Rule(this, 'Rule', {
       ...(props.eventBus === undefined ? {} : { eventBus: props.eventBus }),
       description: `Outbox events for consumer ${id}`,

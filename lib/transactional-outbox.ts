@@ -80,12 +80,12 @@ import { RelayDefaults, RelayVariable } from '../lambdas/relay/config.js';
 import { SweeperDefaults, SweeperVariable } from '../lambdas/sweeper/config.js';
 import { createCustomEventBus } from './custom-event-bus.js';
 import { maxWriterEntryBytes } from './delivered-event-size.js';
+import { eventBridgeDeadLetterQueue } from './event-bridge-dead-letter-queue.js';
 import { createOutboxFunction } from './node-function.js';
 import { type OutboxBus, type OutboxBusKind, WrongBusKindError } from './outbox-bus.js';
 import { type OutboxBusPolicyProps, outboxBusPolicyDocument } from './outbox-bus-policy.js';
 import { OutboxConsumer, type OutboxConsumerProps } from './outbox-consumer.js';
 import { type OutboxMetricOptions, outboxMetric } from './outbox-metric.js';
-import { ruleTargetDeadLetterQueue } from './rule-target-dead-letter-queue.js';
 
 // Spelled once, in the runtime core the relay and the sweeper emit with.
 export { OUTBOX_METRICS_NAMESPACE } from '../lambdas/outbox/metrics.js';
@@ -422,9 +422,10 @@ export class TransactionalOutbox extends Construct {
     this.streamFailureQueue = this.createDeadLetterQueue('StreamFailureQueue');
     const deliveryEnvironment = this.deliveryEnvironment(props);
     this.relayFunction = this.createRelay(props, deliveryEnvironment);
-    this.sweepScheduleDeadLetterQueue = ruleTargetDeadLetterQueue(
+    this.sweepScheduleDeadLetterQueue = eventBridgeDeadLetterQueue(
       this,
       'SweepScheduleDeadLetterQueue',
+      { writer: 'rule target' },
     );
     this.sweeperFunction = this.createSweeper(props, deliveryEnvironment);
     this.onlyDeliveryMaySendToDeadLetterQueue();

@@ -44,6 +44,33 @@ export const HANDLER_MODULES: Readonly<Record<string, string>> = {
 };
 
 /** A finding of today's construct, reported for a fix; each must still hold. */
+/**
+ * The paths every Orders contract run drives, and what each gave: the two IAM contracts (classic
+ * and Custom Event Bus) check a run took all of them before they judge its calls.
+ */
+export const OBSERVED_PATHS: Readonly<Record<string, unknown>> = {
+  'create-order: created': 201,
+  'create-order: replayed the same id': true,
+  'create-order: key reused for another body': 422,
+  'get-order: found': 200,
+  'get-order: not found': 404,
+  'transition-order: confirmed with a key': 200,
+  'transition-order: shipped': 200,
+  'transition-order: stale If-Match': 412,
+  'cancel-order: cancelled with a key': 200,
+  'cancel-order: replayed': 200,
+  'transition-order and cancel-order: race settled': true,
+  'relay: unknown bus fails the batch': 'PublishNotAuthorizedError',
+  'sweeper: unknown bus fails the run': 'SweepNotAuthorizedError',
+  'relay: published the batch': true,
+  'relay: skipped the duplicates': true,
+  'relay: quarantined poison': 1,
+  'sweeper: delivered what the stream lost': true,
+  'sweeper: quarantined poison': 2,
+  'shipping: applied the batch': true,
+  'shipping: skipped the redelivery': true,
+};
+
 export type KnownFinding = Omit<IamFinding, 'detail'> & { readonly reason: string };
 
 /** A {@link KnownFinding}, with the one-line reason it is accepted for now. */
